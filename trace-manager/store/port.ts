@@ -1,0 +1,203 @@
+/**
+ * The TraceManager's store port: what every TraceManager writes and what the controller reads.
+ * Two implementations pass one contract suite: in-memory (the embedded default) and Redis.
+ *
+ * All times are epoch milliseconds from an injected clock. Every string that reaches a key is
+ * validated before it gets here (see `trace-manager/ids.ts`): transaction ids are `TxnId`s, names
+ * are DNS labels. Batches are written atomically per item and durably before the promise resolves.
+ */
+
+/** A validated transaction id (the `x-request-id` header): a UUID or 16–64 hex digits. */
+export type TxnId = string & { readonly __brand: "TxnId" };
+/** A validated trace id (`x-b3-traceid`): 16 or 32 hex digits. */
+export type TraceId = string & { readonly __brand: "TraceId" };
+
+/** "Call started": transaction `txn` entered `service@version` on `pod` (sidecar Check). */
+export interface CallStart {
+  readonly txn: TxnId;
+  readonly traceId?: TraceId;
+  readonly service: string;
+  readonly version: string;
+  readonly pod: string;
+  readonly at: number;
+}
+
+/** "Call finished": the callee's own inbound ALS entry for a call of `txn`. */
+export interface CallEnd {
+  readonly txn: TxnId;
+  readonly service: string;
+  readonly version: string;
+  readonly pod: string;
+  readonly at: number;
+  /** HTTP response code (gRPC over HTTP/2 reports 200 with grpc-status in trailers). */
+  readonly status: number;
+  readonly durationMs: number;
+}
+
+/** One outbound call's outcome, from a caller's outbound ALS entry, for the analysis. */
+export interface OutboundSample {
+  /** The callee service and the subset (version) the call was routed to. */
+  readonly service: string;
+  readonly version: string;
+  readonly at: number;
+  readonly ok: boolean;
+  readonly durationMs: number;
+}
+
+/** The gateway's decision for one ingress transaction, per active upgrade. */
+export interface Enrolment {
+  readonly upgrade: string;
+  readonly enrolled: boolean;
+  /** The weight version the decision was made with. */
+  readonly weightVersion: number;
+}
+
+/** An ingress transaction started (gateway Check). */
+export interface IngressStart {
+  readonly txn: TxnId;
+  readonly traceId?: TraceId;
+  readonly gateway: string;
+  readonly at: number;
+  readonly enrolments: readonly Enrolment[];
+}
+
+/** An ingress transaction completed (gateway ALS; ALS `request_id` is x-request-id). */
+export interface IngressEnd {
+  readonly txn: TxnId;
+  readonly gateway: string;
+  readonly at: number;
+  readonly status: number;
+}
+
+/** An active upgrade as the gateways see it. Written by the controller. */
+export interface ActiveUpgrade {
+  readonly id: string;
+  /** Hosts (services) of the train, for config-epoch confirmation. */
+  readonly hosts: readonly string[];
+  /** Enrolment weight, 0..100. */
+  readonly weight: number;
+  /** Bumped on every weight change; gateways report the version they apply. */
+  readonly weightVersion: number;
+  /** While true, TraceManagers poll their Envoy's config_dump and report epochs for this upgrade. */
+  readonly watchEpochs: boolean;
+  readonly updatedAt: number;
+}
+
+/** Envoy's own figures, read from the admin endpoints of the pod's proxy. */
+export interface EnvoyFigures {
+  readonly readAt: number;
+  readonly extAuthz: { readonly ok: number; readonly error: number; readonly denied: number; readonly failureModeAllowed: number };
+  readonly accessLogs: { readonly written: number; readonly dropped: number };
+  /** Inbound `http.<prefix>.downstream_rq_active`, summed over inbound prefixes. */
+  readonly downstreamRqActive: number;
+  /** Per outbound subset cluster `outbound|<port>|<subset>|<host>`. */
+  readonly upstream: Readonly<Record<string, { readonly rqActive: number; readonly rqPendingActive: number }>>;
+  /** Healthy endpoint count per outbound subset cluster (from /clusters). */
+  readonly healthyEndpoints: Readonly<Record<string, number>>;
+}
+
+/** What one TraceManager reports at each heartbeat. */
+export interface PodReport {
+  readonly pod: string;
+  readonly role: "sidecar" | "gateway";
+  readonly service: string;
+  readonly version: string;
+  readonly heartbeatAt: number;
+  /** Every admission up to this time is durably recorded. Stops advancing while dirty. */
+  readonly watermark: number;
+  readonly dirty: boolean;
+  readonly dirtyReasons: readonly string[];
+  /** Gateways: upgrade id → the weight version applied. */
+  readonly weightVersions: Readonly<Record<string, number>>;
+  /** upgrade id → minimum config epoch over the route configurations holding a host of it; null = unconfirmed. */
+  readonly epochs: Readonly<Record<string, number | null>>;
+  readonly envoy?: EnvoyFigures;
+}
+
+/** A transaction seen at two versions of one service. */
+export interface Violation {
+  readonly txn: TxnId;
+  readonly service: string;
+  readonly versions: readonly string[];
+  readonly at: number;
+}
+
+/** An active record dropped by expiry (older than maxTransactionAge). */
+export interface Expiry {
+  readonly kind: "call" | "ingress";
+  readonly txn: TxnId;
+  readonly where: string;
+  readonly startedAt: number;
+  readonly expiredAt: number;
+}
+
+export interface ActiveSummary {
+  readonly calls: number;
+  readonly transactions: number;
+  /** Start time of the oldest active transaction, or null when none. */
+  readonly oldestStartAt: number | null;
+}
+
+export interface ActiveTransaction {
+  readonly txn: TxnId;
+  readonly traceId?: TraceId;
+  readonly startedAt: number;
+  readonly lastSeenAt: number;
+  readonly calls: number;
+}
+
+export interface IngressSummary {
+  readonly enrolledInFlight: number;
+  readonly nonEnrolledInFlight: number;
+  readonly lastNonEnrolledStartAt: number | null;
+  readonly oldestInFlightStartAt: number | null;
+}
+
+export interface VersionStats {
+  readonly requests: number;
+  readonly successes: number;
+  /** successes ÷ requests, or null with no requests. */
+  readonly successRate: number | null;
+  readonly p99Ms: number | null;
+}
+
+export interface TraceStore {
+  // ---- writes (TraceManagers) ----
+  /** Increments each call's active counter and detects violations atomically. Returns new violations. */
+  recordCallStarts(batch: readonly CallStart[]): Promise<{ readonly violations: readonly Violation[] }>;
+  /** Decrements, clamped at zero. `clamped` counts decrements that would have gone negative. */
+  recordCallEnds(batch: readonly CallEnd[]): Promise<{ readonly clamped: number }>;
+  recordOutbound(batch: readonly OutboundSample[]): Promise<void>;
+  recordIngressStarts(batch: readonly IngressStart[]): Promise<void>;
+  recordIngressEnds(batch: readonly IngressEnd[]): Promise<{ readonly clamped: number }>;
+  reportPod(report: PodReport): Promise<void>;
+
+  // ---- upgrades (controller writes, gateways read) ----
+  /** Creates or updates an upgrade; bumps weightVersion when the weight changes. */
+  putUpgrade(upgrade: {
+    readonly id: string;
+    readonly hosts: readonly string[];
+    readonly weight: number;
+    readonly watchEpochs: boolean;
+    readonly at: number;
+  }): Promise<ActiveUpgrade>;
+  removeUpgrade(id: string): Promise<void>;
+  listUpgrades(): Promise<readonly ActiveUpgrade[]>;
+
+  // ---- queries (controller) ----
+  activeAt(service: string, version: string): Promise<ActiveSummary>;
+  activeTransactions(service: string, version: string, limit: number): Promise<readonly ActiveTransaction[]>;
+  ingress(upgrade: string): Promise<IngressSummary>;
+  versionStats(service: string, version: string, sinceMs: number): Promise<VersionStats>;
+  violations(): Promise<{ readonly total: number; readonly recent: readonly Violation[] }>;
+  expiries(): Promise<{ readonly total: number; readonly recent: readonly Expiry[] }>;
+  pods(): Promise<readonly PodReport[]>;
+  /** Drops pod reports older than `before` (terminated pods). */
+  forgetPods(before: number): Promise<number>;
+
+  /** Expires whole time buckets older than maxTransactionAge, reporting active records dropped. */
+  sweep(now: number): Promise<readonly Expiry[]>;
+  /** Resolves when the store answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
