@@ -1,0 +1,122 @@
+/**
+ * The controller's HTTP API (express): the CLI's verbs as JSON, a bearer token on mutating
+ * calls, JSON errors with a message, and a server-sent-events stream of status for watchers.
+ *
+ *   GET  /healthz
+ *   GET  /v1/upgrades                      list
+ *   GET  /v1/upgrades/:id                  one
+ *   GET  /v1/upgrades/:id/events           SSE: `status` events until the upgrade ends
+ *   POST /v1/upgrades        {name, spec}  create (token)
+ *   POST /v1/upgrades/:id/{pause,resume,promote,abort}   (token)
+ */
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { Logger } from "pino";
+import { TERMINAL_PHASES } from "../engine/phases.js";
+import { InvalidSpecError } from "../spec/validate.js";
+import type { UpgradeRecord, UpgradeStore } from "../ports/upgrade-store.js";
+import { requireBearer } from "./auth.js";
+import { UpgradesService } from "./upgrades-service.js";
+import { toView } from "./view.js";
+
+/** Options of {@link createApi}. */
+export interface ApiOptions {
+  readonly store: UpgradeStore;
+  readonly token: string;
+  readonly logger: Logger;
+  readonly clock?: () => number;
+  /** How often SSE streams send a keep-alive comment. */
+  readonly keepAliveMs?: number;
+}
+
+type Verb = "pause" | "resume" | "promote" | "abort";
+const VERBS: readonly Verb[] = ["pause", "resume", "promote", "abort"];
+
+/** Builds the express app. */
+export function createApi(options: ApiOptions): express.Express {
+  const service = new UpgradesService({ store: options.store, ...(options.clock ? { clock: options.clock } : {}) });
+  const auth = requireBearer(options.token);
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(express.json({ limit: "256kb" }));
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ ok: true });
+  });
+
+  app.get("/v1/upgrades", async (_req, res) => {
+    res.json({ upgrades: (await service.list()).map(toView) });
+  });
+
+  app.get("/v1/upgrades/:id", async (req, res) => {
+    res.json(toView(await service.get(idOf(req))));
+  });
+
+  app.get("/v1/upgrades/:id/events", async (req, res) => {
+    const id = idOf(req);
+    const first = await service.get(id);
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    const send = (u: UpgradeRecord): boolean => {
+      res.write(`event: status\ndata: ${JSON.stringify(toView(u))}\n\n`);
+      return TERMINAL_PHASES.includes(u.status.phase);
+    };
+    if (send(first)) {
+      res.end();
+      return;
+    }
+    const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), options.keepAliveMs ?? 15_000);
+    const stop = options.store.watch((event) => {
+      if (event.upgrade.id !== id) return;
+      if (event.type === "DELETED" || send(event.upgrade)) finish();
+    });
+    const finish = (): void => {
+      clearInterval(keepAlive);
+      stop();
+      res.end();
+    };
+    req.on("close", finish);
+  });
+
+  app.post("/v1/upgrades", auth, async (req, res) => {
+    const body = (req.body ?? {}) as { name?: unknown; spec?: unknown };
+    if (typeof body.name !== "string") {
+      res.status(400).json({ error: "body must be {\"name\": <upgrade name>, \"spec\": <Upgrade spec>}" });
+      return;
+    }
+    const created = await service.create(body.name, body.spec);
+    options.logger.info({ upgrade: created.id, services: created.spec.services }, "upgrade created");
+    res.status(201).json(toView(created));
+  });
+
+  for (const verb of VERBS) {
+    app.post(`/v1/upgrades/:id/${verb}`, auth, async (req, res) => {
+      const updated = await service[verb](idOf(req));
+      options.logger.info({ upgrade: updated.id, verb }, "upgrade command");
+      res.json(toView(updated));
+    });
+  }
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: "no such endpoint; see the API reference in README.md" });
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const { status, message } = describeError(err);
+    if (status >= 500) options.logger.error({ err }, "API request failed");
+    res.status(status).json({ error: message, ...(err instanceof InvalidSpecError ? { problems: err.problems } : {}) });
+  });
+  return app;
+}
+
+/** The `:id` route parameter as one string. */
+function idOf(req: Request): string {
+  const id: unknown = req.params["id"];
+  return typeof id === "string" ? id : "";
+}
+
+function describeError(err: unknown): { status: number; message: string } {
+  if (err instanceof InvalidSpecError) return { status: 400, message: err.message };
+  if (err instanceof SyntaxError) return { status: 400, message: `request body is not valid JSON: ${err.message}` };
+  if (err instanceof Error && "status" in err && typeof err.status === "number") {
+    return { status: err.status, message: err.message };
+  }
+  return { status: 500, message: "internal error; see the controller's log" };
+}

@@ -1,0 +1,132 @@
+/**
+ * The verbs release engineers use — create, status, pause, resume, promote, abort — over an
+ * UpgradeStore. The HTTP API and the CLI both end here, so they refuse the same things with
+ * the same messages. Writes retry on resourceVersion conflicts.
+ */
+import { randomUUID } from "node:crypto";
+import { Phase, TERMINAL_PHASES } from "../engine/phases.js";
+import { initialStatus } from "../engine/status.js";
+import type { Command, UpgradeSpec } from "../engine/types.js";
+import { parseUpgradeSpec } from "../spec/validate.js";
+import { DNS_LABEL_PATTERN } from "../spec/schema.js";
+import { UpgradeConflictError, type UpgradeRecord, type UpgradeStore } from "../ports/upgrade-store.js";
+
+/** A request that cannot be carried out as asked; `status` is the HTTP status to answer with. */
+export class UpgradeRequestError extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 409 | 422,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "UpgradeRequestError";
+  }
+}
+
+const CONFLICT_RETRIES = 5;
+const dnsLabel = new RegExp(DNS_LABEL_PATTERN);
+
+/** Dependencies of {@link UpgradesService}. */
+export interface UpgradesServiceDeps {
+  readonly store: UpgradeStore;
+  readonly clock?: () => number;
+}
+
+/** The user-facing verbs over Upgrades. */
+export class UpgradesService {
+  private readonly store: UpgradeStore;
+  private readonly clock: () => number;
+
+  constructor(deps: UpgradesServiceDeps) {
+    this.store = deps.store;
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  /**
+   * Creates an Upgrade after validating its spec (G6): refused with every problem listed, and
+   * refused when a service of it is already being upgraded by an active Upgrade.
+   */
+  async create(name: string, specInput: unknown): Promise<UpgradeRecord> {
+    if (name.length > 63 || !dnsLabel.test(name)) {
+      throw new UpgradeRequestError(
+        `upgrade name "${name}" is not a DNS label: use lower-case letters, digits and '-', at most 63 characters`,
+        400,
+      );
+    }
+    const spec: UpgradeSpec = parseUpgradeSpec(specInput);
+    const active = (await this.store.list()).filter((u) => !TERMINAL_PHASES.includes(u.status.phase));
+    for (const other of active) {
+      const shared = other.spec.services.filter((s) => spec.services.some((m) => m.name === s.name));
+      if (shared.length > 0) {
+        throw new UpgradeRequestError(
+          `upgrade ${other.id} is still ${other.status.phase} on ${shared.map((s) => s.name).join(", ")}; wait for it to finish or abort it first`,
+          409,
+        );
+      }
+    }
+    const now = this.clock();
+    return this.store.create({ id: name, spec, status: initialStatus(now), commands: [], createdAt: now });
+  }
+
+  get(id: string): Promise<UpgradeRecord> {
+    return this.store.get(id);
+  }
+
+  list(): Promise<readonly UpgradeRecord[]> {
+    return this.store.list();
+  }
+
+  /** Holds the upgrade in its current phase. */
+  pause(id: string): Promise<UpgradeRecord> {
+    return this.mutate(id, (u) => ({ ...u, spec: { ...u.spec, paused: true } }), "pause");
+  }
+
+  /** Lets a paused upgrade go on. */
+  resume(id: string): Promise<UpgradeRecord> {
+    return this.mutate(id, (u) => ({ ...u, spec: { ...u.spec, paused: false } }), "resume");
+  }
+
+  /** Jumps the enrolment weight to 100 (refused by the engine once past Shifting). */
+  promote(id: string): Promise<UpgradeRecord> {
+    return this.command(id, "promote");
+  }
+
+  /** Rolls back; refused once Finalizing has begun (the old version is being removed). */
+  abort(id: string): Promise<UpgradeRecord> {
+    return this.command(id, "abort");
+  }
+
+  private command(id: string, kind: Command["kind"]): Promise<UpgradeRecord> {
+    return this.mutate(
+      id,
+      (u) => {
+        if (kind === "abort" && (u.status.phase === Phase.Finalizing || u.status.phase === Phase.Succeeded)) {
+          throw new UpgradeRequestError(
+            `abort refused: upgrade ${id} is ${u.status.phase} and the old version is being removed; it can only complete`,
+            409,
+          );
+        }
+        return { ...u, commands: [...u.commands, { kind, token: randomUUID() }] };
+      },
+      kind,
+    );
+  }
+
+  private async mutate(
+    id: string,
+    change: (u: UpgradeRecord) => UpgradeRecord,
+    verb: string,
+  ): Promise<UpgradeRecord> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.store.get(id);
+      if (TERMINAL_PHASES.includes(current.status.phase)) {
+        throw new UpgradeRequestError(`${verb} refused: upgrade ${id} has ended (${current.status.phase})`, 409);
+      }
+      try {
+        return await this.store.update(change(current));
+      } catch (err) {
+        if (!(err instanceof UpgradeConflictError) || attempt >= CONFLICT_RETRIES) throw err;
+      }
+    }
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The Observer port over TraceManager data: every figure the engine needs comes from the trace
+ * store (counters, ingress counts, pod reports with Envoy's own figures, analysis samples), the
+ * Workloads port (replicas), the Router (epoch in the table) and a backend's validation facts.
+ * Only figures certified by a pod's watermark are trusted by the engine; this class reports
+ * them as they are and never fills a gap with a guess (G4).
+ */
+import type { ServiceSpec, UpgradeSpec, UpgradeStatus } from "../engine/types.js";
+import type {
+  PodObservation,
+  ServiceObservation,
+  TransactionObservation,
+  ValidationFacts,
+  VersionObservation,
+} from "../engine/types.js";
+import type { GatheredObservations, Observer } from "../ports/observer.js";
+import type { Router } from "../ports/router.js";
+import type { Workloads } from "../ports/workloads.js";
+import type { PodReport, TraceStore } from "../../trace-manager/store/port.js";
+import { parseOutboundCluster, sameHost } from "./clusters.js";
+
+/** Dependencies of {@link TraceObserver}. */
+export interface TraceObserverDeps {
+  readonly traceStore: TraceStore;
+  readonly workloads: Workloads;
+  readonly router: Router;
+  /** Namespace of the train's services. */
+  readonly namespace: string;
+  /** Validation facts (§4.1), gathered by the backend. */
+  readonly validationFacts: (upgradeId: string, spec: UpgradeSpec) => Promise<ValidationFacts>;
+  /** Pods that are shutting down (they do not confirm). */
+  readonly terminatingPods?: () => ReadonlySet<string>;
+  /** Most pin candidates read per old version. */
+  readonly transactionLimit?: number;
+}
+
+/** Observer over the trace store. */
+export class TraceObserver implements Observer {
+  private readonly lost = new Map<string, Set<string>>();
+
+  constructor(private readonly deps: TraceObserverDeps) {}
+
+  async observe(upgradeId: string, spec: UpgradeSpec, status: UpgradeStatus, now: number): Promise<GatheredObservations> {
+    const { traceStore, router } = this.deps;
+    const [reports, ingress, violations, epochInTable, validation] = await Promise.all([
+      traceStore.pods(),
+      traceStore.ingress(upgradeId),
+      traceStore.violations(),
+      router.epochInTable({ id: upgradeId, spec }),
+      this.deps.validationFacts(upgradeId, spec),
+    ]);
+    const terminating = this.deps.terminatingPods?.() ?? new Set<string>();
+    const since = status.engine.instants.stepStartedAt ?? now - 30_000;
+    const services: Record<string, ServiceObservation> = {};
+    const transactions: TransactionObservation[] = [];
+    for (const member of spec.services) {
+      services[member.name] = await this.observeService(member, reports, terminating, since, now);
+      transactions.push(...(await this.oldTransactions(upgradeId, member)));
+    }
+    return {
+      upgradeId,
+      validation,
+      services,
+      pods: reports.map((r) => podObservation(r, upgradeId, terminating, now)),
+      ingress: {
+        enrolledInFlight: ingress.enrolledInFlight,
+        nonEnrolledInFlight: ingress.nonEnrolledInFlight,
+        lastEnrolledStartAt: null,
+        lastNonEnrolledStartAt: ingress.lastNonEnrolledStartAt,
+      },
+      transactions: mergeTransactions(transactions),
+      prometheus: {},
+      violations: violations.total,
+      routes: { epochInTable },
+    };
+  }
+
+  declareLost(upgradeId: string, ids: readonly string[]): Promise<void> {
+    const set = this.lost.get(upgradeId) ?? new Set<string>();
+    for (const id of ids) set.add(id);
+    this.lost.set(upgradeId, set);
+    return Promise.resolve();
+  }
+
+  private async observeService(
+    member: ServiceSpec,
+    reports: readonly PodReport[],
+    terminating: ReadonlySet<string>,
+    since: number,
+    now: number,
+  ): Promise<ServiceObservation> {
+    const replicas = await this.deps.workloads.versions(member.name);
+    const versions: Record<string, VersionObservation> = {};
+    for (const version of new Set([member.from, member.to, ...replicas.map((r) => r.version)])) {
+      const [active, stats] = await Promise.all([
+        this.deps.traceStore.activeAt(member.name, version),
+        this.deps.traceStore.versionStats(member.name, version, since),
+      ]);
+      const oldest = active.oldestStartAt;
+      const r = replicas.find((x) => x.version === version);
+      versions[version] = {
+        desiredReplicas: r?.desired ?? 0,
+        readyReplicas: r?.ready ?? 0,
+        endpoints: this.endpoints(member.name, version, reports, terminating),
+        activeCalls: active.calls,
+        activeTransactions: active.transactions,
+        oldestActiveAgeSeconds: oldest === null ? 0 : Math.max(0, (now - oldest) / 1000),
+        envoyActive: envoyActive(member.name, version, reports, this.deps.namespace),
+        analysis: {
+          requests: stats.requests,
+          successRate: stats.successRate === null ? null : stats.successRate * 100,
+          p99Ms: stats.p99Ms,
+        },
+      };
+    }
+    return { versions };
+  }
+
+  /** Proxies that route to the host (they list one of its clusters), and how many hold this subset. */
+  private endpoints(
+    service: string,
+    version: string,
+    reports: readonly PodReport[],
+    terminating: ReadonlySet<string>,
+  ): VersionObservation["endpoints"] {
+    let proxies = 0;
+    let healthyAt = 0;
+    for (const report of reports) {
+      if (terminating.has(report.pod) || report.envoy === undefined) continue;
+      let routesHost = false;
+      let healthy = 0;
+      for (const [cluster, count] of Object.entries(report.envoy.healthyEndpoints)) {
+        const parsed = parseOutboundCluster(cluster);
+        if (parsed === undefined || !sameHost(parsed.host, service, this.deps.namespace)) continue;
+        routesHost = true;
+        if (parsed.subset === version) healthy += count;
+      }
+      if (!routesHost) continue;
+      proxies += 1;
+      if (healthy > 0) healthyAt += 1;
+    }
+    // Envoy's /clusters lists only hosts it still has; a leaving host is reported unhealthy, so
+    // "listed" and "healthy" coincide in these figures.
+    return { proxies, healthyAt, listedAt: healthyAt };
+  }
+
+  private async oldTransactions(upgradeId: string, member: ServiceSpec): Promise<TransactionObservation[]> {
+    const lost = this.lost.get(upgradeId);
+    const rows = await this.deps.traceStore.activeTransactions(
+      member.name,
+      member.from,
+      this.deps.transactionLimit ?? 1_000,
+    );
+    return rows
+      .filter((r) => !lost?.has(r.txn))
+      .map((r) => ({ id: r.txn, startedAt: r.startedAt, lastSeenAt: r.lastSeenAt, activeCallsAtOld: r.calls }));
+  }
+}
+
+function podObservation(
+  report: PodReport,
+  upgradeId: string,
+  terminating: ReadonlySet<string>,
+  now: number,
+): PodObservation {
+  const epoch = report.epochs[upgradeId];
+  return {
+    name: report.pod,
+    role: report.role,
+    ...(report.role === "sidecar" ? { service: report.service, version: report.version } : {}),
+    terminating: terminating.has(report.pod),
+    configEpoch: epoch ?? null,
+    weightVersion: report.weightVersions[upgradeId] ?? null,
+    watermark: report.watermark,
+    dirty: report.dirty,
+    heartbeatAgeMs: Math.max(0, now - report.heartbeatAt),
+  };
+}
+
+/** Envoy's ground truth for one version: its pods' inbound active requests plus callers' upstream active and pending. */
+function envoyActive(service: string, version: string, reports: readonly PodReport[], namespace: string): number | null {
+  let total = 0;
+  let reported = false;
+  for (const report of reports) {
+    const envoy = report.envoy;
+    if (envoy === undefined) continue;
+    if (report.role === "sidecar" && report.service === service && report.version === version) {
+      total += envoy.downstreamRqActive;
+      reported = true;
+    }
+    for (const [cluster, figures] of Object.entries(envoy.upstream)) {
+      const parsed = parseOutboundCluster(cluster);
+      if (parsed === undefined || parsed.subset !== version || !sameHost(parsed.host, service, namespace)) continue;
+      total += figures.rqActive + figures.rqPendingActive;
+      reported = true;
+    }
+  }
+  return reported ? total : null;
+}
+
+/** One row per transaction: calls summed over the train's old versions, earliest start, latest activity. */
+function mergeTransactions(rows: readonly TransactionObservation[]): TransactionObservation[] {
+  const byId = new Map<string, TransactionObservation>();
+  for (const row of rows) {
+    const seen = byId.get(row.id);
+    byId.set(
+      row.id,
+      seen === undefined
+        ? row
+        : {
+            id: row.id,
+            startedAt: Math.min(seen.startedAt, row.startedAt),
+            lastSeenAt: Math.max(seen.lastSeenAt, row.lastSeenAt),
+            activeCallsAtOld: seen.activeCallsAtOld + row.activeCallsAtOld,
+          },
+    );
+  }
+  return [...byId.values()];
+}

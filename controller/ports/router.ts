@@ -1,0 +1,31 @@
+/**
+ * The Router port: how the engine's routing intents reach the mesh. The Istio implementation
+ * plans VirtualServices and DestinationRules (controller/routes) and writes them through a
+ * RouteTable; the engine never sees an Istio type.
+ */
+import type { RouteOriginal, RoutePlanIntent, UpgradeSpec } from "../engine/types.js";
+
+/** Which upgrade a routing call is for. */
+export interface UpgradeRef {
+  readonly id: string;
+  readonly spec: UpgradeSpec;
+}
+
+/** Routing changes, each idempotent: applying the same call twice changes nothing the second time. */
+export interface Router {
+  /** Ensures `service`'s DestinationRule has subset `version` (creating a Tranquil-owned rule if none exists). */
+  ensureSubset(upgrade: UpgradeRef, service: string, version: string): Promise<void>;
+  /** Removes subset `version` from `service`'s DestinationRule(s). */
+  removeSubset(upgrade: UpgradeRef, service: string, version: string): Promise<void>;
+  /**
+   * Writes every train member's VirtualServices as planned for `intent` at `epoch`. Returns the
+   * user routes' original destinations it edited (only in the `finalized` mode).
+   */
+  writeRoutes(
+    upgrade: UpgradeRef,
+    epoch: number,
+    intent: RoutePlanIntent,
+  ): Promise<{ readonly recorded: readonly RouteOriginal[] }>;
+  /** The highest Tranquil epoch present in the route table for this upgrade, or null. */
+  epochInTable(upgrade: UpgradeRef): Promise<number | null>;
+}
