@@ -11,17 +11,47 @@ const PHASES = Object.values(Phase);
 /** The controller's metric set. */
 export class ControllerMetrics {
   readonly registry = new Registry();
-  private readonly phase = this.gauge("upgrade_phase", "1 for the upgrade's current phase, 0 for the others", ["upgrade", "phase"]);
+  private readonly phase = this.gauge(
+    "upgrade_phase",
+    "1 for the upgrade's current phase, 0 for the others",
+    ["upgrade", "phase"],
+  );
   private readonly weight = this.gauge("upgrade_weight_percent", "enrolment weight", ["upgrade"]);
-  private readonly activeOld = this.gauge("upgrade_active_old_calls", "calls active at old versions of the train", ["upgrade"]);
-  private readonly oldestAge = this.gauge("upgrade_oldest_active_age_seconds", "age of the oldest transaction active at old", ["upgrade"]);
+  private readonly activeOld = this.gauge(
+    "upgrade_active_old_calls",
+    "calls active at old versions of the train",
+    ["upgrade"],
+  );
+  private readonly oldestAge = this.gauge(
+    "upgrade_oldest_active_age_seconds",
+    "age of the oldest transaction active at old",
+    ["upgrade"],
+  );
   private readonly pins = this.gauge("upgrade_pins", "transactions pinned to old", ["upgrade"]);
-  private readonly confirmedReady = this.gauge("upgrade_confirmations_ready", "proxies that confirmed the current config", ["upgrade"]);
-  private readonly confirmedTotal = this.gauge("upgrade_confirmations_total_proxies", "proxies expected to confirm", ["upgrade"]);
-  private readonly dirty = this.gauge("upgrade_dirty_pods", "dirty or stale pods blocking flips and removals", ["upgrade"]);
-  private readonly violations = this.gauge("upgrade_violations", "transactions seen at two versions of one service", ["upgrade"]);
+  private readonly confirmedReady = this.gauge(
+    "upgrade_confirmations_ready",
+    "proxies that confirmed the current config",
+    ["upgrade"],
+  );
+  private readonly confirmedTotal = this.gauge(
+    "upgrade_confirmations_total_proxies",
+    "proxies expected to confirm",
+    ["upgrade"],
+  );
+  private readonly dirty = this.gauge(
+    "upgrade_dirty_pods",
+    "dirty or stale pods blocking flips and removals",
+    ["upgrade"],
+  );
+  private readonly violations = this.gauge(
+    "upgrade_violations",
+    "transactions seen at two versions of one service",
+    ["upgrade"],
+  );
   private readonly lost = this.gauge("upgrade_lost_transactions", "transactions declared lost", ["upgrade"]);
-  private readonly drainSeconds = this.gauge("upgrade_drain_seconds", "time spent in Draining so far", ["upgrade"]);
+  private readonly drainSeconds = this.gauge("upgrade_drain_seconds", "time spent in Draining so far", [
+    "upgrade",
+  ]);
   private readonly reconciles = new Counter({
     name: "tranquil_reconciles_total",
     help: "reconcile ticks by outcome",

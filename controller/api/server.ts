@@ -33,7 +33,10 @@ const VERBS: readonly Verb[] = ["pause", "resume", "promote", "abort"];
 
 /** Builds the express app. */
 export function createApi(options: ApiOptions): express.Express {
-  const service = new UpgradesService({ store: options.store, ...(options.clock ? { clock: options.clock } : {}) });
+  const service = new UpgradesService({
+    store: options.store,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const auth = requireBearer(options.token);
   const app = express();
   app.disable("x-powered-by");
@@ -54,7 +57,11 @@ export function createApi(options: ApiOptions): express.Express {
   app.get("/v1/upgrades/:id/events", async (req, res) => {
     const id = idOf(req);
     const first = await service.get(id);
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
     const send = (u: UpgradeRecord): boolean => {
       res.write(`event: status\ndata: ${JSON.stringify(toView(u))}\n\n`);
       return TERMINAL_PHASES.includes(u.status.phase);
@@ -79,7 +86,7 @@ export function createApi(options: ApiOptions): express.Express {
   app.post("/v1/upgrades", auth, async (req, res) => {
     const body = (req.body ?? {}) as { name?: unknown; spec?: unknown };
     if (typeof body.name !== "string") {
-      res.status(400).json({ error: "body must be {\"name\": <upgrade name>, \"spec\": <Upgrade spec>}" });
+      res.status(400).json({ error: 'body must be {"name": <upgrade name>, "spec": <Upgrade spec>}' });
       return;
     }
     const created = await service.create(body.name, body.spec);
@@ -101,7 +108,9 @@ export function createApi(options: ApiOptions): express.Express {
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const { status, message } = describeError(err);
     if (status >= 500) options.logger.error({ err }, "API request failed");
-    res.status(status).json({ error: message, ...(err instanceof InvalidSpecError ? { problems: err.problems } : {}) });
+    res
+      .status(status)
+      .json({ error: message, ...(err instanceof InvalidSpecError ? { problems: err.problems } : {}) });
   });
   return app;
 }
@@ -114,7 +123,8 @@ function idOf(req: Request): string {
 
 function describeError(err: unknown): { status: number; message: string } {
   if (err instanceof InvalidSpecError) return { status: 400, message: err.message };
-  if (err instanceof SyntaxError) return { status: 400, message: `request body is not valid JSON: ${err.message}` };
+  if (err instanceof SyntaxError)
+    return { status: 400, message: `request body is not valid JSON: ${err.message}` };
   if (err instanceof Error && "status" in err && typeof err.status === "number") {
     return { status: err.status, message: err.message };
   }

@@ -120,7 +120,10 @@ export class UpgradesService {
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(id);
       if (TERMINAL_PHASES.includes(current.status.phase)) {
-        throw new UpgradeRequestError(`${verb} refused: upgrade ${id} has ended (${current.status.phase})`, 409);
+        throw new UpgradeRequestError(
+          `${verb} refused: upgrade ${id} has ended (${current.status.phase})`,
+          409,
+        );
       }
       try {
         return await this.store.update(change(current));

@@ -9,7 +9,10 @@ import type { UpgradeSpec, UpgradeStatus } from "../engine/types.js";
 export interface UpgradeView {
   readonly name: string;
   readonly spec: UpgradeSpec;
-  readonly status: Omit<UpgradeStatus, "engine"> & { readonly stage: string; readonly pendingCommands: number };
+  readonly status: Omit<UpgradeStatus, "engine"> & {
+    readonly stage: string;
+    readonly pendingCommands: number;
+  };
   readonly resourceVersion: string;
   readonly createdAt: string;
 }

@@ -93,9 +93,12 @@ export class IstioRouter implements Router {
       } catch (err) {
         if (!isConflict(err)) throw err;
         if (i >= CONFLICT_RETRIES) {
-          throw new Error(`${what}: still conflicting after ${CONFLICT_RETRIES} retries; another writer keeps changing it`, {
-            cause: err,
-          });
+          throw new Error(
+            `${what}: still conflicting after ${CONFLICT_RETRIES} retries; another writer keeps changing it`,
+            {
+              cause: err,
+            },
+          );
         }
       }
     }

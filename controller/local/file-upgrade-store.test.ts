@@ -3,7 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { initialStatus } from "../engine/status.js";
-import { UpgradeConflictError, UpgradeExistsError, UpgradeNotFoundError, type UpgradeEvent } from "../ports/upgrade-store.js";
+import {
+  UpgradeConflictError,
+  UpgradeExistsError,
+  UpgradeNotFoundError,
+  type UpgradeEvent,
+} from "../ports/upgrade-store.js";
 import { FileUpgradeStore } from "./file-upgrade-store.js";
 
 const spec = { services: [{ name: "auth-service", from: "v1", to: "v2" }] };
@@ -19,7 +24,13 @@ describe("FileUpgradeStore", () => {
 
   it("creates, updates with the current resourceVersion and refuses a stale one (409)", async () => {
     const store = await FileUpgradeStore.open();
-    const created = await store.create({ id: "auth-v2", spec, status: initialStatus(1), commands: [], createdAt: 1 });
+    const created = await store.create({
+      id: "auth-v2",
+      spec,
+      status: initialStatus(1),
+      commands: [],
+      createdAt: 1,
+    });
     const updated = await store.update({ ...created, commands: [{ kind: "abort", token: "t1" }] });
     expect(updated.resourceVersion).not.toBe(created.resourceVersion);
     await expect(store.update({ ...created, commands: [] })).rejects.toBeInstanceOf(UpgradeConflictError);
@@ -30,7 +41,13 @@ describe("FileUpgradeStore", () => {
   it("survives a restart: a reopened store has the last complete write", async () => {
     const path = join(dir, "state", "upgrades.json");
     const first = await FileUpgradeStore.open({ path });
-    const created = await first.create({ id: "auth-v2", spec, status: initialStatus(1), commands: [], createdAt: 1 });
+    const created = await first.create({
+      id: "auth-v2",
+      spec,
+      status: initialStatus(1),
+      commands: [],
+      createdAt: 1,
+    });
     const updated = await first.update({ ...created, spec: { ...spec, paused: true } });
     await first.close();
 
@@ -46,7 +63,13 @@ describe("FileUpgradeStore", () => {
     const store = await FileUpgradeStore.open();
     const events: UpgradeEvent["type"][] = [];
     const stop = store.watch((e) => events.push(e.type));
-    const created = await store.create({ id: "a", spec, status: initialStatus(1), commands: [], createdAt: 1 });
+    const created = await store.create({
+      id: "a",
+      spec,
+      status: initialStatus(1),
+      commands: [],
+      createdAt: 1,
+    });
     await store.update(created);
     stop();
     await store.update(await store.get("a"));

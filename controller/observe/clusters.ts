@@ -4,7 +4,9 @@
 import { resolveShortname } from "../../istio/routing/hosts.js";
 
 /** The parts of an outbound cluster name, or undefined for any other cluster. */
-export function parseOutboundCluster(name: string): { port: number; subset: string; host: string } | undefined {
+export function parseOutboundCluster(
+  name: string,
+): { port: number; subset: string; host: string } | undefined {
   const parts = name.split("|");
   if (parts.length !== 4 || parts[0] !== "outbound") return undefined;
   const port = Number(parts[1]);

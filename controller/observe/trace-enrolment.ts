@@ -13,15 +13,34 @@ export class TraceStoreEnrolment implements Enrolment {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  async setWeight(upgradeId: string, hosts: readonly string[], weight: number, weightVersion: number): Promise<void> {
-    await this.traceStore.putUpgrade({ id: upgradeId, hosts, weight, weightVersion, watchEpochs: true, at: this.clock() });
+  async setWeight(
+    upgradeId: string,
+    hosts: readonly string[],
+    weight: number,
+    weightVersion: number,
+  ): Promise<void> {
+    await this.traceStore.putUpgrade({
+      id: upgradeId,
+      hosts,
+      weight,
+      weightVersion,
+      watchEpochs: true,
+      at: this.clock(),
+    });
   }
 
   /** Keeps epoch reports coming before the first weight is set (Preparing confirms routes too). */
   async watch(upgradeId: string, hosts: readonly string[]): Promise<void> {
     const existing = (await this.traceStore.listUpgrades()).find((u) => u.id === upgradeId);
     if (existing !== undefined) return;
-    await this.traceStore.putUpgrade({ id: upgradeId, hosts, weight: 0, weightVersion: 0, watchEpochs: true, at: this.clock() });
+    await this.traceStore.putUpgrade({
+      id: upgradeId,
+      hosts,
+      weight: 0,
+      weightVersion: 0,
+      watchEpochs: true,
+      at: this.clock(),
+    });
   }
 
   remove(upgradeId: string): Promise<void> {

@@ -40,7 +40,12 @@ export class TraceObserver implements Observer {
 
   constructor(private readonly deps: TraceObserverDeps) {}
 
-  async observe(upgradeId: string, spec: UpgradeSpec, status: UpgradeStatus, now: number): Promise<GatheredObservations> {
+  async observe(
+    upgradeId: string,
+    spec: UpgradeSpec,
+    status: UpgradeStatus,
+    now: number,
+  ): Promise<GatheredObservations> {
     const { traceStore, router } = this.deps;
     const [reports, ingress, violations, epochInTable, validation] = await Promise.all([
       traceStore.pods(),
@@ -153,7 +158,12 @@ export class TraceObserver implements Observer {
     );
     return rows
       .filter((r) => !lost?.has(r.txn))
-      .map((r) => ({ id: r.txn, startedAt: r.startedAt, lastSeenAt: r.lastSeenAt, activeCallsAtOld: r.calls }));
+      .map((r) => ({
+        id: r.txn,
+        startedAt: r.startedAt,
+        lastSeenAt: r.lastSeenAt,
+        activeCallsAtOld: r.calls,
+      }));
   }
 }
 
@@ -178,7 +188,12 @@ function podObservation(
 }
 
 /** Envoy's ground truth for one version: its pods' inbound active requests plus callers' upstream active and pending. */
-function envoyActive(service: string, version: string, reports: readonly PodReport[], namespace: string): number | null {
+function envoyActive(
+  service: string,
+  version: string,
+  reports: readonly PodReport[],
+  namespace: string,
+): number | null {
   let total = 0;
   let reported = false;
   for (const report of reports) {
@@ -190,7 +205,8 @@ function envoyActive(service: string, version: string, reports: readonly PodRepo
     }
     for (const [cluster, figures] of Object.entries(envoy.upstream)) {
       const parsed = parseOutboundCluster(cluster);
-      if (parsed === undefined || parsed.subset !== version || !sameHost(parsed.host, service, namespace)) continue;
+      if (parsed === undefined || parsed.subset !== version || !sameHost(parsed.host, service, namespace))
+        continue;
       total += figures.rqActive + figures.rqPendingActive;
       reported = true;
     }

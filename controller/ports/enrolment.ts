@@ -6,7 +6,12 @@
 /** Publishing weights. */
 export interface Enrolment {
   /** Sets the weight (percent) at `weightVersion` for the upgrade's hosts. Idempotent. */
-  setWeight(upgradeId: string, hosts: readonly string[], weight: number, weightVersion: number): Promise<void>;
+  setWeight(
+    upgradeId: string,
+    hosts: readonly string[],
+    weight: number,
+    weightVersion: number,
+  ): Promise<void>;
   /**
    * Makes the upgrade known to every TraceManager (weight 0 until set), so that they report
    * config epochs for its hosts from Preparing on. Idempotent.

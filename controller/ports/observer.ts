@@ -9,7 +9,12 @@ export type GatheredObservations = Omit<Observations, "actionResults" | "command
 
 /** Gathers observations for one upgrade. */
 export interface Observer {
-  observe(upgradeId: string, spec: UpgradeSpec, status: UpgradeStatus, now: number): Promise<GatheredObservations>;
+  observe(
+    upgradeId: string,
+    spec: UpgradeSpec,
+    status: UpgradeStatus,
+    now: number,
+  ): Promise<GatheredObservations>;
   /** Transactions declared lost (past maxTransactionAge, old idle): their records stop counting. */
   declareLost(upgradeId: string, ids: readonly string[]): Promise<void>;
 }

@@ -53,7 +53,7 @@ export class Reconciler {
     this.unwatch = this.options.store.watch((event) => {
       if (event.type !== "DELETED" && !TERMINAL_PHASES.includes(event.upgrade.status.phase)) {
         // A write by the reconciler itself also lands here; the queue coalesces it.
-        if (event.upgrade.commands.length > 0 || event.type === "ADDED") this.trigger(event.upgrade.id);
+        if (event.upgrade.commands.length > 0 || event.type === "ADDED") void this.trigger(event.upgrade.id);
       }
     });
     const loop = (): void => {
@@ -92,7 +92,10 @@ export class Reconciler {
       const record = await this.options.store.get(id);
       if (TERMINAL_PHASES.includes(record.status.phase)) return;
       if (!this.watching.has(id)) {
-        await this.options.backend.enrolment.watch(id, record.spec.services.map((s) => s.name));
+        await this.options.backend.enrolment.watch(
+          id,
+          record.spec.services.map((s) => s.name),
+        );
         this.watching.add(id);
       }
       const saved = await this.decideAndPersist(record);
@@ -132,7 +135,10 @@ export class Reconciler {
     this.results.delete(record.id);
     this.options.metrics?.observe(record.id, saved.status, now);
     if (saved.status.phase !== record.status.phase) {
-      this.options.logger.info({ upgrade: record.id, from: record.status.phase, to: saved.status.phase }, "phase changed");
+      this.options.logger.info(
+        { upgrade: record.id, from: record.status.phase, to: saved.status.phase },
+        "phase changed",
+      );
     }
     return saved;
   }

@@ -1,0 +1,205 @@
+/**
+ * The HTTP API against a real server on port 0 over a FileUpgradeStore: bearer-token auth on
+ * every mutating route, and JSON errors (404, 400 with problems, 409).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startApiFixture, writeStatus, type ApiFixture } from "../cli/testing/api-fixture.js";
+
+const spec = (name: string, extra: Record<string, unknown> = {}) => ({
+  services: [{ name, from: "v1", to: "v2" }],
+  ...extra,
+});
+
+describe("HTTP API", () => {
+  let api: ApiFixture;
+  beforeAll(async () => {
+    api = await startApiFixture();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  const post = (path: string, body: unknown, token?: string) =>
+    fetch(`${api.url}${path}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+  const get = (path: string) => fetch(`${api.url}${path}`);
+
+  it("answers /healthz", async () => {
+    const res = await get("/healthz");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+  });
+
+  describe("auth", () => {
+    const routes = [
+      "/v1/upgrades",
+      ...["pause", "resume", "promote", "abort"].map((v) => `/v1/upgrades/auth-guard/${v}`),
+    ];
+
+    beforeAll(async () => {
+      expect(
+        (await post("/v1/upgrades", { name: "auth-guard", spec: spec("guarded-service") }, api.token)).status,
+      ).toBe(201);
+    });
+
+    it.each(routes)("POST %s without a token is 401 with a JSON message", async (path) => {
+      const res = await post(path, { name: "auth-other", spec: spec("other-service") });
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+      expect(await res.json()).toEqual({
+        error: expect.stringMatching(/bearer token.*--token.*TRANQUIL_TOKEN/),
+      });
+    });
+
+    it.each(routes)("POST %s with a wrong token is 401", async (path) => {
+      const res = await post(
+        path,
+        { name: "auth-other", spec: spec("other-service") },
+        "wrong-token-0123456789",
+      );
+      expect(res.status).toBe(401);
+      expect(JSON.stringify(await res.json())).not.toContain(api.token);
+    });
+
+    it("accepts the right token on every mutating route", async () => {
+      const created = await post("/v1/upgrades", { name: "auth-ok", spec: spec("ok-service") }, api.token);
+      expect(created.status).toBe(201);
+      expect(await created.json()).toMatchObject({ name: "auth-ok", status: { phase: "Validating" } });
+      for (const verb of ["pause", "resume", "promote", "abort"]) {
+        const res = await post(`/v1/upgrades/auth-ok/${verb}`, {}, api.token);
+        expect(res.status, verb).toBe(200);
+      }
+      const view = (await (await get("/v1/upgrades/auth-ok")).json()) as {
+        spec: { paused: boolean };
+        status: { pendingCommands: number };
+      };
+      expect(view.spec.paused).toBe(false);
+      expect(view.status.pendingCommands).toBe(2); // promote and abort wait for the engine
+      const stored = await api.store.get("auth-ok");
+      expect(stored.commands.map((c) => c.kind)).toEqual(["promote", "abort"]);
+    });
+
+    it("reads need no token", async () => {
+      expect((await get("/v1/upgrades")).status).toBe(200);
+      expect((await get("/v1/upgrades/auth-guard")).status).toBe(200);
+    });
+  });
+
+  describe("errors", () => {
+    it("404 with a JSON message for an unknown upgrade, on reads, commands and the event stream", async () => {
+      for (const res of [
+        await get("/v1/upgrades/nope"),
+        await get("/v1/upgrades/nope/events"),
+        await post("/v1/upgrades/nope/pause", {}, api.token),
+      ]) {
+        expect(res.status).toBe(404);
+        expect(res.headers.get("content-type")).toMatch(/application\/json/);
+        expect(await res.json()).toEqual({ error: expect.stringMatching(/nope not found.*tranquil status/) });
+      }
+    });
+
+    it("404 with a JSON message for an unknown endpoint", async () => {
+      const res = await get("/v2/whatever");
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: expect.any(String) });
+    });
+
+    it("400 lists every problem of a bad spec: steps not increasing, non-DNS names, unknown fields", async () => {
+      const res = await post(
+        "/v1/upgrades",
+        { name: "bad-steps", spec: spec("steps-service", { strategy: { steps: [50, 10, 100] } }) },
+        api.token,
+      );
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: string; problems: { path: string; message: string }[] };
+      expect(body.problems).toContainEqual({
+        path: "strategy.steps.1",
+        message: expect.stringMatching(/strictly increasing/),
+      });
+
+      const names = await post(
+        "/v1/upgrades",
+        {
+          name: "bad-names",
+          spec: { services: [{ name: "Auth_Service", from: "v1", to: "V2" }], colour: "blue" },
+        },
+        api.token,
+      );
+      expect(names.status).toBe(400);
+      const problems = ((await names.json()) as { problems: { path: string; message: string }[] }).problems;
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          { path: "services.0.name", message: expect.stringMatching(/DNS-1123 label/) },
+          { path: "services.0.to", message: expect.stringMatching(/DNS-1123 label/) },
+          { path: "colour", message: expect.stringMatching(/unknown field "colour"/) },
+        ]),
+      );
+      await expect(api.store.get("bad-names")).rejects.toThrow(/not found/); // nothing half-applied
+    });
+
+    it("400 for a name that is not a DNS label, a body without a name, and a body that is not JSON", async () => {
+      const badName = await post("/v1/upgrades", { name: "Bad_Name", spec: spec("name-service") }, api.token);
+      expect(badName.status).toBe(400);
+      expect(await badName.json()).toEqual({ error: expect.stringMatching(/not a DNS label/) });
+
+      const noName = await post("/v1/upgrades", { spec: spec("name-service") }, api.token);
+      expect(noName.status).toBe(400);
+      expect(await noName.json()).toEqual({ error: expect.stringMatching(/body must be/) });
+
+      const garbled = await fetch(`${api.url}/v1/upgrades`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${api.token}` },
+        body: "{not json",
+      });
+      expect(garbled.status).toBe(400);
+      expect(await garbled.json()).toEqual({ error: expect.stringMatching(/not valid JSON/) });
+    });
+
+    it("409 for an upgrade overlapping an active one on a service", async () => {
+      expect(
+        (await post("/v1/upgrades", { name: "first", spec: spec("shared-service") }, api.token)).status,
+      ).toBe(201);
+      const res = await post(
+        "/v1/upgrades",
+        { name: "second", spec: { services: [{ name: "shared-service", from: "v1", to: "v3" }] } },
+        api.token,
+      );
+      expect(res.status).toBe(409);
+      expect(await res.json()).toEqual({
+        error: expect.stringMatching(/first is still Validating on shared-service.*abort it/),
+      });
+    });
+
+    it("409 for a name that exists already (even when that upgrade ended)", async () => {
+      expect(
+        (await post("/v1/upgrades", { name: "reused", spec: spec("reused-service") }, api.token)).status,
+      ).toBe(201);
+      await writeStatus(api.store, "reused", { phase: "Succeeded", stage: "done" });
+      const res = await post("/v1/upgrades", { name: "reused", spec: spec("reused-service") }, api.token);
+      expect(res.status).toBe(409);
+      expect(await res.json()).toEqual({ error: expect.stringMatching(/reused already exists/) });
+    });
+
+    it("409 for abort of a Succeeded upgrade and of one in Finalizing", async () => {
+      expect(
+        (await post("/v1/upgrades", { name: "done", spec: spec("done-service") }, api.token)).status,
+      ).toBe(201);
+      await writeStatus(api.store, "done", { phase: "Finalizing", stage: "scaleOld" });
+      const finalizing = await post("/v1/upgrades/done/abort", {}, api.token);
+      expect(finalizing.status).toBe(409);
+      expect(await finalizing.json()).toEqual({ error: expect.stringMatching(/abort refused.*Finalizing/) });
+
+      await writeStatus(api.store, "done", { phase: "Succeeded", stage: "done" });
+      const ended = await post("/v1/upgrades/done/abort", {}, api.token);
+      expect(ended.status).toBe(409);
+      expect(await ended.json()).toEqual({ error: expect.stringMatching(/abort refused.*Succeeded/) });
+      expect((await api.store.get("done")).commands).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,193 @@
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import { initialStatus } from "../engine/status.js";
+import type { RoutePlanIntent, UpgradeSpec, UpgradeStatus, ValidationFacts } from "../engine/types.js";
+import { FileUpgradeStore } from "../local/file-upgrade-store.js";
+import type { Backend, GatheredObservations, UpgradeRef } from "../ports/index.js";
+import { Reconciler } from "./reconciler.js";
+
+const spec: UpgradeSpec = { services: [{ name: "auth-service", from: "v1", to: "v2" }] };
+const facts: ValidationFacts = {
+  services: {
+    "auth-service": {
+      exists: true,
+      headless: false,
+      tcpPorts: [],
+      versions: ["v1"],
+      subsets: ["v1"],
+      oldSelectorHasVersion: true,
+      gitOpsSelfHeal: false,
+    },
+  },
+  otherActiveUpgrades: [],
+  meshProblems: [],
+};
+
+/** A backend that records every port call, with an observer that reports a healthy v1. */
+function recordingBackend(calls: string[], failEnsureSubset = { times: 0 }): Backend {
+  const observations = (id: string): GatheredObservations => ({
+    upgradeId: id,
+    validation: facts,
+    services: {
+      "auth-service": {
+        versions: {
+          v1: {
+            desiredReplicas: 1,
+            readyReplicas: 1,
+            endpoints: { proxies: 1, healthyAt: 1, listedAt: 1 },
+            activeCalls: 0,
+            activeTransactions: 0,
+            oldestActiveAgeSeconds: 0,
+            envoyActive: 0,
+            analysis: null,
+          },
+        },
+      },
+    },
+    pods: [],
+    ingress: {
+      enrolledInFlight: 0,
+      nonEnrolledInFlight: 0,
+      lastEnrolledStartAt: null,
+      lastNonEnrolledStartAt: null,
+    },
+    transactions: [],
+    prometheus: {},
+    violations: 0,
+    routes: { epochInTable: null },
+  });
+  return {
+    router: {
+      ensureSubset: (_u: UpgradeRef, service: string, version: string) => {
+        calls.push(`ensureSubset ${service} ${version}`);
+        if (failEnsureSubset.times > 0) {
+          failEnsureSubset.times -= 1;
+          return Promise.reject(new Error("store unreachable"));
+        }
+        return Promise.resolve();
+      },
+      removeSubset: () => Promise.resolve(),
+      writeRoutes: (_u: UpgradeRef, epoch: number, intent: RoutePlanIntent) => {
+        calls.push(`writeRoutes e${epoch} ${intent.mode}`);
+        return Promise.resolve({ recorded: [] });
+      },
+      epochInTable: () => Promise.resolve(null),
+    },
+    workloads: {
+      ensureVersion: () => Promise.resolve(),
+      scaleVersion: () => Promise.resolve(),
+      deleteVersion: () => Promise.resolve(),
+      versions: () => Promise.resolve([{ version: "v1", desired: 1, ready: 1 }]),
+    },
+    observer: {
+      observe: (id: string, _s: UpgradeSpec, _st: UpgradeStatus) => Promise.resolve(observations(id)),
+      declareLost: () => Promise.resolve(),
+    },
+    enrolment: {
+      setWeight: () => Promise.resolve(),
+      watch: (id: string) => {
+        calls.push(`watch ${id}`);
+        return Promise.resolve();
+      },
+      remove: () => Promise.resolve(),
+    },
+  };
+}
+
+const logger = pino({ level: "silent" });
+
+/** Ticks until `done` holds on the stored record (at most `max` ticks). */
+async function tickUntil(
+  reconciler: Reconciler,
+  store: FileUpgradeStore,
+  done: (status: UpgradeStatus) => boolean,
+  max = 10,
+): Promise<UpgradeStatus> {
+  for (let i = 0; i < max; i++) {
+    const { status } = await store.get("auth-v2");
+    if (done(status)) return status;
+    await reconciler.trigger("auth-v2");
+  }
+  throw new Error("condition not reached");
+}
+
+const subsetKey = "auth-v2:subset:auth-service:v1";
+const subsetPending = (s: UpgradeStatus): boolean => s.engine.pending.some((a) => a.key === subsetKey);
+
+describe("Reconciler", () => {
+  it("persists the status before executing, and acknowledges actions on the next tick", async () => {
+    const store = await FileUpgradeStore.open();
+    await store.create({ id: "auth-v2", spec, status: initialStatus(0), commands: [], createdAt: 0 });
+    const calls: string[] = [];
+    let now = 1_000;
+    const reconciler = new Reconciler({
+      store,
+      backend: recordingBackend(calls),
+      logger,
+      clock: () => (now += 100),
+    });
+
+    // The tick that issues ensureSubset stores it as pending, then executes it.
+    const issued = await tickUntil(reconciler, store, subsetPending);
+    expect(issued.phase).toBe("Preparing");
+    expect(calls).toEqual(["watch auth-v2", "ensureSubset auth-service v1"]);
+
+    // The next tick reads the result: acknowledged, and the next routing step (hold old) follows.
+    await reconciler.trigger("auth-v2");
+    const acked = await store.get("auth-v2");
+    expect(acked.status.engine.acked).toContain(subsetKey);
+    expect(subsetPending(acked.status)).toBe(false);
+    await tickUntil(reconciler, store, (s) => s.engine.pending.some((a) => a.kind === "writeRoutes"));
+    await reconciler.trigger("auth-v2");
+    expect(calls).toContain("writeRoutes e1 held");
+    expect(calls.filter((c) => c.startsWith("ensureSubset"))).toHaveLength(1);
+  });
+
+  it("re-executes what status lists as pending after a restart, and nothing else", async () => {
+    const store = await FileUpgradeStore.open();
+    await store.create({ id: "auth-v2", spec, status: initialStatus(0), commands: [], createdAt: 0 });
+    const calls: string[] = [];
+    const backend = recordingBackend(calls);
+    await tickUntil(new Reconciler({ store, backend, logger, clock: () => 1_000 }), store, subsetPending);
+    // The first process dies before its results are read: a new one starts from the stored status.
+    const restarted = new Reconciler({ store, backend, logger, clock: () => 1_500 });
+    await restarted.trigger("auth-v2");
+    await restarted.trigger("auth-v2");
+    const subsetCalls = calls.filter((c) => c.startsWith("ensureSubset"));
+    // Once by the first process, once more (idempotently) by the restarted one, then acknowledged.
+    expect(subsetCalls).toHaveLength(2);
+    expect((await store.get("auth-v2")).status.engine.acked).toContain(subsetKey);
+  });
+
+  it("retries an action that failed transiently, and says why it waits", async () => {
+    const store = await FileUpgradeStore.open();
+    await store.create({ id: "auth-v2", spec, status: initialStatus(0), commands: [], createdAt: 0 });
+    const reconciler = new Reconciler({
+      store,
+      backend: recordingBackend([], { times: 1 }),
+      logger,
+      clock: () => 1_000,
+    });
+    const waiting = await tickUntil(reconciler, store, (s) =>
+      s.conditions.some((c) => c.type === "Waiting" && c.message.includes("store unreachable")),
+    );
+    expect(subsetPending(waiting)).toBe(true);
+    await tickUntil(reconciler, store, (s) => s.engine.acked.includes(subsetKey));
+  });
+
+  it("hands user commands to the engine once and removes them when handled", async () => {
+    const store = await FileUpgradeStore.open();
+    await store.create({
+      id: "auth-v2",
+      spec,
+      status: initialStatus(0),
+      commands: [{ kind: "abort", token: "t-1" }],
+      createdAt: 0,
+    });
+    const reconciler = new Reconciler({ store, backend: recordingBackend([]), logger, clock: () => 1_000 });
+    await reconciler.trigger("auth-v2");
+    const record = await store.get("auth-v2");
+    expect(record.commands).toEqual([]);
+    expect(["RollingBack", "RolledBack"]).toContain(record.status.phase);
+  });
+});
