@@ -1,11 +1,15 @@
 /**
- * `npm start`: the demo upgrade on the local mesh. Until the demo lands, it says what exists.
+ * `npm start`: the demo upgrade on the local mesh (controller/demo/run-demo.ts).
+ *   npm start [-- --quick] [--duration <s>] [--redis <url>] [--scenario default|bad-release] [--report <path>]
  */
-process.stdout.write(
-  [
-    "Tranquil: the demo upgrade is not wired up yet.",
-    "What exists so far: the workspace, CI and the TraceManager store port.",
-    "Run `npm test` to exercise the components.",
-    "",
-  ].join("\n"),
-);
+import { demoCommand, startDemo } from "../demo/demo-command.js";
+
+demoCommand(async (options) => {
+  process.exitCode = await startDemo(options);
+})
+  .name("npm start --")
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });

@@ -30,6 +30,8 @@ export interface TraceObserverDeps {
   readonly validationFacts: (upgradeId: string, spec: UpgradeSpec) => Promise<ValidationFacts>;
   /** Pods that are shutting down (they do not confirm). */
   readonly terminatingPods?: () => ReadonlySet<string>;
+  /** True for a pod that no longer exists: its last report is ignored (a removed pod routes nothing). */
+  readonly podGone?: (report: PodReport) => boolean;
   /** Most pin candidates read per old version. */
   readonly transactionLimit?: number;
 }
@@ -47,7 +49,7 @@ export class TraceObserver implements Observer {
     now: number,
   ): Promise<GatheredObservations> {
     const { traceStore, router } = this.deps;
-    const [reports, ingress, violations, epochInTable, validation] = await Promise.all([
+    const [allReports, ingress, violations, epochInTable, validation] = await Promise.all([
       traceStore.pods(),
       traceStore.ingress(upgradeId),
       traceStore.violations(),
@@ -55,6 +57,8 @@ export class TraceObserver implements Observer {
       this.deps.validationFacts(upgradeId, spec),
     ]);
     const terminating = this.deps.terminatingPods?.() ?? new Set<string>();
+    const gone = this.deps.podGone;
+    const reports = gone === undefined ? allReports : allReports.filter((r) => !gone(r));
     const since = status.engine.instants.stepStartedAt ?? now - 30_000;
     const services: Record<string, ServiceObservation> = {};
     const transactions: TransactionObservation[] = [];
@@ -66,7 +70,7 @@ export class TraceObserver implements Observer {
       upgradeId,
       validation,
       services,
-      pods: reports.map((r) => podObservation(r, upgradeId, terminating, now)),
+      pods: reports.map((r) => podObservation(r, upgradeId, status.configEpoch, terminating, now)),
       ingress: {
         enrolledInFlight: ingress.enrolledInFlight,
         nonEnrolledInFlight: ingress.nonEnrolledInFlight,
@@ -167,13 +171,21 @@ export class TraceObserver implements Observer {
   }
 }
 
+/**
+ * A pod's view for the engine. A report without an epoch key for the upgrade means no route
+ * configuration of that proxy holds a host of the train (e.g. a gateway that routes only to
+ * the first hop): it cannot route to the train with stale routes, so it counts as holding the
+ * epoch written last (DESIGN §4.7: only proxies that receive the VirtualService confirm). A
+ * null epoch (a configuration holds a train host but no Tranquil route) stays unconfirmed.
+ */
 function podObservation(
   report: PodReport,
   upgradeId: string,
+  writtenEpoch: number,
   terminating: ReadonlySet<string>,
   now: number,
 ): PodObservation {
-  const epoch = report.epochs[upgradeId];
+  const epoch = upgradeId in report.epochs ? report.epochs[upgradeId] : writtenEpoch;
   return {
     name: report.pod,
     role: report.role,

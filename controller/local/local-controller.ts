@@ -1,0 +1,133 @@
+/**
+ * The controller on the local mesh, in one process: the upgrade store (a state file, or memory),
+ * the local backend (config-store routes, runtime workloads, trace-store observations and
+ * enrolment), the reconciler, and the HTTP API on 127.0.0.1.
+ */
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import type { Logger } from "pino";
+import type { MeshHandle } from "../../istio/runtime/mesh-runtime.js";
+import { createApi } from "../api/server.js";
+import { DEFAULT_SETTINGS, type Settings } from "../engine/types.js";
+import { IstioRouter } from "../istio/istio-router.js";
+import { ControllerMetrics } from "../metrics.js";
+import { TraceObserver } from "../observe/trace-observer.js";
+import { TraceStoreEnrolment } from "../observe/trace-enrolment.js";
+import type { Backend } from "../ports/index.js";
+import { Reconciler } from "../reconciler/reconciler.js";
+import { ConfigStoreRouteTable } from "./config-store-route-table.js";
+import { FileUpgradeStore } from "./file-upgrade-store.js";
+import { meshValidationFacts } from "./mesh-facts.js";
+import { MeshWorkloads } from "./mesh-workloads.js";
+
+/** Options of {@link startLocalController}. */
+export interface LocalControllerOptions {
+  readonly mesh: MeshHandle;
+  readonly logger: Logger;
+  /** The upgrade state file; omitted = memory only. */
+  readonly statePath?: string;
+  readonly settings?: Settings;
+  /** Reconcile tick interval (ms). */
+  readonly intervalMs?: number;
+  /** API port on 127.0.0.1 (0 = free). */
+  readonly apiPort?: number;
+  /** API bearer token; generated when omitted. */
+  readonly token?: string;
+  readonly clock?: () => number;
+}
+
+/** A running local controller. */
+export interface LocalController {
+  readonly store: FileUpgradeStore;
+  readonly reconciler: Reconciler;
+  readonly workloads: MeshWorkloads;
+  readonly metrics: ControllerMetrics;
+  /** `http://127.0.0.1:<port>` of the HTTP API. */
+  readonly apiUrl: string;
+  readonly token: string;
+  /** Stops the reconciler and the API (the mesh is the caller's). */
+  stop(): Promise<void>;
+}
+
+/** Starts the controller against a running local mesh. */
+export async function startLocalController(options: LocalControllerOptions): Promise<LocalController> {
+  const { mesh, logger } = options;
+  const clock = options.clock ?? Date.now;
+  const settings = options.settings ?? DEFAULT_SETTINGS;
+  const store = await FileUpgradeStore.open(
+    options.statePath === undefined ? {} : { path: options.statePath },
+  );
+  const workloads = new MeshWorkloads(mesh, clock);
+  const router = new IstioRouter({
+    table: new ConfigStoreRouteTable(mesh.configStore),
+    namespace: mesh.topology.namespace,
+    enrolmentHeader: settings.enrolmentHeader,
+  });
+  const observer = new TraceObserver({
+    traceStore: mesh.traceStore,
+    workloads,
+    router,
+    namespace: mesh.topology.namespace,
+    validationFacts: (id, spec) =>
+      meshValidationFacts(
+        { topology: mesh.topology, configStore: mesh.configStore, workloads, upgrades: store },
+        id,
+        spec,
+      ),
+    terminatingPods: () =>
+      new Set(
+        mesh
+          .instances()
+          .filter((i) => i.state === "stopping")
+          .map((i) => i.pod),
+      ),
+    // The runtime forgets a pod once it has stopped; the ingress gateway is never stopped.
+    podGone: (report) => report.role === "sidecar" && !mesh.instances().some((i) => i.pod === report.pod),
+  });
+  const backend: Backend = {
+    router,
+    workloads,
+    observer,
+    enrolment: new TraceStoreEnrolment(mesh.traceStore, clock),
+  };
+  const metrics = new ControllerMetrics();
+  const reconciler = new Reconciler({
+    store,
+    backend,
+    logger: logger.child({ component: "reconciler" }),
+    settings,
+    metrics,
+    clock,
+    ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+  });
+  const token = options.token ?? randomBytes(24).toString("base64url");
+  const app = createApi({
+    store,
+    token,
+    logger: logger.child({ component: "api" }),
+    clock,
+    metrics: metrics.registry,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(options.apiPort ?? 0, "127.0.0.1", () => resolve(s));
+    s.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  reconciler.start();
+  logger.info({ apiUrl: `http://127.0.0.1:${port}` }, "controller started");
+  return {
+    store,
+    reconciler,
+    workloads,
+    metrics,
+    apiUrl: `http://127.0.0.1:${port}`,
+    token,
+    stop: async () => {
+      await reconciler.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+    },
+  };
+}
