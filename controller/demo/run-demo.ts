@@ -4,7 +4,7 @@
  * order-service v1 → v2 as a release train. The `bad-release` scenario upgrades to a v2 that
  * fails its analysis and rolls back. Ends with a report graded from outside the TraceManager.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pino, { type Logger } from "pino";
@@ -15,6 +15,7 @@ import type { UpgradeSpec } from "../engine/types.js";
 import { startLocalController, type LocalController } from "../local/local-controller.js";
 import { demoTimings, type DemoTimings } from "./demo-settings.js";
 import { gradeRemovals, renderReport, type DemoReport, type UpgradeOutcome } from "./demo-report.js";
+import { waitUntilServing } from "./warm-up.js";
 import { watchUpgrade } from "./watch-upgrade.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -127,14 +128,18 @@ export async function runDemo(options: DemoOptions): Promise<{ report: DemoRepor
     traceManager: { heartbeatMs: t.traceManagerHeartbeatMs },
     ...(options.redisUrl !== undefined ? { storeUrl: options.redisUrl } : {}),
   });
+  // Each demo starts from no upgrades: its state file belongs to this run only.
+  const statePath = reportPath.replace(/\.json$/, ".upgrades.json");
+  await rm(statePath, { force: true });
   const ctl = await startLocalController({
     mesh,
     logger,
     settings: t.settings,
     intervalMs: t.reconcileIntervalMs,
-    statePath: reportPath.replace(/\.json$/, ".upgrades.json"),
+    statePath,
   });
   out(`  ingress ${mesh.ingressUrl}   controller API ${ctl.apiUrl}   logs ${logPath}`);
+  await waitUntilServing(mesh.ingressUrl);
 
   const stopStarting = new AbortController();
   const load: Promise<LoadReport> = runLoad({
@@ -170,6 +175,10 @@ export async function runDemo(options: DemoOptions): Promise<{ report: DemoRepor
         durationSeconds: (Date.now() - began) / 1000,
         reason: final.status.engine.reason,
       });
+      if (final.status.phase !== u.expectedPhase) {
+        out(`  ${u.name} ended ${final.status.phase}, not ${u.expectedPhase}; skipping the rest of the plan`);
+        break;
+      }
     }
     const minimumMs = (options.durationSeconds ?? 0) * 1000;
     if (Date.now() - startedAt < minimumMs) {

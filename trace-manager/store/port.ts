@@ -86,12 +86,19 @@ export interface ActiveUpgrade {
 /** Envoy's own figures, read from the admin endpoints of the pod's proxy. */
 export interface EnvoyFigures {
   readonly readAt: number;
-  readonly extAuthz: { readonly ok: number; readonly error: number; readonly denied: number; readonly failureModeAllowed: number };
+  readonly extAuthz: {
+    readonly ok: number;
+    readonly error: number;
+    readonly denied: number;
+    readonly failureModeAllowed: number;
+  };
   readonly accessLogs: { readonly written: number; readonly dropped: number };
   /** Inbound `http.<prefix>.downstream_rq_active`, summed over inbound prefixes. */
   readonly downstreamRqActive: number;
   /** Per outbound subset cluster `outbound|<port>|<subset>|<host>`. */
-  readonly upstream: Readonly<Record<string, { readonly rqActive: number; readonly rqPendingActive: number }>>;
+  readonly upstream: Readonly<
+    Record<string, { readonly rqActive: number; readonly rqPendingActive: number }>
+  >;
   /** Healthy endpoint count per outbound subset cluster (from /clusters). */
   readonly healthyEndpoints: Readonly<Record<string, number>>;
 }
@@ -131,6 +138,7 @@ export interface Expiry {
   readonly expiredAt: number;
 }
 
+/** Active calls at one service@version (`activeAt`). */
 export interface ActiveSummary {
   readonly calls: number;
   readonly transactions: number;
@@ -138,6 +146,7 @@ export interface ActiveSummary {
   readonly oldestStartAt: number | null;
 }
 
+/** One transaction with an active call at a service@version (`activeTransactions`, for pins). */
 export interface ActiveTransaction {
   readonly txn: TxnId;
   readonly traceId?: TraceId;
@@ -146,6 +155,7 @@ export interface ActiveTransaction {
   readonly calls: number;
 }
 
+/** In-flight ingress transactions of one upgrade over every gateway (`ingress`). */
 export interface IngressSummary {
   readonly enrolledInFlight: number;
   readonly nonEnrolledInFlight: number;
@@ -153,6 +163,7 @@ export interface IngressSummary {
   readonly oldestInFlightStartAt: number | null;
 }
 
+/** Outbound outcomes of one service@version over a window (`versionStats`). */
 export interface VersionStats {
   readonly requests: number;
   readonly successes: number;
@@ -161,6 +172,7 @@ export interface VersionStats {
   readonly p99Ms: number | null;
 }
 
+/** The trace store: written by every TraceManager, read by the controller. */
 export interface TraceStore {
   // ---- writes (TraceManagers) ----
   /** Increments each call's active counter and detects violations atomically. Returns new violations. */
@@ -168,16 +180,27 @@ export interface TraceStore {
   /** Decrements, clamped at zero. `clamped` counts decrements that would have gone negative. */
   recordCallEnds(batch: readonly CallEnd[]): Promise<{ readonly clamped: number }>;
   recordOutbound(batch: readonly OutboundSample[]): Promise<void>;
+  /** Records starts with their decision per upgrade; a repeated start of an in-flight transaction is ignored. */
   recordIngressStarts(batch: readonly IngressStart[]): Promise<void>;
+  /**
+   * Completes in-flight ingress transactions by id (the store remembers the upgrades each counted in).
+   * `clamped` counts completions whose start is unknown (never recorded, already completed, or expired).
+   */
   recordIngressEnds(batch: readonly IngressEnd[]): Promise<{ readonly clamped: number }>;
   reportPod(report: PodReport): Promise<void>;
 
   // ---- upgrades (controller writes, gateways read) ----
-  /** Creates or updates an upgrade; bumps weightVersion when the weight changes. */
+  /**
+   * Creates or updates an upgrade. Without `weightVersion`, the version is bumped when the weight
+   * changes. With it (the controller's own numbering), the write is stored with exactly that
+   * version, and a write older than the stored version is ignored, so a stale retry never
+   * reverts a newer weight. Returns the upgrade as stored.
+   */
   putUpgrade(upgrade: {
     readonly id: string;
     readonly hosts: readonly string[];
     readonly weight: number;
+    readonly weightVersion?: number;
     readonly watchEpochs: boolean;
     readonly at: number;
   }): Promise<ActiveUpgrade>;
@@ -185,17 +208,29 @@ export interface TraceStore {
   listUpgrades(): Promise<readonly ActiveUpgrade[]>;
 
   // ---- queries (controller) ----
+  /** Live records only: an active record disappears once expired (reported by `sweep`). */
   activeAt(service: string, version: string): Promise<ActiveSummary>;
+  /** Transactions with an active call at service@version, oldest start first, at most `limit`. */
   activeTransactions(service: string, version: string, limit: number): Promise<readonly ActiveTransaction[]>;
   ingress(upgrade: string): Promise<IngressSummary>;
+  /**
+   * Outbound outcomes of calls routed to service@version. `sinceMs` is an epoch-ms time: samples from
+   * the stats bucket holding it (default width 10 s) up to now, back to at most the retention
+   * (default maxTransactionAge). `p99Ms` is a histogram bin's upper bound: at most 5 % above the truth.
+   */
   versionStats(service: string, version: string, sinceMs: number): Promise<VersionStats>;
+  /** Every violation ever counted, and the newest ones (bounded), newest first. */
   violations(): Promise<{ readonly total: number; readonly recent: readonly Violation[] }>;
+  /** Every expiry ever reported by `sweep`, and the newest ones (bounded), newest first. */
   expiries(): Promise<{ readonly total: number; readonly recent: readonly Expiry[] }>;
   pods(): Promise<readonly PodReport[]>;
   /** Drops pod reports older than `before` (terminated pods). */
   forgetPods(before: number): Promise<number>;
 
-  /** Expires whole time buckets older than maxTransactionAge, reporting active records dropped. */
+  /**
+   * Expires whole time buckets older than maxTransactionAge, reporting active records dropped.
+   * Safe to run from several processes at once: each expiry is reported by exactly one of them.
+   */
   sweep(now: number): Promise<readonly Expiry[]>;
   /** Resolves when the store answers. */
   ping(): Promise<void>;

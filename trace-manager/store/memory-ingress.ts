@@ -1,0 +1,80 @@
+import type { BucketPlan } from "./buckets.js";
+import { BucketTable } from "./memory-table.js";
+import type { Expiry, IngressEnd, IngressStart, IngressSummary, TxnId } from "./port.js";
+
+/** An in-flight ingress transaction: when it started, and its decision per upgrade. */
+interface IngressRecord {
+  readonly startedAt: number;
+  readonly enrolled: ReadonlyMap<string, boolean>;
+}
+
+/** The in-memory in-flight ingress records per gateway, keyed like the Redis store. */
+export class MemoryIngress {
+  private readonly table: BucketTable<IngressRecord>;
+  /** gateway → upgrade → last non-enrolled start (kept past expiry, like the Redis stats hash). */
+  private readonly lastNonEnrolled = new Map<string, Map<string, number>>();
+
+  constructor(plan: BucketPlan) {
+    this.table = new BucketTable(plan);
+  }
+
+  /** Records a start; a repeated start of an in-flight transaction is ignored. */
+  start(s: IngressStart, now: number): void {
+    if (this.table.find(s.gateway, s.txn, now) !== undefined) return;
+    const at = Math.floor(s.at); // whole milliseconds, as the Redis records hold them
+    const enrolled = new Map(s.enrolments.map((e) => [e.upgrade, e.enrolled]));
+    this.table.insert(s.gateway, s.txn, { startedAt: at, enrolled }, now);
+    for (const [upgrade, isEnrolled] of enrolled) {
+      if (isEnrolled) continue;
+      let last = this.lastNonEnrolled.get(s.gateway);
+      if (last === undefined) this.lastNonEnrolled.set(s.gateway, (last = new Map<string, number>()));
+      last.set(upgrade, Math.max(last.get(upgrade) ?? at, at));
+    }
+  }
+
+  /** Records a completion; false when the start is unknown (clamped). */
+  end(e: IngressEnd, now: number): boolean {
+    const found = this.table.find(e.gateway, e.txn, now);
+    if (found === undefined) return false;
+    this.table.delete(e.gateway, found.bucket, e.txn);
+    return true;
+  }
+
+  /** In-flight counts per upgrade over every gateway. */
+  summary(upgrade: string, now: number): IngressSummary {
+    let enrolledInFlight = 0;
+    let nonEnrolledInFlight = 0;
+    let lastNonEnrolledStartAt: number | null = null;
+    let oldestInFlightStartAt: number | null = null;
+    for (const gateway of new Set([...this.table.tagNames(), ...this.lastNonEnrolled.keys()])) {
+      const last = this.lastNonEnrolled.get(gateway)?.get(upgrade);
+      if (last !== undefined) lastNonEnrolledStartAt = Math.max(lastNonEnrolledStartAt ?? last, last);
+      let gatewayOldest: number | null = null;
+      for (const [, records] of this.table.live(gateway, now)) {
+        let bucketOldest: number | null = null;
+        for (const rec of records.values()) {
+          const isEnrolled = rec.enrolled.get(upgrade);
+          if (isEnrolled === undefined) continue;
+          if (isEnrolled) enrolledInFlight++;
+          else nonEnrolledInFlight++;
+          bucketOldest = Math.min(bucketOldest ?? rec.startedAt, rec.startedAt);
+        }
+        gatewayOldest ??= bucketOldest;
+      }
+      if (gatewayOldest !== null)
+        oldestInFlightStartAt = Math.min(oldestInFlightStartAt ?? gatewayOldest, gatewayOldest);
+    }
+    return { enrolledInFlight, nonEnrolledInFlight, lastNonEnrolledStartAt, oldestInFlightStartAt };
+  }
+
+  /** Drops expired buckets, reporting every in-flight transaction in them. */
+  sweep(now: number): Expiry[] {
+    return this.table.takeExpired(now).map(([gateway, txn, rec]) => ({
+      kind: "ingress",
+      txn: txn as TxnId,
+      where: gateway,
+      startedAt: rec.startedAt,
+      expiredAt: now,
+    }));
+  }
+}

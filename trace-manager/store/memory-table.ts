@@ -1,0 +1,68 @@
+import { type BucketPlan, bucketOf, isExpired, liveBuckets, lookupBuckets } from "./buckets.js";
+
+/**
+ * In-memory time-bucketed records: tag (service or gateway) → bucket → transaction → record.
+ * The same layout as the Redis bucket hashes, so both stores find and expire the same records.
+ */
+export class BucketTable<R> {
+  private readonly tags = new Map<string, Map<number, Map<string, R>>>();
+
+  constructor(private readonly plan: BucketPlan) {}
+
+  /** Finds `txn`'s record under `tag` in the live buckets (see `lookupBuckets`). */
+  find(tag: string, txn: string, now: number): { bucket: number; rec: R } | undefined {
+    const buckets = this.tags.get(tag);
+    if (buckets === undefined) return undefined;
+    for (const b of lookupBuckets(now, this.plan)) {
+      const rec = buckets.get(b)?.get(txn);
+      if (rec !== undefined) return { bucket: b, rec };
+    }
+    return undefined;
+  }
+
+  /** Stores a new record in the bucket of `now`. */
+  insert(tag: string, txn: string, rec: R, now: number): void {
+    let buckets = this.tags.get(tag);
+    if (buckets === undefined) this.tags.set(tag, (buckets = new Map<number, Map<string, R>>()));
+    const b = bucketOf(now, this.plan.bucketMs);
+    let records = buckets.get(b);
+    if (records === undefined) buckets.set(b, (records = new Map<string, R>()));
+    records.set(txn, rec);
+  }
+
+  /** Removes a record found by `find`. */
+  delete(tag: string, bucket: number, txn: string): void {
+    this.tags.get(tag)?.get(bucket)?.delete(txn);
+  }
+
+  /** The live buckets of `tag`, oldest first, each with its records. */
+  live(tag: string, now: number): [number, ReadonlyMap<string, R>][] {
+    const buckets = this.tags.get(tag);
+    if (buckets === undefined) return [];
+    const out: [number, ReadonlyMap<string, R>][] = [];
+    for (const b of liveBuckets(now, this.plan)) {
+      const records = buckets.get(b);
+      if (records !== undefined && records.size > 0) out.push([b, records]);
+    }
+    return out;
+  }
+
+  /** The tags that hold any bucket. */
+  tagNames(): string[] {
+    return [...this.tags.keys()];
+  }
+
+  /** Removes every expired bucket at `now`, returning their records per tag. */
+  takeExpired(now: number): [string, string, R][] {
+    const out: [string, string, R][] = [];
+    for (const [tag, buckets] of this.tags) {
+      for (const [b, records] of buckets) {
+        if (!isExpired(b, now, this.plan)) continue;
+        for (const [txn, rec] of records) out.push([tag, txn, rec]);
+        buckets.delete(b);
+      }
+      if (buckets.size === 0) this.tags.delete(tag);
+    }
+    return out;
+  }
+}
