@@ -1,12 +1,20 @@
 /**
  * The demo's command line, shared by `npm start` and `tranquil demo`:
  *   [--quick] [--duration <s>] [--redis <url>] [--scenario default|bad-release] [--report <path>]
+ *   [--serve [--api-port <port>]]
  */
 import { Command, InvalidArgumentError, Option } from "commander";
+import { resolve } from "node:path";
 import { runDemo, Scenario, type DemoOptions } from "./run-demo.js";
+import { serveLocal } from "./serve.js";
+
+/** The demo's parsed flags: a demo run, or (`serve`) the local system kept running for the CLI. */
+export type DemoFlags = Omit<DemoOptions, "out" | "signal"> & {
+  readonly serve?: { readonly apiPort: number };
+};
 
 /** Parses the demo's flags; exported for `tranquil demo`. */
-export function demoCommand(onRun: (options: Omit<DemoOptions, "out" | "signal">) => Promise<void>): Command {
+export function demoCommand(onRun: (options: DemoFlags) => Promise<void>): Command {
   return new Command("demo")
     .description("run the demo upgrade on the local mesh and print a report")
     .option("--quick", "shorter steps and windows (about 30 s)", false)
@@ -23,6 +31,17 @@ export function demoCommand(onRun: (options: Omit<DemoOptions, "out" | "signal">
         .default(Scenario.Default),
     )
     .option("--report <path>", "where to write the JSON report")
+    .option("--serve", "keep the local mesh and its controller running for the tranquil CLI", false)
+    .option(
+      "--api-port <port>",
+      "the controller API's port with --serve",
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError("give a port number");
+        return n;
+      },
+      7070,
+    )
     .action(
       async (flags: {
         quick: boolean;
@@ -30,8 +49,11 @@ export function demoCommand(onRun: (options: Omit<DemoOptions, "out" | "signal">
         redis?: string;
         scenario: Scenario;
         report?: string;
+        serve: boolean;
+        apiPort: number;
       }) => {
         await onRun({
+          ...(flags.serve ? { serve: { apiPort: flags.apiPort } } : {}),
           quick: flags.quick,
           scenario: flags.scenario,
           ...(flags.duration !== undefined ? { durationSeconds: flags.duration } : {}),
@@ -42,8 +64,8 @@ export function demoCommand(onRun: (options: Omit<DemoOptions, "out" | "signal">
     );
 }
 
-/** Runs the demo in this process, stopping cleanly on SIGINT/SIGTERM. */
-export async function startDemo(options: Omit<DemoOptions, "out" | "signal">): Promise<number> {
+/** Runs the demo (or the served local system) in this process, stopping cleanly on SIGINT/SIGTERM. */
+export async function startDemo(options: DemoFlags): Promise<number> {
   const stop = new AbortController();
   const onSignal = (): void => {
     process.stdout.write("\nStopping: finishing what is in flight and writing the report …\n");
@@ -52,6 +74,17 @@ export async function startDemo(options: Omit<DemoOptions, "out" | "signal">): P
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
+    if (options.serve !== undefined) {
+      return await serveLocal({
+        apiPort: options.serve.apiPort,
+        statePath: resolve(".tranquil", "serve", "upgrades.json"),
+        logPath: resolve(".tranquil", "serve", "tranquil.log"),
+        out: (line) => process.stdout.write(`${line}\n`),
+        signal: stop.signal,
+        ...(process.env.TRANQUIL_TOKEN !== undefined ? { token: process.env.TRANQUIL_TOKEN } : {}),
+        ...(options.redisUrl !== undefined ? { redisUrl: options.redisUrl } : {}),
+      });
+    }
     const { exitCode } = await runDemo({
       ...options,
       out: (line) => process.stdout.write(`${line}\n`),

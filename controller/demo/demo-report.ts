@@ -39,6 +39,8 @@ export interface DemoReport {
   readonly upgrades: readonly UpgradeOutcome[];
   readonly transactions: number;
   readonly failedRequests: number;
+  /** Failed requests not answered by a deliberately faulty new version: the upgrade's own (must be 0). */
+  readonly failedByUpgrade: number;
   readonly mixedVersionTransactions: number;
   readonly traceManagerViolations: number;
   readonly removals: readonly RemovalGrade[];
@@ -76,12 +78,14 @@ export function renderReport(report: DemoReport, path: string): string[] {
     ),
     "",
     `  transactions                          ${report.transactions}`,
-    `  failed requests                       ${report.failedRequests}  ${mark(report.failedRequests === 0)}`,
+    report.failedRequests === report.failedByUpgrade
+      ? `  failed requests                       ${report.failedRequests}  ${mark(report.failedRequests === 0)}`
+      : `  failed requests                       ${report.failedRequests}, all answered by the faulty new version  ${mark(report.failedByUpgrade === 0)}`,
     `  mixed-version transactions            ${report.mixedVersionTransactions}  ${mark(report.mixedVersionTransactions === 0)}`,
     `  violations seen by the TraceManagers  ${report.traceManagerViolations}  ${mark(report.traceManagerViolations === 0)}`,
     `  latency p50 / p99                     ${report.load.latencyMs.p50.toFixed(0)} / ${report.load.latencyMs.p99.toFixed(0)} ms`,
     "",
-    `  old version removed after its last served request (G3 bound ${(report.g3Bound.totalMs / 1000).toFixed(1)} s):`,
+    `  each removed version, after its last served request (G3 bound ${(report.g3Bound.totalMs / 1000).toFixed(1)} s):`,
     ...report.removals.map(
       (r) =>
         `    ${`${r.service}@${r.version}`.padEnd(24)} ${r.afterLastServedMs === null ? "never served" : `${(r.afterLastServedMs / 1000).toFixed(2)} s`}  ${mark(r.withinBound)}`,

@@ -198,8 +198,16 @@ export async function runDemo(options: DemoOptions): Promise<{ report: DemoRepor
 
   const s = loadReport.summary;
   const upgradesOk = outcomes.length > 0 && outcomes.every((o) => o.phase === o.expectedPhase);
-  // A bad release may fail its own requests during its canary step; those are its, not the upgrade's.
-  const failuresOk = options.scenario === Scenario.BadRelease || s.failed === 0;
+  // A bad release fails some of its own requests during its canary step; those are its, not the
+  // upgrade's. Every other failure counts against the upgrade (G2).
+  const newVersions = new Set(
+    plan(options.scenario, t).flatMap((u) => u.spec.services.map((m) => `${m.name}@${m.to}`)),
+  );
+  const failedByUpgrade = loadReport.transactions.filter(
+    (tx) =>
+      !tx.ok && (options.scenario !== Scenario.BadRelease || !tx.servedBy.some((v) => newVersions.has(v))),
+  ).length;
+  const failuresOk = failedByUpgrade === 0;
   const report: DemoReport = {
     scenario: options.scenario,
     startedAt: new Date(startedAt).toISOString(),
@@ -208,6 +216,7 @@ export async function runDemo(options: DemoOptions): Promise<{ report: DemoRepor
     upgrades: outcomes,
     transactions: s.total,
     failedRequests: s.failed,
+    failedByUpgrade,
     mixedVersionTransactions: s.mixed,
     traceManagerViolations: violations,
     removals,
