@@ -67,12 +67,20 @@ export function demoCommand(onRun: (options: DemoFlags) => Promise<void>): Comma
 /** Runs the demo (or the served local system) in this process, stopping cleanly on SIGINT/SIGTERM. */
 export async function startDemo(options: DemoFlags): Promise<number> {
   const stop = new AbortController();
+  let firstSignalAt: number | null = null;
   const onSignal = (): void => {
-    process.stdout.write("\nStopping: finishing what is in flight and writing the report …\n");
-    stop.abort();
+    // A Ctrl-C reaches both tsx and this process, so one key press can arrive twice: only a
+    // second press a moment later forces the exit.
+    if (firstSignalAt === null) {
+      firstSignalAt = Date.now();
+      process.stdout.write("\nStopping: letting what is in flight finish (Ctrl-C again to force) …\n");
+      stop.abort();
+    } else if (Date.now() - firstSignalAt > 1_000) {
+      process.exit(130);
+    }
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     if (options.serve !== undefined) {
       return await serveLocal({
