@@ -2,9 +2,16 @@
  * The API's status stream (SSE) against a real server: the current view first, one event per
  * stored change, keep-alive comments, and the end of the stream at a terminal phase.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSse } from "../cli/sse.js";
-import { startApiFixture, writeStatus, type ApiFixture } from "../cli/testing/api-fixture.js";
+import { startApiFixture, TEST_TOKEN, writeStatus, type ApiFixture } from "../cli/testing/api-fixture.js";
+import { initialStatus } from "../engine/status.js";
+import { FileUpgradeStore } from "../local/file-upgrade-store.js";
+import type { UpgradeRecord, UpgradeStore } from "../ports/upgrade-store.js";
+import { createApi } from "./server.js";
 import type { UpgradeView } from "./view.js";
 
 describe("GET /v1/upgrades/:id/events", () => {
@@ -74,5 +81,68 @@ describe("GET /v1/upgrades/:id/events", () => {
     const all = [];
     for await (const event of readSse(res.body!)) all.push(JSON.parse(event.data) as UpgradeView);
     expect(all.map((v) => v.status.phase)).toEqual(["Succeeded"]);
+  });
+
+  it("stops watching the store when the client goes away", async () => {
+    await create("left", "left-service");
+    const watchers = (api.store as unknown as { watchers: Set<unknown> }).watchers;
+    const before = watchers.size;
+    const res = await fetch(`${api.url}/v1/upgrades/left/events`);
+    const reader = res.body!.getReader();
+    await reader.read();
+    expect(watchers.size).toBe(before + 1);
+    await reader.cancel();
+    await expect.poll(() => watchers.size, { timeout: 5_000 }).toBe(before);
+  });
+});
+
+describe("GET /v1/upgrades/:id/events over a store with slow reads", () => {
+  /**
+   * A remote store (the Kubernetes API) answers a read after a round trip; a change can land
+   * meanwhile. The stream must still deliver it: here the change is the terminal one, and a
+   * stream that missed it would never end.
+   */
+  it("does not lose a change made while the first read is in flight", async () => {
+    const inner = await FileUpgradeStore.open();
+    let onRead: (() => Promise<void>) | undefined;
+    const store: UpgradeStore = {
+      get: async (id) => {
+        const record = await inner.get(id);
+        const hook = onRead;
+        onRead = undefined;
+        await hook?.();
+        return record;
+      },
+      list: () => inner.list(),
+      create: (r) => inner.create(r),
+      update: (r) => inner.update(r),
+      watch: (h) => inner.watch(h),
+      close: () => inner.close(),
+    };
+    const created: UpgradeRecord = await inner.create({
+      id: "racy",
+      spec: { services: [{ name: "racy-service", from: "v1", to: "v2" }] },
+      status: initialStatus(0),
+      commands: [],
+      createdAt: 0,
+    });
+    const server = createServer(createApi({ store, token: TEST_TOKEN, logger: pino({ level: "silent" }) }));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      onRead = async () => {
+        await inner.update({ ...created, status: { ...created.status, phase: "Succeeded" } });
+      };
+      const res = await fetch(
+        `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/upgrades/racy/events`,
+      );
+      const phases: string[] = [];
+      for await (const event of readSse(res.body!))
+        phases.push((JSON.parse(event.data) as UpgradeView).status.phase);
+      expect(phases.at(-1)).toBe("Succeeded");
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await inner.close();
+    }
   });
 });

@@ -11,9 +11,10 @@
  */
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import { TERMINAL_PHASES } from "../engine/phases.js";
 import { InvalidSpecError } from "../spec/validate.js";
-import type { UpgradeRecord, UpgradeStore } from "../ports/upgrade-store.js";
+import type { UpgradeEvent, UpgradeRecord, UpgradeStore } from "../ports/upgrade-store.js";
 import { requireBearer } from "./auth.js";
 import { UpgradesService } from "./upgrades-service.js";
 import { toView } from "./view.js";
@@ -26,6 +27,8 @@ export interface ApiOptions {
   readonly clock?: () => number;
   /** How often SSE streams send a keep-alive comment. */
   readonly keepAliveMs?: number;
+  /** The controller's metrics, served at GET /metrics (Prometheus text format). */
+  readonly metrics?: Registry;
 }
 
 type Verb = "pause" | "resume" | "promote" | "abort";
@@ -42,6 +45,13 @@ export function createApi(options: ApiOptions): express.Express {
   app.disable("x-powered-by");
   app.use(express.json({ limit: "256kb" }));
 
+  const registry = options.metrics;
+  if (registry !== undefined) {
+    app.get("/metrics", async (_req, res) => {
+      res.type(registry.contentType).send(await registry.metrics());
+    });
+  }
+
   app.get("/healthz", (_req, res) => {
     res.json({ ok: true });
   });
@@ -56,7 +66,28 @@ export function createApi(options: ApiOptions): express.Express {
 
   app.get("/v1/upgrades/:id/events", async (req, res) => {
     const id = idOf(req);
-    const first = await service.get(id);
+    // Subscribe before reading: with a remote store a change can land while the read is in
+    // flight, and if it were the terminal one the stream would never end. Read again until no
+    // change arrived during a read, so the first event is at least as new as any missed one.
+    let live: ((event: UpgradeEvent) => void) | undefined = undefined;
+    let changedDuringRead = false;
+    const stop = options.store.watch((event) => {
+      if (event.upgrade.id !== id) return;
+      if (live) live(event);
+      else changedDuringRead = true;
+    });
+    let first: UpgradeRecord;
+    try {
+      // Bounded, so a store that changes faster than it reads cannot hold the request forever.
+      let reads = 0;
+      do {
+        changedDuringRead = false;
+        first = await service.get(id);
+      } while (changedDuringRead && ++reads < 10);
+    } catch (err) {
+      stop();
+      throw err;
+    }
     res.writeHead(200, {
       "content-type": "text/event-stream",
       "cache-control": "no-cache",
@@ -67,18 +98,18 @@ export function createApi(options: ApiOptions): express.Express {
       return TERMINAL_PHASES.includes(u.status.phase);
     };
     if (send(first)) {
+      stop();
       res.end();
       return;
     }
     const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), options.keepAliveMs ?? 15_000);
-    const stop = options.store.watch((event) => {
-      if (event.upgrade.id !== id) return;
-      if (event.type === "DELETED" || send(event.upgrade)) finish();
-    });
     const finish = (): void => {
       clearInterval(keepAlive);
       stop();
       res.end();
+    };
+    live = (event) => {
+      if (event.type === "DELETED" || send(event.upgrade)) finish();
     };
     req.on("close", finish);
   });

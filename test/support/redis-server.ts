@@ -42,14 +42,21 @@ export async function freePort(): Promise<number> {
 async function waitForPing(host: string, port: number, deadlineMs: number): Promise<void> {
   const until = Date.now() + deadlineMs;
   for (;;) {
-    const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({
+      host,
+      port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     client.on("error", () => undefined);
     try {
       await client.connect();
       await client.ping();
       return;
     } catch (err) {
-      if (Date.now() > until) throw new Error(`redis-server on ${host}:${port} did not answer PING`, { cause: err });
+      if (Date.now() > until)
+        throw new Error(`redis-server on ${host}:${port} did not answer PING`, { cause: err });
       await sleep(25);
     } finally {
       client.disconnect();
@@ -70,7 +77,20 @@ export async function startTestRedis(): Promise<TestRedis> {
   const launch = async (): Promise<void> => {
     const child = spawn(
       "redis-server",
-      ["--port", String(port), "--bind", host, "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"],
+      [
+        "--port",
+        String(port),
+        "--bind",
+        host,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+        "--daemonize",
+        "no",
+      ],
       { stdio: "ignore" },
     );
     child.once("error", () => undefined);

@@ -1,0 +1,450 @@
+/**
+ * TraceManager benchmark, over the real Unix socket, side by side: a no-op gRPC Check server (the
+ * floor), the TraceManager with the memory store, and with Redis; Check latency and throughput at
+ * concurrency 1, 16 and 64; ALS entries/s ingested into Redis; the TraceManager's resident memory
+ * idle and under load. Servers run as child processes (so their RSS is their own), from JavaScript
+ * compiled by tsc as a deployment would run it (not through tsx, whose loader alone costs ~38 MB),
+ * with the Node flags a sidecar should use (`TM_BENCH_NODE_FLAGS`, default `SIDECAR_NODE_FLAGS`).
+ * The load generator is this process, encoding with Envoy's full protos.
+ * Alone: `npx tsx bench/trace-manager.bench.ts`; the bench runner imports `benchTraceManager`.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { cp, readFile, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { credentials, type Client, type ClientWritableStream } from "@grpc/grpc-js";
+import { freePort, startTestRedis } from "../test/support/redis-server.js";
+import { loadFullEnvoyProtos } from "../trace-manager/testing/full-envoy-protos.js";
+import { alsEntry, alsMessage, checkRequest } from "../trace-manager/testing/envoy-messages.js";
+
+/** One measured figure (the shape every bench module returns). */
+export interface BenchRow {
+  readonly name: string;
+  readonly metric: string;
+  readonly value: number;
+  readonly unit: string;
+}
+
+/** Sizes of one run; the defaults keep the whole benchmark around a minute on 2 cores. */
+export interface TraceManagerBenchOptions {
+  readonly concurrencies?: readonly number[];
+  /** Measured seconds per (target, concurrency), after a short warm-up. */
+  readonly seconds?: number;
+  /** Rounds the seconds are split into, interleaving the targets. */
+  readonly rounds?: number;
+  /** ALS entries sent in the ingestion run. */
+  readonly alsEntries?: number;
+  readonly alsBatch?: number;
+  readonly alsStreams?: number;
+  /** Entries sent but not yet written, at most (the TraceManager's buffer holds 10 000 per kind). */
+  readonly alsMaxAhead?: number;
+}
+
+const repo = join(import.meta.dirname, "..");
+
+/** Node flags for a per-pod TraceManager: a small young generation and a capped old one. */
+export const SIDECAR_NODE_FLAGS = ["--max-semi-space-size=1", "--max-old-space-size=48"] as const;
+
+function nodeFlags(): string[] {
+  const raw = process.env["TM_BENCH_NODE_FLAGS"];
+  return raw === undefined ? [...SIDECAR_NODE_FLAGS] : raw.split(/\s+/).filter((f) => f !== "");
+}
+
+/** Compiles the TraceManager and the floor server into `out` (tsc, the repo's compiler), protos copied. */
+async function build(out: string): Promise<void> {
+  const tsc = spawn(
+    join(repo, "node_modules", ".bin", "tsc"),
+    [
+      "trace-manager/main.ts",
+      "trace-manager/testing/noop-check-server.ts",
+      ...[
+        "--outDir",
+        out,
+        "--rootDir",
+        ".",
+        "--module",
+        "NodeNext",
+        "--moduleResolution",
+        "NodeNext",
+        "--target",
+        "ES2023",
+      ],
+      ...["--strict", "--skipLibCheck", "--types", "node"],
+    ],
+    { cwd: repo, stdio: ["ignore", "inherit", "inherit"] },
+  );
+  const code = await new Promise((r) => tsc.once("exit", r));
+  if (code !== 0)
+    throw new Error(`compiling the TraceManager for the benchmark failed (tsc exit ${String(code)})`);
+  await cp(join(repo, "trace-manager", "proto"), join(out, "trace-manager", "proto"), {
+    recursive: true,
+    filter: (f) => !f.endsWith(".ts"),
+  });
+  await symlink(join(repo, "node_modules"), join(out, "node_modules"));
+  await writeFile(join(out, "package.json"), JSON.stringify({ type: "module" }));
+}
+
+interface Target {
+  readonly label: string;
+  readonly child: ChildProcess;
+  readonly socket: string;
+  readonly adminPort: number | null;
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    const onData = (d: Buffer): void => {
+      seen += d.toString();
+      if (pattern.test(seen)) {
+        child.stdout?.off("data", onData);
+        resolve();
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.once("exit", (code) =>
+      reject(new Error(`${what} exited with ${code} before it was ready: ${seen.slice(-500)}`)),
+    );
+  });
+}
+
+async function startFloor(dir: string, out: string): Promise<Target> {
+  const socket = join(dir, "floor.sock");
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags(), "trace-manager/testing/noop-check-server.js", socket],
+    { cwd: out, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  await waitForLine(child, /ready/, "the no-op Check server");
+  return { label: "floor (no-op)", child, socket, adminPort: null };
+}
+
+async function startTm(dir: string, out: string, label: string, store: string): Promise<Target> {
+  const socket = join(dir, `${label}.sock`);
+  const adminPort = await freePort();
+  const child = spawn(process.execPath, [...nodeFlags(), "trace-manager/main.js"], {
+    cwd: out,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: {
+      ...process.env,
+      TM_ROLE: "sidecar",
+      TM_SERVICE: "reviews",
+      TM_VERSION: "v1",
+      POD_NAME: "reviews-v1-bench",
+      TM_SOCKET: socket,
+      TM_STORE: store,
+      TM_ADMIN_HOST: "127.0.0.1",
+      TM_ADMIN_PORT: String(adminPort),
+      TM_LOG_LEVEL: "warn",
+    },
+  });
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${adminPort}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > until || child.exitCode !== null)
+      throw new Error(`TraceManager (${label}) did not become ready`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { label: `TM ${label}`, child, socket, adminPort };
+}
+
+async function stop(t: Target): Promise<void> {
+  const exited = new Promise((r) => t.child.once("exit", r));
+  t.child.kill("SIGTERM");
+  await exited;
+}
+
+/** Resident set size of a process, from /proc (Linux), in MB: total, and its anonymous part. */
+async function rssMb(pid: number | undefined, field: "VmRSS" | "RssAnon" = "VmRSS"): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? "NaN");
+  return kb / 1024;
+}
+
+/** Samples the peak RSS of a process until stopped. */
+function rssPeak(pid: number | undefined): { stop: () => number } {
+  let peak = 0;
+  const timer = setInterval(() => {
+    void rssMb(pid).then(
+      (mb) => (peak = Math.max(peak, mb)),
+      () => undefined,
+    );
+  }, 100);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+type CheckClient = Client & { Check(req: unknown, cb: (err: Error | null) => void): void };
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** Callers of one target at one concurrency, kept across rounds. */
+interface CheckRun {
+  readonly latencies: number[];
+  elapsedMs: number;
+  round(ms: number): Promise<void>;
+  close(): void;
+}
+
+/** Closed-loop load: `concurrency` callers each send a Check as soon as the previous answered. */
+async function checkRun(socket: string, concurrency: number): Promise<CheckRun> {
+  const full = loadFullEnvoyProtos();
+  // One channel per 16 callers, as Envoy spreads its workers' streams over connections.
+  const clients = Array.from(
+    { length: Math.max(1, Math.ceil(concurrency / 16)) },
+    () => new full.Authorization(`unix:${socket}`, credentials.createInsecure()) as unknown as CheckClient,
+  );
+  const call = (c: CheckClient): Promise<void> =>
+    new Promise((resolve, reject) => {
+      c.Check(
+        checkRequest({ requestId: crypto.randomUUID(), traceId: "635187cb20d92f62377ba0cdc2334270" }),
+        (err) => (err ? reject(err) : resolve()),
+      );
+    });
+  // Warm-up: connections, JIT, the store's first scripts.
+  await Promise.all(
+    clients.map(async (c) => {
+      for (let i = 0; i < 50; i++) await call(c);
+    }),
+  );
+  const run: CheckRun = {
+    latencies: [],
+    elapsedMs: 0,
+    round: async (ms) => {
+      const start = performance.now();
+      const end = start + ms;
+      await Promise.all(
+        Array.from({ length: concurrency }, async (_, i) => {
+          const c = clients[i % clients.length]!;
+          while (performance.now() < end) {
+            const t0 = performance.now();
+            await call(c);
+            run.latencies.push(performance.now() - t0);
+          }
+        }),
+      );
+      run.elapsedMs += performance.now() - start;
+    },
+    close: () => {
+      for (const c of clients) c.close();
+    },
+  };
+  return run;
+}
+
+/**
+ * Measures every target at one concurrency in interleaved rounds (floor, memory, redis, floor, …),
+ * so that the other load on a shared machine falls on all of them alike.
+ */
+async function checkLoads(
+  targets: readonly Target[],
+  concurrency: number,
+  seconds: number,
+  rounds: number,
+): Promise<Map<Target, { p50: number; p99: number; perSec: number }>> {
+  const runs = new Map<Target, CheckRun>();
+  for (const t of targets) runs.set(t, await checkRun(t.socket, concurrency));
+  for (let r = 0; r < rounds; r++)
+    for (const t of targets) await runs.get(t)!.round((seconds * 1000) / rounds);
+  const out = new Map<Target, { p50: number; p99: number; perSec: number }>();
+  for (const [t, run] of runs) {
+    run.close();
+    const sorted = Float64Array.from(run.latencies).sort();
+    out.set(t, {
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      perSec: run.latencies.length / (run.elapsedMs / 1000),
+    });
+  }
+  return out;
+}
+
+async function writtenRecords(adminPort: number): Promise<number> {
+  const body = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+  let n = 0;
+  for (const m of body.matchAll(/^tranquil_tm_records_written_total\{kind="(?:call_end|outbound)"\} (\d+)/gm))
+    n += Number(m[1]);
+  return n;
+}
+
+/**
+ * Streams `total` ALS entries (half inbound call ends, half outbound samples) and times their
+ * arrival in the store: the sustained rate. The sender keeps at most `maxAhead` entries not yet
+ * written (read from the TraceManager's metrics), as a steady stream of Envoy flushes would,
+ * rather than one burst that only measures how much the buffer holds.
+ */
+async function alsLoad(
+  t: Target,
+  total: number,
+  batch: number,
+  streams: number,
+  maxAhead: number,
+): Promise<number> {
+  const full = loadFullEnvoyProtos();
+  const client = new full.AccessLogService(
+    `unix:${t.socket}`,
+    credentials.createInsecure(),
+  ) as unknown as Client & {
+    StreamAccessLogs(cb: (err: Error | null) => void): ClientWritableStream<unknown>;
+  };
+  const before = await writtenRecords(t.adminPort!);
+  const batches = Math.ceil(total / batch);
+  // Envoy-encoded messages are prepared up front so the generator's own cost stays out of the figure.
+  const messages = Array.from({ length: Math.min(batches, 50) }, (_, b) =>
+    alsMessage(
+      Array.from({ length: batch }, (_, i) =>
+        (b * batch + i) % 2 === 0
+          ? alsEntry({
+              cluster: "inbound|8080||",
+              requestId: crypto.randomUUID(),
+              code: 200,
+              grpcStatus: "0",
+            })
+          : alsEntry({
+              cluster: "outbound|80|v1|ratings.default.svc.cluster.local",
+              requestId: crypto.randomUUID(),
+              code: 200,
+            }),
+      ),
+    ),
+  );
+  let sent = 0;
+  let written = 0;
+  let polling: Promise<void> | null = null;
+  const caughtUp = async (): Promise<void> => {
+    while (sent - written > maxAhead) {
+      polling ??= writtenRecords(t.adminPort!).then((n) => {
+        written = n - before;
+        polling = null;
+      });
+      await polling;
+      if (sent - written > maxAhead) await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: streams }, async (_, s) => {
+      let done!: Promise<void>;
+      const stream = await new Promise<ClientWritableStream<unknown>>((resolve) => {
+        let st!: ClientWritableStream<unknown>;
+        done = new Promise<void>((res, rej) => {
+          st = client.StreamAccessLogs((err) => (err ? rej(err) : res()));
+        });
+        resolve(st);
+      });
+      for (let b = s; b < batches; b += streams) {
+        await caughtUp();
+        sent += batch;
+        if (!stream.write(messages[b % messages.length])) await new Promise((r) => stream.once("drain", r));
+      }
+      stream.end();
+      await done;
+    }),
+  );
+  const expected = before + batches * batch;
+  const until = Date.now() + 60_000;
+  while ((await writtenRecords(t.adminPort!)) < expected) {
+    if (Date.now() > until) throw new Error("ALS entries did not all reach the store within 60 s");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const seconds = (performance.now() - start) / 1000;
+  client.close();
+  return (batches * batch) / seconds;
+}
+
+/** Runs the TraceManager benchmark and returns its rows. */
+export async function benchTraceManager(options: TraceManagerBenchOptions = {}): Promise<BenchRow[]> {
+  const concurrencies = options.concurrencies ?? [1, 16, 64];
+  const seconds = options.seconds ?? 3;
+  const rows: BenchRow[] = [];
+  const dir = await mkdtemp(join(tmpdir(), "tm-bench-"));
+  const out = join(dir, "build");
+  await build(out);
+  const redis = await startTestRedis();
+  const targets: Target[] = [];
+  try {
+    targets.push(await startFloor(dir, out));
+    targets.push(await startTm(dir, out, "memory", "memory"));
+    targets.push(await startTm(dir, out, "redis", redis.url));
+    const tmRedis = targets[2]!;
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const t of targets.slice(1)) {
+      rows.push({ name: t.label, metric: "RSS idle", value: await rssMb(t.child.pid), unit: "MB" });
+      // The rest is file-backed: Node's own binary and libraries, about 40 MB for a bare `node`.
+      rows.push({
+        name: t.label,
+        metric: "RSS idle, anonymous part",
+        value: await rssMb(t.child.pid, "RssAnon"),
+        unit: "MB",
+      });
+    }
+
+    const p50: Record<string, number> = {};
+    const p99: Record<string, number> = {};
+    let peaks = targets.slice(1).map((t) => ({ t, sampler: rssPeak(t.child.pid) }));
+    for (const c of concurrencies) {
+      const results = await checkLoads(targets, c, seconds, options.rounds ?? 5);
+      for (const t of targets) {
+        const r = results.get(t)!;
+        p50[`${t.label}@${c}`] = r.p50;
+        p99[`${t.label}@${c}`] = r.p99;
+        rows.push({ name: `${t.label} c=${c}`, metric: "Check p50", value: r.p50, unit: "ms" });
+        rows.push({ name: `${t.label} c=${c}`, metric: "Check p99", value: r.p99, unit: "ms" });
+        rows.push({ name: `${t.label} c=${c}`, metric: "Check throughput", value: r.perSec, unit: "/s" });
+      }
+    }
+    for (const { t, sampler } of peaks)
+      rows.push({ name: t.label, metric: "RSS peak during Checks", value: sampler.stop(), unit: "MB" });
+    peaks = [{ t: tmRedis, sampler: rssPeak(tmRedis.child.pid) }];
+    const alsPerSec = await alsLoad(
+      tmRedis,
+      options.alsEntries ?? 100_000,
+      options.alsBatch ?? 100,
+      options.alsStreams ?? 2,
+      options.alsMaxAhead ?? 10_000,
+    );
+    rows.push({ name: tmRedis.label, metric: "ALS entries ingested", value: alsPerSec, unit: "/s" });
+    for (const { t, sampler } of peaks)
+      rows.push({ name: t.label, metric: "RSS peak during ALS", value: sampler.stop(), unit: "MB" });
+
+    const floor = targets[0]!.label;
+    const redisLabel = tmRedis.label;
+    if (concurrencies.includes(1))
+      rows.push({
+        name: "goal p50@1: TM redis − floor (≤ 0.5)",
+        metric: "Check p50 gap",
+        value: (p50[`${redisLabel}@1`] ?? NaN) - (p50[`${floor}@1`] ?? NaN),
+        unit: "ms",
+      });
+    if (concurrencies.includes(16))
+      rows.push({
+        name: "goal p99@16: TM redis − floor (≤ 1)",
+        metric: "Check p99 gap",
+        value: (p99[`${redisLabel}@16`] ?? NaN) - (p99[`${floor}@16`] ?? NaN),
+        unit: "ms",
+      });
+  } finally {
+    for (const t of targets) await stop(t).catch(() => undefined);
+    await redis.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const rows = await benchTraceManager();
+  console.table(rows.map((r) => ({ ...r, value: Number(r.value.toFixed(3)) })));
+}

@@ -1,0 +1,212 @@
+/**
+ * The `tranquil` command line (docs/cli.md): builds the commander program and runs it over
+ * injected io, so tests call `runCli(argv, io)` in-process. Every failure ends as a message
+ * that says what to do next and an exit status from exit-codes.ts.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { ApiClient, type UpgradeVerb } from "./api-client.js";
+import { CliError } from "./cli-error.js";
+import { runDemoCommand, type DemoDeps, type DemoOptions } from "./demo.js";
+import { ExitCode } from "./exit-codes.js";
+import { formatServices, stepsOf } from "./format.js";
+import type { CliIo } from "./io.js";
+import { renderUpgradeDetails, renderUpgradeTable } from "./status-view.js";
+import { buildUpgradeRequest, type UpgradeFlags } from "./upgrade-request.js";
+import { watchUpgrade } from "./watch.js";
+
+/** Where the CLI looks for the controller when neither --server nor TRANQUIL_URL says. */
+export const DEFAULT_SERVER = "http://127.0.0.1:7070";
+
+/** Extra dependencies of {@link runCli}; tests replace the demo launcher. */
+export interface CliDeps {
+  readonly demo?: DemoDeps;
+}
+
+interface GlobalFlags {
+  readonly server?: string;
+  readonly token?: string;
+}
+
+/** What each user command says it asked for. */
+const VERB_SAYS: Readonly<Record<UpgradeVerb, string>> = {
+  pause: "paused: it holds in its current phase until `tranquil resume`",
+  resume: "resumed: it goes on from where it was held",
+  promote: "promote requested: the controller jumps the weight to 100 on its next step",
+  abort: "abort requested: the controller rolls it back; follow it with `tranquil watch`",
+};
+
+/** Runs the CLI with `argv` (the arguments after the program name); resolves to the exit status. */
+export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps = {}): Promise<number> {
+  let exitCode: number = ExitCode.Ok;
+  const program = buildProgram(io, deps, (code) => (exitCode = code));
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.Ok : ExitCode.BadInput;
+    if (err instanceof CliError) {
+      io.stderr.write(`error: ${err.message}\n${err.details.map((d) => `  - ${d}\n`).join("")}`);
+      return err.exitCode;
+    }
+    if (io.signal?.aborted) return ExitCode.Interrupted;
+    io.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return ExitCode.Unavailable;
+  }
+}
+
+function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) => void): Command {
+  const program = new Command("tranquil")
+    .description("Zero-downtime, version-consistent upgrades for services behind Istio")
+    .addOption(new Option("--server <url>", `controller URL (env TRANQUIL_URL, default ${DEFAULT_SERVER})`))
+    .addOption(new Option("--token <token>", "API bearer token for changes (env TRANQUIL_TOKEN)"))
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      getOutHelpWidth: () => io.stdout.columns ?? 100,
+      getErrHelpWidth: () => io.stderr.columns ?? 100,
+    })
+    .showHelpAfterError("(run `tranquil --help` for usage)");
+
+  const client = (cmd: Command): ApiClient => {
+    const flags = cmd.optsWithGlobals<GlobalFlags>();
+    return new ApiClient({
+      server: checkServer(
+        flags.server ?? io.env["TRANQUIL_URL"] ?? DEFAULT_SERVER,
+        flags.server !== undefined,
+      ),
+      token: flags.token ?? io.env["TRANQUIL_TOKEN"],
+      fetch: io.fetch,
+      signal: io.signal,
+    });
+  };
+  const print = (lines: readonly string[]): void => {
+    io.stdout.write(lines.map((l) => `${l}\n`).join(""));
+  };
+
+  program
+    .command("upgrade")
+    .description("start an upgrade of one service, or several together (a release train)")
+    .argument("<service...>", "services to upgrade")
+    .requiredOption("--to <version>", "the new version (its `version` label and subset)")
+    .option("--from <version>", "the version running today (required for now)")
+    .option("--name <name>", "the upgrade's name (default <first-service>-<to>)")
+    .option(
+      "--image <ref>",
+      "image of the new version; <service>=<ref> with several services (repeatable)",
+      collect,
+      [],
+    )
+    .option("--steps <list>", "enrolment weights in percent, e.g. 10,50,100")
+    .option("--step-interval <duration>", "analysis window per step, e.g. 20s")
+    .option("--watch", "follow the upgrade until it ends")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  tranquil upgrade auth-service --from v1 --to v2 --watch",
+        "  tranquil upgrade auth-service order-service --from v1 --to v2 --steps 10,50,100 --step-interval 20s",
+        "  tranquil upgrade auth-service --from v1 --to v2 --image registry.local/auth-service:2.0.0",
+      ].join("\n"),
+    )
+    .action(async (services: string[], flags: UpgradeFlags & { watch?: boolean }, cmd: Command) => {
+      const request = buildUpgradeRequest(services, flags);
+      const api = client(cmd);
+      const created = await api.create(request.name, request.spec);
+      print([
+        `upgrade ${created.name} created: ${formatServices(created)}, steps ${stepsOf(created).join(",")}`,
+        ...(flags.watch ? [] : [`follow it with \`tranquil watch ${created.name}\``]),
+      ]);
+      if (flags.watch) setExit(await watchUpgrade(api, created.name, io));
+    });
+
+  program
+    .command("status")
+    .description("list upgrades, or show one upgrade's details, conditions and recent history")
+    .argument("[name]", "an upgrade's name")
+    .option("--json", "print the API's JSON")
+    .action(async (name: string | undefined, flags: { json?: boolean }, cmd: Command) => {
+      const api = client(cmd);
+      if (name === undefined) {
+        const views = await api.list();
+        print(flags.json ? [JSON.stringify(views, null, 2)] : renderUpgradeTable(views, io.now()));
+      } else {
+        const view = await api.get(name);
+        print(flags.json ? [JSON.stringify(view, null, 2)] : renderUpgradeDetails(view));
+      }
+    });
+
+  for (const verb of ["pause", "resume", "promote", "abort"] as const) {
+    program
+      .command(verb)
+      .description(VERB_DESCRIPTIONS[verb])
+      .argument("<name>", "the upgrade's name")
+      .action(async (name: string, _flags: unknown, cmd: Command) => {
+        const view = await client(cmd).command(name, verb);
+        print([
+          `upgrade ${view.name} ${VERB_SAYS[verb]} (now ${view.status.phase}, weight ${view.status.weight}%)`,
+        ]);
+      });
+  }
+
+  program
+    .command("watch")
+    .description("follow an upgrade's progress until it ends (exit 0 Succeeded, 1 Failed or RolledBack)")
+    .argument("<name>", "the upgrade's name")
+    .action(async (name: string, _flags: unknown, cmd: Command) => {
+      setExit(await watchUpgrade(client(cmd), name, io));
+    });
+
+  program
+    .command("demo")
+    .description("run the `npm start` demo: the local mesh, the logistics services and an upgrade under load")
+    .option("--quick", "a shortened run")
+    .option("--scenario <name>", "default, or bad-release (a v2 that fails its analysis and rolls back)")
+    .option("--redis <url>", "run the stores on Redis instead of in memory")
+    .option("--duration <seconds>", "keep users busy for at least this long")
+    .option("--report <path>", "where to write the JSON report")
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (flags: Omit<DemoOptions, "argv">, cmd: Command) => {
+      const argv = [
+        ...(flags.quick ? ["--quick"] : []),
+        ...(flags.scenario !== undefined ? ["--scenario", flags.scenario] : []),
+        ...(flags.redis !== undefined ? ["--redis", flags.redis] : []),
+        ...(flags.duration !== undefined ? ["--duration", flags.duration] : []),
+        ...(flags.report !== undefined ? ["--report", flags.report] : []),
+        ...cmd.args,
+      ];
+      setExit(await runDemoCommand({ ...flags, argv }, deps.demo));
+    });
+
+  return program;
+}
+
+const VERB_DESCRIPTIONS: Readonly<Record<UpgradeVerb, string>> = {
+  pause: "hold an upgrade in its current phase",
+  resume: "let a paused upgrade go on",
+  promote: "jump the enrolment weight to 100 (while Shifting)",
+  abort: "roll an upgrade back (refused once Finalizing has begun)",
+};
+
+/** The controller URL, refused (exit 2) unless it is http(s). */
+function checkServer(server: string, fromFlag: boolean): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(server);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== "http:" && url?.protocol !== "https:") {
+    throw new CliError(
+      `${fromFlag ? "--server" : "TRANQUIL_URL"} "${server}" is not an http(s) URL; write e.g. ${DEFAULT_SERVER}`,
+      ExitCode.BadInput,
+    );
+  }
+  return server;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

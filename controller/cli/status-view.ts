@@ -1,0 +1,63 @@
+/**
+ * `tranquil status`: a table of upgrades, or one upgrade's details with its conditions and
+ * recent history.
+ */
+import type { UpgradeView } from "../api/view.js";
+import {
+  clockTime,
+  formatSeconds,
+  formatServices,
+  formatStep,
+  stepsOf,
+  table,
+  waitingMessage,
+} from "./format.js";
+
+/** How many history entries `status <name>` shows. */
+export const RECENT_HISTORY = 10;
+
+/** One row per upgrade, oldest first. */
+export function renderUpgradeTable(views: readonly UpgradeView[], now: number): string[] {
+  if (views.length === 0)
+    return ["no upgrades yet; start one with `tranquil upgrade <service> --from <v> --to <v>`"];
+  return table(
+    ["NAME", "PHASE", "WEIGHT", "STEP", "CONFIRMED", "OLD ACTIVE", "AGE", "SERVICES"],
+    views.map((v) => [
+      v.name,
+      v.spec.paused ? `${v.status.phase} (paused)` : v.status.phase,
+      `${v.status.weight}%`,
+      formatStep(v),
+      `${v.status.confirmed.ready}/${v.status.confirmed.total}`,
+      String(v.status.activeOld),
+      formatSeconds((now - Date.parse(v.createdAt)) / 1000),
+      formatServices(v),
+    ]),
+  );
+}
+
+/** Everything about one upgrade. */
+export function renderUpgradeDetails(view: UpgradeView): string[] {
+  const s = view.status;
+  const lines = [
+    `name:        ${view.name}`,
+    `services:    ${formatServices(view)}`,
+    `phase:       ${s.phase} (${s.stage})${view.spec.paused ? ", paused" : ""}`,
+    `weight:      ${s.weight}%  step ${formatStep(view)} of [${stepsOf(view).join(",")}]`,
+    `confirmed:   ${s.confirmed.ready}/${s.confirmed.total} (config epoch ${s.configEpoch}, weight version ${s.weightVersion})`,
+    `old active:  ${s.activeOld} (oldest ${formatSeconds(s.oldestActiveAgeSeconds)}), pinned ${s.pinned}`,
+    `dirty pods:  ${s.dirtyPods.length === 0 ? "none" : s.dirtyPods.join(", ")}`,
+    `violations:  ${s.violations}, lost transactions ${s.lostTransactions}`,
+    `created:     ${view.createdAt}`,
+  ];
+  if (s.pendingCommands > 0)
+    lines.push(`pending:     ${s.pendingCommands} command(s) not yet handled by the controller`);
+  const waiting = waitingMessage(view);
+  if (waiting !== undefined) lines.push(`waiting:     ${waiting}`);
+  lines.push("conditions:");
+  if (s.conditions.length === 0) lines.push("  none");
+  for (const c of s.conditions) lines.push(`  ${c.type}=${c.status} ${c.reason}: ${c.message}`);
+  lines.push("recent history (UTC):");
+  for (const h of s.history.slice(-RECENT_HISTORY))
+    lines.push(`  ${clockTime(h.at)}  ${h.phase}/${h.stage}  ${h.message}`);
+  return lines;
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { analyse } from "./analysis.js";
+import { Harness, specFor } from "./testing/harness.js";
+
+describe("analyse", () => {
+  it("judges every train member and quotes old's figures for comparison", () => {
+    const h = new Harness(
+      specFor(["reviews", "ratings"], {
+        strategy: { analysis: { successRate: { min: 95 }, latencyP99: { maxMs: 100 } } },
+      }),
+    );
+    h.v("reviews", "v1").analysis = { requests: 500, successRate: 99.5, p99Ms: 40 };
+    h.v("reviews", "v2").analysis = { requests: 50, successRate: 80, p99Ms: 40 };
+    h.v("ratings", "v2").analysis = { requests: 50, successRate: 100, p99Ms: 250 };
+    const verdict = analyse(h.spec, h.observations());
+    expect(verdict.passed).toBe(false);
+    expect(verdict.details).toEqual([
+      "reviews@v2: success rate 80% < 95% (v1: 99.5%)",
+      "ratings@v2: p99 250 ms > 100 ms (v1: 50 ms)",
+    ]);
+  });
+
+  it.each([
+    ["within both bounds", 5, true],
+    ["at the min bound", 1, true],
+    ["below min", 0.5, false],
+    ["above max", 11, false],
+  ])("checks a Prometheus value %s", (_name, value, passed) => {
+    const h = new Harness(
+      specFor(["reviews"], { strategy: { analysis: { prometheus: [{ query: "q", min: 1, max: 10 }] } } }),
+    );
+    h.prometheus = { q: value };
+    expect(analyse(h.spec, h.observations()).passed).toBe(passed);
+  });
+
+  it("passes with no analysis configured", () => {
+    const h = new Harness(specFor());
+    h.v("reviews", "v2").analysis = null;
+    expect(analyse(h.spec, h.observations())).toEqual({
+      passed: true,
+      details: ["reviews@v2: no requests in the window"],
+    });
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * The analysis between steps (§4.3): `new` against the spec's thresholds over the step
+ * window, per train service, plus the Prometheus checks. Pure; returns the reasons it failed.
+ */
+import type { UpgradeSpec } from "../spec/schema.js";
+import type { Observations } from "./types.js";
+
+/** The verdict of one analysis. */
+export interface AnalysisVerdict {
+  readonly passed: boolean;
+  /** Why it failed, one line per failed check; or what was checked. */
+  readonly details: readonly string[];
+}
+
+/**
+ * Judge the step window. As in Flagger, a threshold without data fails: when the spec sets a
+ * success-rate or latency threshold and `new` served no request in the window, nothing shows
+ * that it works. With no thresholds set, an empty window passes and says so.
+ */
+export function analyse(spec: UpgradeSpec, obs: Observations): AnalysisVerdict {
+  const failures: string[] = [];
+  const notes: string[] = [];
+  const a = spec.strategy?.analysis;
+  const min = a?.successRate?.min;
+  const maxMs = a?.latencyP99?.maxMs;
+  for (const svc of spec.services) {
+    const figures = obs.services[svc.name]?.versions[svc.to]?.analysis ?? null;
+    if (figures === null || figures.requests === 0) {
+      if (min !== undefined || maxMs !== undefined) {
+        failures.push(
+          `${svc.name}@${svc.to}: no requests in the window, so the thresholds cannot be checked`,
+        );
+      } else {
+        notes.push(`${svc.name}@${svc.to}: no requests in the window`);
+      }
+      continue;
+    }
+    // Old's figures over the same window, for comparison in the message.
+    const old = obs.services[svc.name]?.versions[svc.from]?.analysis ?? null;
+    const oldRate = old?.successRate ?? null;
+    const oldP99 = old?.p99Ms ?? null;
+    if (min !== undefined && (figures.successRate === null || figures.successRate < min)) {
+      failures.push(
+        `${svc.name}@${svc.to}: success rate ${figures.successRate ?? "unknown"}% < ${min}%${oldRate === null ? "" : ` (${svc.from}: ${oldRate}%)`}`,
+      );
+    }
+    if (maxMs !== undefined && (figures.p99Ms === null || figures.p99Ms > maxMs)) {
+      failures.push(
+        `${svc.name}@${svc.to}: p99 ${figures.p99Ms ?? "unknown"} ms > ${maxMs} ms${oldP99 === null ? "" : ` (${svc.from}: ${oldP99} ms)`}`,
+      );
+    }
+  }
+  for (const check of a?.prometheus ?? []) {
+    const value = obs.prometheus[check.query] ?? null;
+    if (value === null) failures.push(`prometheus "${check.query}" returned no value`);
+    else if (check.min !== undefined && value < check.min)
+      failures.push(`prometheus "${check.query}" = ${value} < ${check.min}`);
+    else if (check.max !== undefined && value > check.max)
+      failures.push(`prometheus "${check.query}" = ${value} > ${check.max}`);
+  }
+  return failures.length > 0 ? { passed: false, details: failures } : { passed: true, details: notes };
+}

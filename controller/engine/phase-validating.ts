@@ -1,0 +1,83 @@
+/**
+ * Validating (§4.1): the checks that need observations. Any problem fails the upgrade with a
+ * condition that says what to fix; nothing has been applied yet, so nothing is half-applied.
+ */
+import { formatProblems, validateUpgradeSpec } from "../spec/validate.js";
+import { Phase, Stage } from "./phases.js";
+import type { Tick } from "./tick.js";
+import { ConditionType, type ValidationFacts } from "./types.js";
+import type { UpgradeSpec } from "../spec/schema.js";
+
+/** Everything wrong with the upgrade given the gathered facts, one message per problem. */
+export function validationProblems(spec: UpgradeSpec, facts: ValidationFacts, id: string): string[] {
+  const problems: string[] = [];
+  for (const svc of spec.services) {
+    const f = facts.services[svc.name];
+    if (f === undefined || !f.exists) {
+      problems.push(`service "${svc.name}" not found; check the name and namespace`);
+      continue;
+    }
+    if (f.headless)
+      problems.push(
+        `service "${svc.name}" is headless; Istio routes it without subsets, so it cannot be upgraded`,
+      );
+    if (f.tcpPorts.length > 0) {
+      problems.push(
+        `service "${svc.name}" has ports Istio treats as TCP (${f.tcpPorts.join(", ")}); name them with an http/grpc prefix or set appProtocol`,
+      );
+    }
+    if (!f.versions.includes(svc.from)) {
+      problems.push(`service "${svc.name}" has no Deployment with version=${svc.from}; check "from"`);
+    } else if (!f.oldSelectorHasVersion) {
+      problems.push(`the ${svc.name} ${svc.from} Deployment's selector lacks the "version" label; add it`);
+    }
+    if (f.versions.includes(svc.to)) {
+      problems.push(
+        `service "${svc.name}" already has a Deployment with version=${svc.to}; its pods could receive traffic before the routes hold old. Delete it or choose another "to"`,
+      );
+    }
+    if (f.gitOpsSelfHeal && spec.gitOpsAcknowledged !== true) {
+      problems.push(
+        `a VirtualService of "${svc.name}" is managed by a GitOps tool with self-heal, which would revert Tranquil's routes; disable self-heal for it and set gitOpsAcknowledged: true`,
+      );
+    }
+  }
+  const names = new Set(spec.services.map((s) => s.name));
+  for (const other of facts.otherActiveUpgrades) {
+    if (other.id === id) continue;
+    const overlap = other.services.filter((s) => names.has(s));
+    if (overlap.length > 0) {
+      problems.push(
+        `upgrade "${other.id}" is already upgrading ${overlap.join(", ")}; wait for it to finish or abort it`,
+      );
+    }
+  }
+  for (const p of facts.meshProblems) problems.push(p.message);
+  return problems;
+}
+
+/** One Validating tick. */
+export function validating(t: Tick): void {
+  const parsed = validateUpgradeSpec(t.spec);
+  if (!parsed.ok) {
+    const message = `invalid spec: ${formatProblems(parsed.problems)}`;
+    t.setCondition(ConditionType.Invalid, "True", "InvalidSpec", message);
+    t.fail("InvalidSpec", message);
+    return;
+  }
+  const facts = t.obs.validation;
+  if (facts === undefined) {
+    t.wait("GatheringFacts", "gathering services, Deployments and routes to validate the upgrade");
+    return;
+  }
+  const problems = validationProblems(t.spec, facts, t.id);
+  if (problems.length > 0) {
+    const message = problems.join("; ");
+    t.setCondition(ConditionType.Invalid, "True", "Refused", message);
+    t.fail("Refused", message);
+    return;
+  }
+  t.setCondition(ConditionType.Invalid, "False", "Valid", "spec and mesh shape accepted");
+  t.s.engine.instants.preparingAt = t.now;
+  t.enter(Phase.Preparing, Stage.EnsureOldSubset, "validated; holding old");
+}

@@ -1,0 +1,125 @@
+/**
+ * The Upgrade spec (DESIGN §5), defined once. The TypeScript type, the runtime validator
+ * (spec/validate.ts) and the CRD's OpenAPI schema (spec/crd-schema.ts) all derive from it.
+ */
+import { Type, type Static } from "@sinclair/typebox";
+
+/** A DNS-1123 label: lower-case alphanumerics and '-', starting and ending alphanumeric, ≤63 chars. */
+export const DNS_LABEL_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+
+/** A duration such as "500ms", "30s", "10m" or "1h" (one number, one unit). */
+export const DURATION_PATTERN = "^[0-9]+(ms|s|m|h)$";
+
+const dnsLabel = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 63, pattern: DNS_LABEL_PATTERN, description });
+
+const duration = (description: string) => Type.String({ pattern: DURATION_PATTERN, description });
+
+/** One service of the release train: Deployment/Service name, old and new version labels. */
+export const ServiceSpecSchema = Type.Object(
+  {
+    name: dnsLabel("Kubernetes Service (and host) to upgrade"),
+    from: dnsLabel("the old version: its `version` label and DestinationRule subset"),
+    to: dnsLabel("the new version: its `version` label and DestinationRule subset"),
+    image: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 512, description: "image for the new version's Deployment" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** A Prometheus check run between steps (clusters only). */
+export const PrometheusCheckSchema = Type.Object(
+  {
+    query: Type.String({ minLength: 1, maxLength: 4096, description: "PromQL returning one scalar" }),
+    min: Type.Optional(Type.Number({ description: "the value must be ≥ min" })),
+    max: Type.Optional(Type.Number({ description: "the value must be ≤ max" })),
+  },
+  { additionalProperties: false },
+);
+
+/** What the analysis between steps checks on `new` (compared over the step window). */
+export const AnalysisSchema = Type.Object(
+  {
+    successRate: Type.Optional(
+      Type.Object(
+        { min: Type.Number({ minimum: 0, maximum: 100, description: "minimum success rate, percent" }) },
+        { additionalProperties: false },
+      ),
+    ),
+    latencyP99: Type.Optional(
+      Type.Object(
+        { maxMs: Type.Number({ exclusiveMinimum: 0, description: "maximum p99 latency, milliseconds" }) },
+        { additionalProperties: false },
+      ),
+    ),
+    prometheus: Type.Optional(Type.Array(PrometheusCheckSchema, { maxItems: 20 })),
+  },
+  { additionalProperties: false },
+);
+
+/** How traffic shifts: enrolment weights per step, the step interval and the analysis. */
+export const StrategySchema = Type.Object(
+  {
+    steps: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 1, maximum: 100 }), {
+        minItems: 1,
+        maxItems: 100,
+        description: "enrolment weights in percent, strictly increasing, ending at 100",
+      }),
+    ),
+    stepInterval: Type.Optional(duration("analysis window per step, e.g. 30s")),
+    analysis: Type.Optional(AnalysisSchema),
+    failureLimit: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 100, description: "failed analyses tolerated before rollback" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** The values `drain.onTimeout` accepts. */
+export const OnTimeout = { Wait: "wait", Force: "force" } as const;
+/** What to do when `drain.timeout` passes. */
+export type OnTimeout = (typeof OnTimeout)[keyof typeof OnTimeout];
+
+/** How `old` is drained before removal. */
+export const DrainSchema = Type.Object(
+  {
+    maxTransactionAge: Type.Optional(duration("a transaction older than this may be declared lost")),
+    timeout: Type.Optional(duration("how long Draining may take before onTimeout applies")),
+    onTimeout: Type.Optional(
+      Type.Unsafe<OnTimeout>({
+        type: "string",
+        enum: [OnTimeout.Wait, OnTimeout.Force],
+        description: "wait: keep waiting and say why; force: finish and count what breaks",
+      }),
+    ),
+    settle: Type.Optional(duration("how long quiet must hold before a drain step counts")),
+  },
+  { additionalProperties: false },
+);
+
+/** The Upgrade spec (DESIGN §5). */
+export const UpgradeSpecSchema = Type.Object(
+  {
+    services: Type.Array(ServiceSpecSchema, {
+      minItems: 1,
+      maxItems: 50,
+      description: "the release train: every service moves together",
+    }),
+    strategy: Type.Optional(StrategySchema),
+    drain: Type.Optional(DrainSchema),
+    paused: Type.Optional(Type.Boolean({ description: "hold the current phase" })),
+    gitOpsAcknowledged: Type.Optional(
+      Type.Boolean({ description: "proceed although a GitOps tool with self-heal manages a VirtualService" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** The Upgrade spec as plain data. */
+export type UpgradeSpec = Static<typeof UpgradeSpecSchema>;
+/** One member of the release train. */
+export type ServiceSpec = Static<typeof ServiceSpecSchema>;
+/** The analysis section of the strategy. */
+export type AnalysisSpec = Static<typeof AnalysisSchema>;

@@ -1,0 +1,95 @@
+import type { Downstream } from "./downstream.js";
+import { matchesLabels } from "./endpoint-picker.js";
+import { applyHeaderEdits, flattenHeaders } from "./header-edits.js";
+import { LocalReplyBody } from "./local-reply.js";
+import { ensureRequestId, type ProxyCore } from "./proxy-core.js";
+import type { ProxyConfigView } from "./route-port.js";
+import { StatNames } from "./stats.js";
+
+/** Sidecar outbound: route by `:authority` with the proxy's own routing snapshot, then forward. */
+export async function handleOutbound(
+  d: Downstream,
+  core: ProxyCore,
+  config: ProxyConfigView,
+  statPrefix: string,
+): Promise<void> {
+  const active = StatNames.downstreamRqActive(statPrefix);
+  core.stats.gaugeAdd(active, 1);
+  core.stats.inc(StatNames.downstreamRqTotal(statPrefix));
+  const startMs = Date.now();
+  try {
+    ensureRequestId(d);
+    // The frame is taken once: this stream keeps this route and these endpoints to its end.
+    const frame = config.routing();
+    const decision = frame.decide({
+      authority: d.authority,
+      path: d.path,
+      method: d.method,
+      headers: flattenHeaders(d.headers),
+      gateway: "mesh",
+    });
+    if (decision.kind === "local-reply") {
+      const flags = decision.flag === "DR" ? [] : [decision.flag];
+      d.localReply(decision.status, decision.body ?? "");
+      core.log(
+        d,
+        {
+          startMs,
+          configEpoch: frame.epoch,
+          endMs: Date.now(),
+          status: decision.status,
+          flags,
+          ...(decision.routeName !== undefined ? { routeName: decision.routeName } : {}),
+        },
+        "outbound",
+      );
+      return;
+    }
+    applyHeaderEdits(d.headers, decision.requestHeaders);
+    if (decision.rewrittenPath !== undefined) d.path = decision.rewrittenPath;
+    if (decision.rewrittenAuthority !== undefined) d.authority = decision.rewrittenAuthority;
+    const candidates = frame
+      .endpoints(decision.host)
+      .filter((e) => e.healthy && matchesLabels(e, decision.endpointLabels));
+    const base = {
+      upstreamCluster: decision.cluster,
+      ...(decision.routeName !== undefined ? { routeName: decision.routeName } : {}),
+    };
+    if (candidates.length === 0) {
+      d.localReply(503, LocalReplyBody.UH);
+      core.log(
+        d,
+        { startMs, configEpoch: frame.epoch, endMs: Date.now(), status: 503, flags: ["UH"], ...base },
+        "outbound",
+      );
+      return;
+    }
+    const outcome = await d.forward({
+      cluster: decision.cluster,
+      candidates,
+      retries: decision.retries ?? 2,
+      ...(decision.timeoutMs !== undefined ? { timeoutMs: decision.timeoutMs } : {}),
+      responseEdits: decision.responseHeaders,
+      attemptCount: true,
+      stats: core.stats,
+      rr: core.rr,
+      pool: core.pool,
+    });
+    core.log(
+      d,
+      {
+        startMs,
+        configEpoch: frame.epoch,
+        endMs: Date.now(),
+        status: outcome.status,
+        flags: outcome.flags,
+        ...base,
+        ...(outcome.upstreamHost !== undefined ? { upstreamHost: outcome.upstreamHost } : {}),
+        ...(outcome.grpcStatus !== undefined ? { grpcStatus: outcome.grpcStatus } : {}),
+      },
+      "outbound",
+    );
+  } finally {
+    core.stats.gaugeAdd(active, -1);
+  }
+}

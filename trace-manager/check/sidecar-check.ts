@@ -1,0 +1,42 @@
+import type { CheckRequest, CheckResponse } from "../proto/types.js";
+import type { Recorder } from "../durable/recorder.js";
+import type { TraceManagerMetrics } from "../metrics.js";
+import { readCheckIds, type HeaderLimits } from "./request-ids.js";
+import { OK_PLAIN } from "./responses.js";
+
+/** Identity and limits of a sidecar. */
+export interface SidecarIdentity extends HeaderLimits {
+  readonly service: string;
+  readonly version: string;
+  readonly pod: string;
+}
+
+/**
+ * The sidecar's Check: records "call started: txn at service@version" and replies OK once it is
+ * durable or the budget is spent, whichever comes first (a late record makes the pod dirty).
+ */
+export function sidecarCheck(
+  id: SidecarIdentity,
+  recorder: Recorder,
+  metrics: TraceManagerMetrics,
+  clock: () => number,
+) {
+  return async (req: CheckRequest): Promise<CheckResponse> => {
+    const ids = readCheckIds(req, id, () => metrics.ignored.inc({ reason: "invalid_trace_id" }));
+    if (!ids.ok) {
+      metrics.ignored.inc({ reason: ids.reason });
+      metrics.checks.inc({ role: "sidecar", outcome: "ignored" });
+      return OK_PLAIN;
+    }
+    const outcome = await recorder.admit(recorder.callStarts, {
+      txn: ids.txn,
+      ...(ids.traceId === null ? {} : { traceId: ids.traceId }),
+      service: id.service,
+      version: id.version,
+      pod: id.pod,
+      at: clock(),
+    });
+    metrics.checks.inc({ role: "sidecar", outcome });
+    return OK_PLAIN;
+  };
+}

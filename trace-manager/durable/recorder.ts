@@ -1,0 +1,192 @@
+import type { Logger } from "pino";
+import type { Timers } from "../clock.js";
+import type { RecordKind, TraceManagerMetrics } from "../metrics.js";
+import type {
+  CallEnd,
+  CallStart,
+  IngressEnd,
+  IngressStart,
+  OutboundSample,
+  TraceStore,
+  Violation,
+} from "../store/port.js";
+import { TraceStoreError } from "../store/errors.js";
+import { BatchWriter, type RecordSink } from "./batch-writer.js";
+import { DIRTY_REASONS, type DirtyReason, type DirtyState } from "./dirty.js";
+
+/** How one admission's record fared against the Check budget. */
+export type AdmissionOutcome = "durable" | "late" | "dropped";
+
+/** Settings the recorder uses (a subset of the TraceManager config). */
+export interface RecorderSettings {
+  readonly checkBudgetMs: number;
+  readonly bufferLimit: number;
+  readonly maxBatch: number;
+}
+
+/** What the recorder needs. */
+export interface RecorderDeps {
+  readonly store: TraceStore;
+  readonly metrics: TraceManagerMetrics;
+  readonly dirty: DirtyState;
+  readonly clock: () => number;
+  readonly timers: Timers;
+  readonly log: Logger;
+}
+
+/**
+ * The TraceManager's write path: one micro-batching writer per record kind, the Check budget, and
+ * the dirty bookkeeping every failure feeds.
+ */
+export class Recorder {
+  readonly callStarts: BatchWriter<CallStart, { readonly violations: readonly Violation[] }>;
+  readonly callEnds: BatchWriter<CallEnd, { readonly clamped: number }>;
+  readonly outbound: BatchWriter<OutboundSample, void>;
+  readonly ingressStarts: BatchWriter<IngressStart, void>;
+  readonly ingressEnds: BatchWriter<IngressEnd, { readonly clamped: number }>;
+  private readonly all: readonly {
+    readonly pending: number;
+    readonly retrying: boolean;
+    drain(ms: number): Promise<boolean>;
+  }[];
+
+  constructor(
+    private readonly settings: RecorderSettings,
+    private readonly deps: RecorderDeps,
+  ) {
+    const { store, metrics } = deps;
+    this.callStarts = this.writer("call_start", (b) => store.recordCallStarts(b), {
+      atOf: (r) => r.at,
+      onWritten: (res) => {
+        if (res.violations.length > 0) metrics.violations.inc(res.violations.length);
+      },
+    });
+    this.callEnds = this.writer("call_end", (b) => store.recordCallEnds(b), {
+      onWritten: (res) => this.onClamped("call_end", res.clamped),
+    });
+    this.outbound = this.writer("outbound", (b) => store.recordOutbound(b), { lossOnlyCounted: true });
+    this.ingressStarts = this.writer("ingress_start", (b) => store.recordIngressStarts(b), {
+      atOf: (r) => r.at,
+    });
+    this.ingressEnds = this.writer("ingress_end", (b) => store.recordIngressEnds(b), {
+      onWritten: (res) => this.onClamped("ingress_end", res.clamped),
+    });
+    this.all = [this.callStarts, this.callEnds, this.outbound, this.ingressStarts, this.ingressEnds];
+  }
+
+  /**
+   * Records an admission and waits for it to be durable, at most the Check budget. A late record
+   * stays queued (and is retried) but makes the pod dirty; a dropped one too.
+   */
+  async admit<T>(writer: RecordSink<T>, record: T): Promise<AdmissionOutcome> {
+    const durable = writer.submit(record);
+    if (durable === null) return "dropped";
+    let timer: unknown = null;
+    const late = new Promise<false>((resolve) => {
+      timer = this.deps.timers.setTimeout(() => resolve(false), this.settings.checkBudgetMs);
+    });
+    const ok = await Promise.race([durable, late]);
+    this.deps.timers.clearTimeout(timer);
+    if (ok) return "durable";
+    this.deps.dirty.raise(DIRTY_REASONS.checkLate, this.deps.clock());
+    return "late";
+  }
+
+  /** Queues a completion or sample without waiting (ALS has no budget; Envoy does not wait). */
+  enqueue<T>(writer: RecordSink<T>, record: T): void {
+    // A refusal is counted by the writer's onDrop.
+    writer.push(record);
+  }
+
+  /** Conditions that keep the pod dirty while they last: a pending retry, or an admission older than the budget. */
+  ongoing(now: number): DirtyReason[] {
+    const oldest = this.oldestPendingAdmission();
+    const stuck =
+      this.all.some((w) => w.retrying) || (oldest !== null && now - oldest > this.settings.checkBudgetMs);
+    return stuck ? [DIRTY_REASONS.backlog] : [];
+  }
+
+  /** The earliest admission (call or ingress start) not yet durable, or null. */
+  oldestPendingAdmission(): number | null {
+    const a = this.callStarts.oldestPendingAt();
+    const b = this.ingressStarts.oldestPendingAt();
+    if (a === null) return b;
+    if (b === null) return a;
+    return Math.min(a, b);
+  }
+
+  /** Records waiting in all writers. */
+  get pending(): number {
+    return this.all.reduce((n, w) => n + w.pending, 0);
+  }
+
+  /** Tries to write everything queued, for at most `timeoutMs`. Returns whether all of it is durable. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const results = await Promise.all(this.all.map((w) => w.drain(timeoutMs)));
+    return results.every(Boolean);
+  }
+
+  /** Gives up on whatever is still queued (counted as dropped). */
+  close(): void {
+    for (const [kind, w] of [
+      ["call_start", this.callStarts],
+      ["call_end", this.callEnds],
+      ["outbound", this.outbound],
+      ["ingress_start", this.ingressStarts],
+      ["ingress_end", this.ingressEnds],
+    ] as const) {
+      const left = w.pending;
+      if (left > 0) this.deps.metrics.recordsDropped.inc({ kind }, left);
+      w.close();
+    }
+  }
+
+  private onClamped(kind: RecordKind, clamped: number): void {
+    if (clamped <= 0) return;
+    this.deps.metrics.clamped.inc({ kind }, clamped);
+    this.deps.dirty.raise(DIRTY_REASONS.counterClamped, this.deps.clock());
+  }
+
+  private writer<T, R>(
+    kind: RecordKind,
+    write: (batch: readonly T[]) => Promise<R>,
+    extra: { atOf?: (r: T) => number; onWritten?: (res: R) => void; lossOnlyCounted?: boolean },
+  ): BatchWriter<T, R> {
+    const { metrics, dirty, clock, timers, log } = this.deps;
+    const writer: BatchWriter<T, R> = new BatchWriter<T, R>({
+      name: kind,
+      write,
+      maxBatch: this.settings.maxBatch,
+      bufferLimit: this.settings.bufferLimit,
+      maxInFlight: 2,
+      retryBaseMs: 25,
+      retryMaxMs: 1000,
+      timers,
+      ...(extra.atOf === undefined ? {} : { atOf: extra.atOf }),
+      onWritten: (res, batch) => {
+        metrics.recordsWritten.inc({ kind }, batch.length);
+        metrics.buffered.set({ kind }, writer.pending);
+        extra.onWritten?.(res);
+      },
+      onError: (err, size) => {
+        metrics.storeErrors.inc({ kind });
+        metrics.buffered.set({ kind }, writer.pending);
+        // Outbound samples only feed the analysis; their loss is counted, not a certification fault.
+        if (extra.lossOnlyCounted !== true) dirty.raise(DIRTY_REASONS.storeError, clock());
+        log.warn({ kind, batch: size, err }, "store write failed; will retry");
+      },
+      isPermanent: (err) =>
+        err instanceof TraceStoreError && (err.kind === "invalid-name" || err.kind === "invalid-argument"),
+      onRefused: (err, batch) => {
+        metrics.recordsDropped.inc({ kind }, batch.length);
+        if (extra.lossOnlyCounted !== true) dirty.raise(DIRTY_REASONS.recordsDropped, clock());
+        log.error({ kind, batch: batch.length, err }, "store refused a batch; dropped");
+      },
+      onDrop: () => {
+        metrics.recordsDropped.inc({ kind });
+        if (extra.lossOnlyCounted !== true) dirty.raise(DIRTY_REASONS.recordsDropped, clock());
+      },
+    });
+    return writer;
+  }
+}

@@ -1,0 +1,85 @@
+import { describe, it, expect } from "vitest";
+import { spawn } from "node:child_process";
+import { access, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { credentials, type Client } from "@grpc/grpc-js";
+import { freePort } from "../test/support/redis-server.js";
+import { loadFullEnvoyProtos } from "./testing/full-envoy-protos.js";
+import { checkRequest } from "./testing/envoy-messages.js";
+import { eventually, newTxnId } from "./testing/harness.js";
+import type { CheckResponse } from "./proto/types.js";
+
+const repo = join(import.meta.dirname, "..");
+
+function run(env: Record<string, string>): {
+  exit: Promise<number | null>;
+  kill: (s: NodeJS.Signals) => void;
+  output: () => string;
+} {
+  // `npx` itself dies of SIGTERM without waiting for its child, so run tsx's binary directly: tsx
+  // relays the signal to the TraceManager and exits with its code.
+  const child = spawn(join(repo, "node_modules", ".bin", "tsx"), ["trace-manager/main.ts"], {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  return {
+    exit: new Promise((resolve) => child.on("exit", (code) => resolve(code))),
+    kill: (s) => child.kill(s),
+    output: () => out,
+  };
+}
+
+describe("trace-manager/main.ts as a process", () => {
+  it("serves, and on SIGTERM flushes, removes its socket and exits 0", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tm-main-"));
+    const socket = join(dir, "tm.sock");
+    const adminPort = await freePort();
+    const proc = run({
+      TM_ROLE: "sidecar",
+      TM_SERVICE: "reviews",
+      TM_VERSION: "v1",
+      POD_NAME: "reviews-v1-0",
+      TM_SOCKET: socket,
+      TM_ADMIN_HOST: "127.0.0.1",
+      TM_ADMIN_PORT: String(adminPort),
+      TM_STORE: "memory",
+    });
+    try {
+      await eventually(
+        async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => null))?.status === 200,
+        30_000,
+        100,
+      );
+      const full = loadFullEnvoyProtos();
+      const client = new full.Authorization(
+        `unix:${socket}`,
+        credentials.createInsecure(),
+      ) as unknown as Client & {
+        Check(req: unknown, cb: (err: Error | null, res: CheckResponse) => void): void;
+      };
+      const res = await new Promise<CheckResponse>((resolve, reject) =>
+        client.Check(checkRequest({ requestId: newTxnId() }), (err, r) => (err ? reject(err) : resolve(r))),
+      );
+      expect(res.http_response).toBe("ok_response");
+      client.close();
+      proc.kill("SIGTERM");
+      expect(await proc.exit).toBe(0);
+      await expect(access(socket)).rejects.toThrow();
+      expect(proc.output()).toMatch(/TraceManager stopped/);
+    } finally {
+      proc.kill("SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("refuses a bad environment with a clear message and exit code 2", async () => {
+    const proc = run({ TM_ROLE: "proxy", POD_NAME: "", TM_SERVICE: "", TM_VERSION: "" });
+    expect(await proc.exit).toBe(2);
+    expect(proc.output()).toMatch(/invalid TraceManager configuration: .*TM_ROLE/);
+  }, 60_000);
+});

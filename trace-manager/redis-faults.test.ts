@@ -1,0 +1,74 @@
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { startTestRedis, type TestRedis } from "../test/support/redis-server.js";
+import { RedisTraceStore } from "./store/redis.js";
+import { startHarness, eventually, newTxnId, type Harness } from "./testing/harness.js";
+import { alsEntry, alsMessage, checkRequest } from "./testing/envoy-messages.js";
+
+describe("TraceManager with a real Redis that is killed and restarted mid-stream", () => {
+  let redis: TestRedis;
+  let store: RedisTraceStore;
+  let h: Harness;
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    store = new RedisTraceStore({ redis: redis.url, readyWaitMs: 200 });
+    h = await startHarness(
+      { checkBudgetMs: 20, dirtyHoldMs: 200, watermarkLagMs: 0, bufferLimit: 10_000 },
+      { store },
+    );
+  });
+  afterAll(async () => {
+    await h.close();
+    await store.close();
+    await redis.stop();
+  });
+
+  it("keeps answering OK, buffers, turns dirty, then writes everything and turns clean", async () => {
+    const before = (await h.tm.heartbeat()).watermark;
+    const als = h.openAls();
+    const node = {
+      id: "sidecar~10.0.0.1~reviews-v1-0.default~default.svc.cluster.local",
+      cluster: "reviews.default",
+    };
+    const early = Array.from({ length: 20 }, newTxnId);
+    await Promise.all(early.map((t) => h.check(checkRequest({ requestId: t }))));
+    expect((await store.activeAt("reviews", "v1")).calls).toBe(20);
+
+    await redis.kill();
+    const during = Array.from({ length: 30 }, newTxnId);
+    const replies = await Promise.all(during.map((t) => h.check(checkRequest({ requestId: t }))));
+    expect(replies.every((r) => r.http_response === "ok_response")).toBe(true);
+    // Completions of the first calls arrive on the open stream while Redis is down.
+    als.write(
+      alsMessage(
+        early.slice(0, 10).map((t) => alsEntry({ cluster: "inbound|8080||", requestId: t, code: 200 })),
+        node,
+      ),
+    );
+    const dirty = await h.tm.heartbeat();
+    expect(dirty.dirty).toBe(true);
+    // Frozen at the last certified value, from before the outage.
+    expect(dirty.watermark).toBe(before);
+
+    await redis.start();
+    // The restarted Redis is empty: what was buffered (30 starts, 10 ends) arrives; nothing was dropped.
+    await eventually(
+      async () => {
+        try {
+          return (await store.activeAt("reviews", "v1")).calls === 30;
+        } catch {
+          return false;
+        }
+      },
+      15_000,
+      100,
+    );
+    const dropped = await h.tm.metrics.registry.getSingleMetricAsString("tranquil_tm_records_dropped_total");
+    expect(dropped).not.toMatch(/kind="call_start"} [1-9]/);
+    // The 10 ends hit an empty Redis: clamped, which keeps the pod dirty for a while, then clean.
+    await eventually(async () => !(await h.tm.heartbeat()).dirty, 15_000, 100);
+    const clean = await h.tm.heartbeat();
+    expect(clean.watermark).toBeGreaterThan(dirty.watermark);
+    await als.end();
+  });
+});

@@ -1,0 +1,131 @@
+import {
+  Server,
+  ServerCredentials,
+  type MethodDefinition,
+  type ServiceDefinition,
+  type sendUnaryData,
+  type ServerReadableStream,
+  type ServerUnaryCall,
+} from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import type { CheckRequest, CheckResponse, StreamAccessLogsMessage } from "../proto/types.js";
+import { loadEnvoyProtos } from "../proto/load.js";
+import type { AlsCall, MalformedMessage } from "../als/als-stream.js";
+import { isMalformed } from "../als/als-stream.js";
+import type { TraceManagerMetrics } from "../metrics.js";
+import { prepareSocketPath, restrictSocket } from "./socket-file.js";
+
+const MALFORMED: MalformedMessage = Object.freeze({ __malformed: true });
+
+/** Wraps a method's deserializer so bad bytes reach the handler as a marker instead of failing the call. */
+function lenient(def: ServiceDefinition): ServiceDefinition {
+  const out: Record<string, MethodDefinition<unknown, unknown>> = {};
+  for (const [name, method] of Object.entries(def)) {
+    out[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return method.requestDeserialize(bytes) as unknown;
+        } catch {
+          return MALFORMED;
+        }
+      },
+    };
+  }
+  return out;
+}
+
+/** The handlers the server dispatches to. */
+export interface EnvoyHandlers {
+  /** Answers a Check; must not reject (the server still answers OK if it does). */
+  readonly check: (req: CheckRequest) => Promise<CheckResponse>;
+  /** The reply for a Check whose bytes did not decode. */
+  readonly checkFallback: CheckResponse;
+  readonly accessLogs: (
+    call: AlsCall,
+    reply: (err: Error | null, res?: Record<string, never>) => void,
+  ) => void;
+}
+
+/** A started gRPC server on a Unix socket. */
+export interface EnvoyGrpcServer {
+  readonly server: Server;
+  readonly socketPath: string;
+  /** Stops accepting, waits up to `graceMs` for calls in progress, then cuts the rest. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/**
+ * Serves Envoy's Authorization/Check and AccessLogService/StreamAccessLogs on a Unix socket
+ * (stale socket replaced, mode 0660). Every Check is answered OK; malformed input is counted.
+ */
+export async function startEnvoyGrpcServer(
+  socketPath: string,
+  handlers: EnvoyHandlers,
+  metrics: TraceManagerMetrics,
+  log: Logger,
+): Promise<EnvoyGrpcServer> {
+  const protos = loadEnvoyProtos();
+  const server = new Server({
+    // Envoy keeps its connections; let idle ones live, but bound what one message may cost.
+    "grpc.max_receive_message_length": 4 * 1024 * 1024,
+    "grpc.max_concurrent_streams": 4096,
+  });
+  server.addService(lenient(protos.Authorization.service), {
+    Check: (
+      call: ServerUnaryCall<CheckRequest | MalformedMessage, CheckResponse>,
+      callback: sendUnaryData<CheckResponse>,
+    ) => {
+      const req = call.request;
+      if (isMalformed(req)) {
+        metrics.ignored.inc({ reason: "malformed_message" });
+        callback(null, handlers.checkFallback);
+        return;
+      }
+      const end = metrics.checkSeconds.startTimer();
+      handlers.check(req).then(
+        (res) => {
+          end();
+          callback(null, res);
+        },
+        (err: unknown) => {
+          end();
+          log.error({ err }, "Check handler failed; answering OK (fail open)");
+          callback(null, handlers.checkFallback);
+        },
+      );
+    },
+  });
+  server.addService(lenient(protos.AccessLogService.service), {
+    StreamAccessLogs: (
+      call: ServerReadableStream<StreamAccessLogsMessage | MalformedMessage, Record<string, never>>,
+      callback: sendUnaryData<Record<string, never>>,
+    ) => {
+      handlers.accessLogs(call, (err, res) => callback(err, res));
+    },
+  });
+  await prepareSocketPath(socketPath);
+  await new Promise<void>((resolve, reject) => {
+    server.bindAsync(`unix:${socketPath}`, ServerCredentials.createInsecure(), (err) => {
+      if (err)
+        reject(new Error(`cannot bind the TraceManager gRPC server to unix:${socketPath}`, { cause: err }));
+      else resolve();
+    });
+  });
+  await restrictSocket(socketPath);
+  return {
+    server,
+    socketPath,
+    shutdown: (graceMs) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
