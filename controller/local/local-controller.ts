@@ -16,6 +16,7 @@ import { TraceObserver } from "../observe/trace-observer.js";
 import { TraceStoreEnrolment } from "../observe/trace-enrolment.js";
 import type { Backend } from "../ports/index.js";
 import { Reconciler } from "../reconciler/reconciler.js";
+import { startSweeper } from "../../trace-manager/store/sweeper.js";
 import { ConfigStoreRouteTable } from "./config-store-route-table.js";
 import { FileUpgradeStore } from "./file-upgrade-store.js";
 import { meshValidationFacts } from "./mesh-facts.js";
@@ -35,6 +36,8 @@ export interface LocalControllerOptions {
   /** API bearer token; generated when omitted. */
   readonly token?: string;
   readonly clock?: () => number;
+  /** How often expired trace records are swept (one bucket width is enough). */
+  readonly sweepIntervalMs?: number;
 }
 
 /** A running local controller. */
@@ -115,6 +118,13 @@ export async function startLocalController(options: LocalControllerOptions): Pro
   });
   const port = (server.address() as AddressInfo).port;
   reconciler.start();
+  // Expired trace records are reported (an active one means a transaction was lost) and dropped.
+  const sweeper = startSweeper(mesh.traceStore, {
+    intervalMs: options.sweepIntervalMs ?? 60_000,
+    clock,
+    onExpiries: (expiries) => logger.warn({ expiries }, "active trace records expired (transactions lost)"),
+    onError: (err) => logger.warn({ err }, "trace store sweep failed; retrying on the next tick"),
+  });
   logger.info({ apiUrl: `http://127.0.0.1:${port}` }, "controller started");
   return {
     store,
@@ -125,6 +135,7 @@ export async function startLocalController(options: LocalControllerOptions): Pro
     token,
     stop: async () => {
       await reconciler.stop();
+      await sweeper.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
