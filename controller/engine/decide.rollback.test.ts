@@ -47,6 +47,22 @@ describe("decide(): RollingBack mirrors Shifting and Draining", () => {
     expect(h.log.some((a) => a.kind === "scaleVersion" && a.version === "v1")).toBe(false);
   });
 
+  it("keeps a `to` subset the user's DestinationRule already had when it rolls back", () => {
+    const h = new Harness(specFor());
+    const facts = h.validation!;
+    const reviews = facts.services["reviews"]!;
+    h.validation = {
+      ...facts,
+      services: { ...facts.services, reviews: { ...reviews, subsets: ["v1", "v2"] } },
+    };
+    h.runUntil((x) => x.status.phase === "Shifting" && x.status.weight === 10);
+    h.commands = [{ kind: "abort", token: "a2" }];
+    h.runUntil((x) => x.status.phase === "RolledBack");
+    expect(h.status.engine.userOwnedNewSubsets).toEqual(["reviews"]);
+    expect(work(h.log)).not.toContain("subset-:v2");
+    expect(work(h.log)).toContain("routes:removed-clean");
+  });
+
   it("aborted after the flip: flips back while weight 100 still enrols everyone, then weight 0", () => {
     const h = new Harness(specFor());
     h.runUntil((x) => x.status.engine.routes.mode === "flipped" && x.status.engine.stage === "tranquil");

@@ -119,15 +119,18 @@ export function rollingBack(t: Tick): void {
       next(t, Stage.RemoveNewSubset);
       return;
     case Stage.RemoveNewSubset: {
+      const userOwned = e.userOwnedNewSubsets ?? [];
       const removed = e.newSubsetAdded
-        ? t.spec.services.map((svc) =>
-            t.ensure({
-              kind: ActionKind.RemoveSubset,
-              key: t.key("unsubset", svc.name, svc.to),
-              service: svc.name,
-              version: svc.to,
-            }),
-          )
+        ? t.spec.services
+            .filter((svc) => !userOwned.includes(svc.name))
+            .map((svc) =>
+              t.ensure({
+                kind: ActionKind.RemoveSubset,
+                key: t.key("unsubset", svc.name, svc.to),
+                service: svc.name,
+                version: svc.to,
+              }),
+            )
         : [];
       const clean =
         e.routes.mode === RouteMode.None || routesWritten(t, intent(RouteMode.Removed, [], false));

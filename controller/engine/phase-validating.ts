@@ -78,6 +78,9 @@ export function validating(t: Tick): void {
     return;
   }
   t.setCondition(ConditionType.Invalid, "False", "Valid", "spec and mesh shape accepted");
+  t.s.engine.userOwnedNewSubsets = t.spec.services
+    .filter((svc) => facts.services[svc.name]?.subsets.includes(svc.to) === true)
+    .map((svc) => svc.name);
   t.s.engine.instants.preparingAt = t.now;
   t.enter(Phase.Preparing, Stage.EnsureOldSubset, "validated; holding old");
 }

@@ -133,6 +133,11 @@ export interface EngineState {
   readonly newStarted: boolean;
   /** True once the `new` subset was requested (rollback must remove it). */
   readonly newSubsetAdded: boolean;
+  /**
+   * Services whose DestinationRule already had the `to` subset before the upgrade (seen in
+   * Validating): the user's own, so a rollback keeps it. Absent in statuses written before it existed.
+   */
+  readonly userOwnedNewSubsets?: readonly string[];
   /** A promote command arrived before Shifting; Shifting then starts at 100. */
   readonly promoted: boolean;
   /** When a GitOps revert was detected; the engine holds until the user aborts. */

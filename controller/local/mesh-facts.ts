@@ -64,6 +64,14 @@ export async function meshValidationFacts(
       oldSelectorHasVersion: true,
       gitOpsSelfHeal: routing.some(gitOpsManaged),
     };
+    const built =
+      deps.topology.services.find((s) => s.name === member.name)?.versions.map((v) => v.name) ?? [];
+    if (known && !built.includes(member.to)) {
+      meshProblems.push({
+        reason: "UnknownVersion",
+        message: `service "${member.name}" has no version "${member.to}" the local mesh can start (it has ${built.join(", ")}); check "to"`,
+      });
+    }
     for (const vs of routing) {
       if ((vs.spec.http ?? []).some((r) => r.delegate !== undefined)) {
         meshProblems.push({
