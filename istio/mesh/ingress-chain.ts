@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Downstream } from "./downstream.js";
-import { matchesLabels } from "./endpoint-picker.js";
 import { applyOkResponse } from "./ext-authz-client.js";
 import { appendHeader, applyHeaderEdits, flattenHeaders } from "./header-edits.js";
-import { LocalReplyBody } from "./local-reply.js";
+import { forwardDecision } from "./forward-decision.js";
 import type { ProxyCore } from "./proxy-core.js";
 import type { ProxyConfigView, RouteDecision, RoutingFrame } from "./route-port.js";
 import { StatNames } from "./stats.js";
@@ -104,47 +103,7 @@ export async function handleIngress(
     if (decision.rewrittenPath !== undefined) d.path = decision.rewrittenPath;
     if (decision.rewrittenAuthority !== undefined) d.authority = decision.rewrittenAuthority;
     injectTraceHeaders(d.headers, s.sampled);
-    const candidates = frame
-      .endpoints(decision.host)
-      .filter((e) => e.healthy && matchesLabels(e, decision.endpointLabels));
-    const base = {
-      upstreamCluster: decision.cluster,
-      ...(decision.routeName !== undefined ? { routeName: decision.routeName } : {}),
-    };
-    if (candidates.length === 0) {
-      d.localReply(503, LocalReplyBody.UH);
-      core.log(
-        d,
-        { startMs, configEpoch: frame.epoch, endMs: Date.now(), status: 503, flags: ["UH"], ...base },
-        "gateway",
-      );
-      return;
-    }
-    const outcome = await d.forward({
-      cluster: decision.cluster,
-      candidates,
-      retries: decision.retries ?? 2,
-      ...(decision.timeoutMs !== undefined ? { timeoutMs: decision.timeoutMs } : {}),
-      responseEdits: decision.responseHeaders,
-      attemptCount: true,
-      stats: core.stats,
-      rr: core.rr,
-      pool: core.pool,
-    });
-    core.log(
-      d,
-      {
-        startMs,
-        configEpoch: frame.epoch,
-        endMs: Date.now(),
-        status: outcome.status,
-        flags: outcome.flags,
-        ...base,
-        ...(outcome.upstreamHost !== undefined ? { upstreamHost: outcome.upstreamHost } : {}),
-        ...(outcome.grpcStatus !== undefined ? { grpcStatus: outcome.grpcStatus } : {}),
-      },
-      "gateway",
-    );
+    await forwardDecision(d, core, frame, decision, startMs, "gateway");
   } finally {
     core.stats.gaugeAdd(active, -1);
   }

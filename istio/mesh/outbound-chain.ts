@@ -1,7 +1,6 @@
 import type { Downstream } from "./downstream.js";
-import { matchesLabels } from "./endpoint-picker.js";
 import { applyHeaderEdits, flattenHeaders } from "./header-edits.js";
-import { LocalReplyBody } from "./local-reply.js";
+import { forwardDecision } from "./forward-decision.js";
 import { ensureRequestId, type ProxyCore } from "./proxy-core.js";
 import type { ProxyConfigView } from "./route-port.js";
 import { StatNames } from "./stats.js";
@@ -48,47 +47,7 @@ export async function handleOutbound(
     applyHeaderEdits(d.headers, decision.requestHeaders);
     if (decision.rewrittenPath !== undefined) d.path = decision.rewrittenPath;
     if (decision.rewrittenAuthority !== undefined) d.authority = decision.rewrittenAuthority;
-    const candidates = frame
-      .endpoints(decision.host)
-      .filter((e) => e.healthy && matchesLabels(e, decision.endpointLabels));
-    const base = {
-      upstreamCluster: decision.cluster,
-      ...(decision.routeName !== undefined ? { routeName: decision.routeName } : {}),
-    };
-    if (candidates.length === 0) {
-      d.localReply(503, LocalReplyBody.UH);
-      core.log(
-        d,
-        { startMs, configEpoch: frame.epoch, endMs: Date.now(), status: 503, flags: ["UH"], ...base },
-        "outbound",
-      );
-      return;
-    }
-    const outcome = await d.forward({
-      cluster: decision.cluster,
-      candidates,
-      retries: decision.retries ?? 2,
-      ...(decision.timeoutMs !== undefined ? { timeoutMs: decision.timeoutMs } : {}),
-      responseEdits: decision.responseHeaders,
-      attemptCount: true,
-      stats: core.stats,
-      rr: core.rr,
-      pool: core.pool,
-    });
-    core.log(
-      d,
-      {
-        startMs,
-        configEpoch: frame.epoch,
-        endMs: Date.now(),
-        status: outcome.status,
-        flags: outcome.flags,
-        ...base,
-        ...(outcome.upstreamHost !== undefined ? { upstreamHost: outcome.upstreamHost } : {}),
-        ...(outcome.grpcStatus !== undefined ? { grpcStatus: outcome.grpcStatus } : {}),
-      },
-      "outbound",
-    );
+    await forwardDecision(d, core, frame, decision, startMs, "outbound");
   } finally {
     core.stats.gaugeAdd(active, -1);
   }

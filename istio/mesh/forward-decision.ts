@@ -1,0 +1,62 @@
+/**
+ * The router's last step, shared by the sidecar's outbound listener and the ingress gateway:
+ * pick the healthy endpoints of the chosen subset (503 `UH` when there is none), forward with
+ * Istio's default retries, and write the access-log entry.
+ */
+import type { Downstream } from "./downstream.js";
+import { matchesLabels } from "./endpoint-picker.js";
+import { LocalReplyBody } from "./local-reply.js";
+import type { LogDirection, ProxyCore } from "./proxy-core.js";
+import type { RouteDecision, RoutingFrame } from "./route-port.js";
+
+/** Forwards `d` as `decision` says, within the routing `frame` the stream started with. */
+export async function forwardDecision(
+  d: Downstream,
+  core: ProxyCore,
+  frame: RoutingFrame,
+  decision: Extract<RouteDecision, { kind: "forward" }>,
+  startMs: number,
+  direction: LogDirection,
+): Promise<void> {
+  const candidates = frame
+    .endpoints(decision.host)
+    .filter((e) => e.healthy && matchesLabels(e, decision.endpointLabels));
+  const base = {
+    upstreamCluster: decision.cluster,
+    ...(decision.routeName !== undefined ? { routeName: decision.routeName } : {}),
+  };
+  if (candidates.length === 0) {
+    d.localReply(503, LocalReplyBody.UH);
+    core.log(
+      d,
+      { startMs, configEpoch: frame.epoch, endMs: Date.now(), status: 503, flags: ["UH"], ...base },
+      direction,
+    );
+    return;
+  }
+  const outcome = await d.forward({
+    cluster: decision.cluster,
+    candidates,
+    retries: decision.retries ?? 2,
+    ...(decision.timeoutMs !== undefined ? { timeoutMs: decision.timeoutMs } : {}),
+    responseEdits: decision.responseHeaders,
+    attemptCount: true,
+    stats: core.stats,
+    rr: core.rr,
+    pool: core.pool,
+  });
+  core.log(
+    d,
+    {
+      startMs,
+      configEpoch: frame.epoch,
+      endMs: Date.now(),
+      status: outcome.status,
+      flags: outcome.flags,
+      ...base,
+      ...(outcome.upstreamHost !== undefined ? { upstreamHost: outcome.upstreamHost } : {}),
+      ...(outcome.grpcStatus !== undefined ? { grpcStatus: outcome.grpcStatus } : {}),
+    },
+    direction,
+  );
+}
