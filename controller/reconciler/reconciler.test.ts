@@ -1,27 +1,14 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { initialStatus } from "../engine/status.js";
-import type { RoutePlanIntent, UpgradeSpec, UpgradeStatus, ValidationFacts } from "../engine/types.js";
+import type { RoutePlanIntent, UpgradeSpec, UpgradeStatus } from "../engine/types.js";
+import { healthyFacts } from "../engine/testing/harness.js";
 import { FileUpgradeStore } from "../local/file-upgrade-store.js";
 import type { Backend, GatheredObservations, UpgradeRef } from "../ports/index.js";
 import { Reconciler } from "./reconciler.js";
 
 const spec: UpgradeSpec = { services: [{ name: "auth-service", from: "v1", to: "v2" }] };
-const facts: ValidationFacts = {
-  services: {
-    "auth-service": {
-      exists: true,
-      headless: false,
-      tcpPorts: [],
-      versions: ["v1"],
-      subsets: ["v1"],
-      oldSelectorHasVersion: true,
-      gitOpsSelfHeal: false,
-    },
-  },
-  otherActiveUpgrades: [],
-  meshProblems: [],
-};
+const facts = healthyFacts(["auth-service"]);
 
 /** A backend that records every port call, with an observer that reports a healthy v1. */
 function recordingBackend(calls: string[], failEnsureSubset = { times: 0 }): Backend {
