@@ -19,15 +19,17 @@ export interface DemoTimings {
   readonly bound: G3Bound;
 }
 
-/** Timings for a full or a quick demo. */
-export function demoTimings(quick: boolean): DemoTimings {
+/** The demo's push delays: 50–400 ms, and one push in twenty takes 0.8–1.5 s. */
+export const DEMO_PUSH_DELAY: DelayDistribution = {
+  minMs: 50,
+  maxMs: 400,
+  tail: { probability: 0.05, minMs: 800, maxMs: 1_500 },
+};
+
+/** Timings for a full or a quick demo (the tests pass harsher push delays). */
+export function demoTimings(quick: boolean, pushDelay: DelayDistribution = DEMO_PUSH_DELAY): DemoTimings {
   const traceManagerHeartbeatMs = 250;
   const reconcileIntervalMs = 250;
-  const pushDelay: DelayDistribution = {
-    minMs: 50,
-    maxMs: 400,
-    tail: { probability: 0.05, minMs: 800, maxMs: 1_500 },
-  };
   const workerLag: DelayRange = { minMs: 20, maxMs: 80 };
   const settings = makeSettings({
     heartbeatMs: 500,

@@ -16,9 +16,10 @@ import { startMesh, type MeshHandle } from "../../istio/runtime/mesh-runtime.js"
 import { loadTopology } from "../../istio/runtime/topology.js";
 import { runLoad, type LoadOptions, type LoadReport } from "../../sample-services/load/index.js";
 import { SEED_STAFF } from "../../sample-services/store/seed.js";
-import { g3Bound, type G3Bound } from "../../controller/demo/g3-bound.js";
+import type { G3Bound } from "../../controller/demo/g3-bound.js";
+import { demoTimings } from "../../controller/demo/demo-settings.js";
 import { watchUpgrade } from "../../controller/demo/watch-upgrade.js";
-import { makeSettings, type Settings } from "../../controller/engine/settings.js";
+import type { Settings } from "../../controller/engine/settings.js";
 import type { UpgradeSpec } from "../../controller/engine/types.js";
 import { startLocalController, type LocalController } from "../../controller/local/local-controller.js";
 import type { UpgradeRecord } from "../../controller/ports/upgrade-store.js";
@@ -52,37 +53,9 @@ export const LONG_TAIL_PUSHES: DelayDistribution = {
   tail: { probability: 0.2, minMs: 800, maxMs: 1_500 },
 };
 
-/** Builds the timings, with the G3 bound computed from them. */
+/** The quick demo's timings with harsher push delays, and the G3 bound computed from them. */
 export function e2eTimings(pushDelay: DelayDistribution = LONG_TAIL_PUSHES): E2eTimings {
-  const reconcileIntervalMs = 250;
-  const workerLag: DelayRange = { minMs: 20, maxMs: 80 };
-  const settings = makeSettings({
-    heartbeatMs: 500,
-    staleAfterHeartbeats: 6,
-    graceMs: 500,
-    settleMs: 1_000,
-    pinIdleMs: 3_000,
-    alsFlushMs: 1_000,
-    analysisIntervalMs: 2_000,
-    pinWriteIntervalMs: 500,
-  });
-  const maxPushMs = (pushDelay.tail?.maxMs ?? pushDelay.maxMs) + workerLag.maxMs;
-  return {
-    settings,
-    reconcileIntervalMs,
-    traceManagerHeartbeatMs: 250,
-    pushDelay,
-    workerLag,
-    bound: g3Bound({
-      reconcileIntervalMs,
-      heartbeatMs: settings.heartbeatMs,
-      settleMs: settings.settleMs,
-      alsFlushMs: settings.alsFlushMs,
-      maxPushMs,
-      graceMs: settings.graceMs,
-      endpointRemovalMs: maxPushMs,
-    }),
-  };
+  return demoTimings(true, pushDelay);
 }
 
 /**
