@@ -4,7 +4,7 @@
  */
 import { Counter, Gauge, Registry } from "prom-client";
 import { Phase } from "./engine/phases.js";
-import type { UpgradeStatus } from "./engine/types.js";
+import type { Observations, UpgradeStatus } from "./engine/types.js";
 
 const PHASES = Object.values(Phase);
 
@@ -52,6 +52,16 @@ export class ControllerMetrics {
   private readonly drainSeconds = this.gauge("upgrade_drain_seconds", "time spent in Draining so far", [
     "upgrade",
   ]);
+  private readonly activeCalls = this.gauge(
+    "active_calls",
+    "calls in flight per train service and version (TraceManager counters)",
+    ["upgrade", "service", "version"],
+  );
+  private readonly activeTransactions = this.gauge(
+    "active_transactions",
+    "transactions in flight per train service and version (TraceManager counters)",
+    ["upgrade", "service", "version"],
+  );
   private readonly reconciles = new Counter({
     name: "tranquil_reconciles_total",
     help: "reconcile ticks by outcome",
@@ -77,6 +87,16 @@ export class ControllerMetrics {
     this.lost.set({ upgrade }, status.lostTransactions);
     const drainStart = status.engine.instants.drainStartedAt;
     this.drainSeconds.set({ upgrade }, drainStart === null ? 0 : Math.max(0, (now - drainStart) / 1000));
+  }
+
+  /** Refreshes the per-version activity of an upgrade's train from this tick's observations. */
+  observeVersions(upgrade: string, services: Observations["services"]): void {
+    for (const [service, observed] of Object.entries(services)) {
+      for (const [version, v] of Object.entries(observed.versions)) {
+        this.activeCalls.set({ upgrade, service, version }, v.activeCalls);
+        this.activeTransactions.set({ upgrade, service, version }, v.activeTransactions);
+      }
+    }
   }
 
   /** Counts one reconcile tick. */

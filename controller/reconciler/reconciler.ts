@@ -134,6 +134,7 @@ export class Reconciler {
     // Persisted: the results were folded in, and what is still pending is in the status.
     this.results.delete(record.id);
     this.options.metrics?.observe(record.id, saved.status, now);
+    this.options.metrics?.observeVersions(record.id, gathered.services);
     if (saved.status.phase !== record.status.phase) {
       this.options.logger.info(
         { upgrade: record.id, from: record.status.phase, to: saved.status.phase },

@@ -98,6 +98,23 @@ describe("tranquil CLI against a running local controller", () => {
     ).toEqual(["v2", "v2"]);
   }, 180_000);
 
+  it("exports the controller's metrics for Grafana at /metrics", async () => {
+    const text = await (await fetch(`${ctl.apiUrl}/metrics`)).text();
+    expect(text).toContain('tranquil_upgrade_phase{upgrade="auth-service-v2",phase="Succeeded"} 1');
+    expect(text).toContain('tranquil_upgrade_weight_percent{upgrade="auth-service-v2"} 100');
+    expect(text).toMatch(
+      /tranquil_active_calls\{upgrade="auth-service-v2",service="auth-service",version="v1"\} \d+/,
+    );
+    expect(text).toMatch(/tranquil_reconciles_total\{outcome="ok"\} [1-9]/);
+    for (const name of [
+      "tranquil_upgrade_pins",
+      "tranquil_upgrade_dirty_pods",
+      "tranquil_upgrade_violations",
+    ]) {
+      expect(text).toContain(name);
+    }
+  });
+
   it("aborts an upgrade during Shifting: it rolls back to v1 and watch exits 1", async () => {
     const created = await cli([
       "upgrade",
