@@ -19,6 +19,7 @@ import { Reconciler } from "../reconciler/reconciler.js";
 import { startSweeper } from "../../trace-manager/store/sweeper.js";
 import { ConfigStoreRouteTable } from "./config-store-route-table.js";
 import { FileUpgradeStore } from "./file-upgrade-store.js";
+import { KillSwitch } from "./killable.js";
 import { meshValidationFacts } from "./mesh-facts.js";
 import { MeshWorkloads } from "./mesh-workloads.js";
 
@@ -51,6 +52,12 @@ export interface LocalController {
   readonly token: string;
   /** Stops the reconciler and the API (the mesh is the caller's). */
   stop(): Promise<void>;
+  /**
+   * Stops the controller as a crash would: nothing in flight finishes, no further call reaches
+   * the mesh, the trace store or the state file. Start a new controller on the same state file
+   * to resume.
+   */
+  kill(): void;
 }
 
 /** Starts the controller against a running local mesh. */
@@ -88,15 +95,16 @@ export async function startLocalController(options: LocalControllerOptions): Pro
     // The runtime forgets a pod once it has stopped; the ingress gateway is never stopped.
     podGone: (report) => report.role === "sidecar" && !mesh.instances().some((i) => i.pod === report.pod),
   });
+  const killSwitch = new KillSwitch();
   const backend: Backend = {
-    router,
-    workloads,
-    observer,
-    enrolment: new TraceStoreEnrolment(mesh.traceStore, clock),
+    router: killSwitch.wrap(router),
+    workloads: killSwitch.wrap(workloads),
+    observer: killSwitch.wrap(observer),
+    enrolment: killSwitch.wrap(new TraceStoreEnrolment(mesh.traceStore, clock)),
   };
   const metrics = new ControllerMetrics();
   const reconciler = new Reconciler({
-    store,
+    store: killSwitch.wrap(store),
     backend,
     logger: logger.child({ component: "reconciler" }),
     settings,
@@ -133,6 +141,13 @@ export async function startLocalController(options: LocalControllerOptions): Pro
     metrics,
     apiUrl: `http://127.0.0.1:${port}`,
     token,
+    kill: () => {
+      killSwitch.kill();
+      reconciler.halt();
+      void sweeper.stop();
+      server.closeAllConnections();
+      server.close();
+    },
     stop: async () => {
       await reconciler.stop();
       await sweeper.stop();

@@ -67,10 +67,15 @@ export class Reconciler {
 
   /** Stops ticking and waits for the ticks in progress. */
   async stop(): Promise<void> {
+    this.halt();
+    await this.queue.idle();
+  }
+
+  /** Stops ticking without waiting for the ticks in progress. */
+  halt(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.unwatch?.();
-    await this.queue.idle();
   }
 
   /** Reconciles one upgrade now (or right after its tick in progress). */

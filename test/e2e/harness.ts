@@ -98,6 +98,8 @@ export interface E2eEnv {
   readonly ctl: () => LocalController;
   /** Stops the current controller (gracefully: the reconciler finishes its tick, the API closes). */
   stopController(): Promise<void>;
+  /** Kills the current controller as a crash would (nothing in flight finishes, nothing is flushed). */
+  killController(): void;
   /** Starts a (new) controller against the same mesh and state file. */
   startController(): Promise<LocalController>;
   /** Stops the controller and the mesh, and removes the log unless `E2E_KEEP_LOGS` is set. */
@@ -137,6 +139,11 @@ export async function bootE2e(options: BootOptions = {}): Promise<E2eEnv> {
     current = undefined;
     await c?.stop();
   };
+  const killController = (): void => {
+    const c = current;
+    current = undefined;
+    c?.kill();
+  };
   try {
     await warmUp(mesh, 30_000);
     if (options.withoutController !== true) await startController();
@@ -154,6 +161,7 @@ export async function bootE2e(options: BootOptions = {}): Promise<E2eEnv> {
       return current;
     },
     stopController,
+    killController,
     startController,
     stop: async () => {
       await stopController();
