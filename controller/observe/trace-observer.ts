@@ -5,6 +5,7 @@
  * Only figures certified by a pod's watermark are trusted by the engine; this class reports
  * them as they are and never fills a gap with a guess (G4).
  */
+import { Phase } from "../engine/phases.js";
 import type { ServiceSpec, UpgradeSpec, UpgradeStatus } from "../engine/types.js";
 import type {
   PodObservation,
@@ -54,7 +55,8 @@ export class TraceObserver implements Observer {
       traceStore.ingress(upgradeId),
       traceStore.violations(),
       router.epochInTable({ id: upgradeId, spec }),
-      this.deps.validationFacts(upgradeId, spec),
+      // Only Validating reads them, and gathering them can be costly on a real cluster.
+      status.phase === Phase.Validating ? this.deps.validationFacts(upgradeId, spec) : undefined,
     ]);
     const terminating = this.deps.terminatingPods?.() ?? new Set<string>();
     const gone = this.deps.podGone;
@@ -68,7 +70,7 @@ export class TraceObserver implements Observer {
     }
     return {
       upgradeId,
-      validation,
+      ...(validation !== undefined ? { validation } : {}),
       services,
       pods: reports.map((r) => podObservation(r, upgradeId, status.configEpoch, terminating, now)),
       ingress: {
