@@ -4,7 +4,8 @@
  * concurrency 1, 16 and 64; ALS entries/s ingested into Redis; the TraceManager's resident memory
  * idle and under load. Servers run as child processes (so their RSS is their own), from JavaScript
  * compiled by tsc as a deployment would run it (not through tsx, whose loader alone costs ~38 MB),
- * with the Node flags a sidecar should use (`TM_BENCH_NODE_FLAGS`, default `SIDECAR_NODE_FLAGS`).
+ * with the Node flags and environment a sidecar should use (trace-manager/node-flags.ts; override the
+ * flags with `TM_BENCH_NODE_FLAGS`).
  * The load generator is this process, encoding with Envoy's full protos.
  * Alone: `npx tsx bench/trace-manager.bench.ts`; the bench runner imports `benchTraceManager`.
  */
@@ -17,6 +18,7 @@ import { credentials, type Client, type ClientWritableStream } from "@grpc/grpc-
 import { freePort, startTestRedis } from "../test/support/redis-server.js";
 import { loadFullEnvoyProtos } from "../trace-manager/testing/full-envoy-protos.js";
 import { alsEntry, alsMessage, checkRequest } from "../trace-manager/testing/envoy-messages.js";
+import { SIDECAR_NODE_ENV, SIDECAR_NODE_FLAGS } from "../trace-manager/node-flags.js";
 
 /** One measured figure (the shape every bench module returns). */
 export interface BenchRow {
@@ -43,8 +45,8 @@ export interface TraceManagerBenchOptions {
 
 const repo = join(import.meta.dirname, "..");
 
-/** Node flags for a per-pod TraceManager: a small young generation and a capped old one. */
-export const SIDECAR_NODE_FLAGS = ["--max-semi-space-size=1", "--max-old-space-size=48"] as const;
+/** How long the servers sit idle before "RSS idle" is read: past V8's memory reducer (~8 s). */
+const IDLE_SETTLE_MS = 11_000;
 
 function nodeFlags(): string[] {
   const raw = process.env["TM_BENCH_NODE_FLAGS"];
@@ -114,7 +116,7 @@ async function startFloor(dir: string, out: string): Promise<Target> {
   const child = spawn(
     process.execPath,
     [...nodeFlags(), "trace-manager/testing/noop-check-server.js", socket],
-    { cwd: out, stdio: ["ignore", "pipe", "inherit"] },
+    { cwd: out, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...SIDECAR_NODE_ENV } },
   );
   await waitForLine(child, /ready/, "the no-op Check server");
   return { label: "floor (no-op)", child, socket, adminPort: null };
@@ -128,6 +130,7 @@ async function startTm(dir: string, out: string, label: string, store: string): 
     stdio: ["ignore", "pipe", "inherit"],
     env: {
       ...process.env,
+      ...SIDECAR_NODE_ENV,
       TM_ROLE: "sidecar",
       TM_SERVICE: "reviews",
       TM_VERSION: "v1",
@@ -380,10 +383,16 @@ export async function benchTraceManager(options: TraceManagerBenchOptions = {}):
     targets.push(await startTm(dir, out, "memory", "memory"));
     targets.push(await startTm(dir, out, "redis", redis.url));
     const tmRedis = targets[2]!;
+    // Two idle figures for every server, the floor included: just after start (startup garbage
+    // still in the heap), and once V8's memory reducer has run its idle GC (about 8 s after the
+    // last allocations), which is where an idle sidecar sits.
     await new Promise((r) => setTimeout(r, 1000));
-    for (const t of targets.slice(1)) {
+    const started = await Promise.all(targets.map((t) => rssMb(t.child.pid)));
+    await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
+    for (const [i, t] of targets.entries()) {
+      rows.push({ name: t.label, metric: "RSS 1 s after start", value: started[i] ?? NaN, unit: "MB" });
       rows.push({ name: t.label, metric: "RSS idle", value: await rssMb(t.child.pid), unit: "MB" });
-      // The rest is file-backed: Node's own binary and libraries, about 40 MB for a bare `node`.
+      // The rest is file-backed: Node's own binary and libraries, about 34 MB for a bare `node`.
       rows.push({
         name: t.label,
         metric: "RSS idle, anonymous part",
@@ -394,7 +403,7 @@ export async function benchTraceManager(options: TraceManagerBenchOptions = {}):
 
     const p50: Record<string, number> = {};
     const p99: Record<string, number> = {};
-    let peaks = targets.slice(1).map((t) => ({ t, sampler: rssPeak(t.child.pid) }));
+    let peaks = targets.map((t) => ({ t, sampler: rssPeak(t.child.pid) }));
     for (const c of concurrencies) {
       const results = await checkLoads(targets, c, seconds, options.rounds ?? 5);
       for (const t of targets) {

@@ -6,6 +6,7 @@ import { ConfigError, configFromEnv } from "./config.js";
 import { createLogger } from "./logger.js";
 import { openStore } from "./store-factory.js";
 import { startTraceManager } from "./start.js";
+import { missingSidecarFlags } from "./node-flags.js";
 
 async function main(): Promise<void> {
   let config;
@@ -19,6 +20,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel, { role: config.role, pod: config.pod });
+  const missing = missingSidecarFlags(process.execArgv);
+  // Not fatal (tests and the local mesh run without them), but a pod should use them: see node-flags.ts.
+  if (missing.length > 0) log.info({ missing }, "started without the sidecar Node flags");
   const store = await openStore(config.store);
   const tm = await startTraceManager(config, { store, ownsStore: true, logger: log });
   let stopping = false;

@@ -90,4 +90,19 @@ describe("BatchWriter", () => {
     down = false;
     expect(await w.drain(1000)).toBe(true);
   });
+
+  it("offer calls back once a record is durable, and refuses without calling back when full", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { w, dropped } = writer(() => gate, { bufferLimit: 1 });
+    const outcomes: boolean[] = [];
+    expect(w.offer(1, (ok) => outcomes.push(ok))).toBe(true);
+    await new Promise((r) => setTimeout(r, 1)); // 1 is now in flight; the queue is empty
+    expect(w.offer(2, (ok) => outcomes.push(ok))).toBe(true);
+    expect(w.offer(3, (ok) => outcomes.push(ok))).toBe(false);
+    expect(dropped).toEqual([3]);
+    release();
+    await w.drain(1000);
+    expect(outcomes).toEqual([true, true]);
+  });
 });

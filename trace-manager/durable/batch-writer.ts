@@ -36,6 +36,7 @@ interface Pending<T> {
 /** The part of a writer that callers submit to (independent of the store's result type). */
 export interface RecordSink<T> {
   submit(item: T): Promise<boolean> | null;
+  offer(item: T, done: (durable: boolean) => void): boolean;
   push(item: T): boolean;
 }
 
@@ -70,6 +71,21 @@ export class BatchWriter<T, R> implements RecordSink<T> {
       this.queue.push({ item, done });
       this.schedule();
     });
+  }
+
+  /**
+   * Queues a record and calls `done` once it is durable (true) or given up (false), without
+   * allocating a promise (the Check path). Returns false, without calling `done`, when the buffer
+   * is full and the record was dropped.
+   */
+  offer(item: T, done: (durable: boolean) => void): boolean {
+    if (this.closed || this.queue.length >= this.opts.bufferLimit) {
+      this.opts.onDrop?.(item);
+      return false;
+    }
+    this.queue.push({ item, done });
+    this.schedule();
+    return true;
   }
 
   /**
@@ -163,22 +179,17 @@ export class BatchWriter<T, R> implements RecordSink<T> {
   }
 
   private async writeBatch(batch: Pending<T>[]): Promise<void> {
+    const items = batch.map((p) => p.item);
     try {
-      const result = await this.opts.write(batch.map((p) => p.item));
+      const result = await this.opts.write(items);
       this.inFlight.delete(batch);
       this.backoffMs = 0;
-      this.opts.onWritten?.(
-        result,
-        batch.map((p) => p.item),
-      );
+      this.opts.onWritten?.(result, items);
       for (const p of batch) p.done(true);
     } catch (err) {
       this.inFlight.delete(batch);
       if (this.opts.isPermanent?.(err) === true) {
-        this.opts.onRefused?.(
-          err,
-          batch.map((p) => p.item),
-        );
+        this.opts.onRefused?.(err, items);
         for (const p of batch) p.done(false);
       } else if (this.closed) {
         this.opts.onError?.(err, batch.length);

@@ -78,18 +78,30 @@ export class Recorder {
    * Records an admission and waits for it to be durable, at most the Check budget. A late record
    * stays queued (and is retried) but makes the pod dirty; a dropped one too.
    */
-  async admit<T>(writer: RecordSink<T>, record: T): Promise<AdmissionOutcome> {
-    const durable = writer.submit(record);
-    if (durable === null) return "dropped";
-    let timer: unknown = null;
-    const late = new Promise<false>((resolve) => {
-      timer = this.deps.timers.setTimeout(() => resolve(false), this.settings.checkBudgetMs);
+  admit<T>(writer: RecordSink<T>, record: T): Promise<AdmissionOutcome> {
+    // One promise and one timer per admission, settled by whichever comes first (this runs once
+    // per Check, so it avoids the extra promises of a Promise.race).
+    return new Promise<AdmissionOutcome>((resolve) => {
+      const { timers, dirty, clock } = this.deps;
+      let timer: unknown = null;
+      let settled = false;
+      const settle = (durable: boolean): void => {
+        if (settled) return;
+        settled = true;
+        if (timer !== null) timers.clearTimeout(timer);
+        if (durable) {
+          resolve("durable");
+        } else {
+          dirty.raise(DIRTY_REASONS.checkLate, clock());
+          resolve("late");
+        }
+      };
+      if (writer.offer(record, settle)) {
+        timer = timers.setTimeout(() => settle(false), this.settings.checkBudgetMs);
+      } else {
+        resolve("dropped");
+      }
     });
-    const ok = await Promise.race([durable, late]);
-    this.deps.timers.clearTimeout(timer);
-    if (ok) return "durable";
-    this.deps.dirty.raise(DIRTY_REASONS.checkLate, this.deps.clock());
-    return "late";
   }
 
   /** Queues a completion or sample without waiting (ALS has no budget; Envoy does not wait). */
