@@ -81,7 +81,12 @@ describe("local mesh runtime", () => {
     await waitFor(async () => {
       const pods = await mesh.traceStore.pods();
       const front = pods.find((p) => p.service === "front");
-      return (front?.envoy?.extAuthz.ok ?? 0) >= 1 && (front?.envoy?.accessLogs.written ?? 0) >= 1;
+      // The gateway's TraceManager starts last; its first heartbeat may come after the sidecars'.
+      return (
+        (front?.envoy?.extAuthz.ok ?? 0) >= 1 &&
+        (front?.envoy?.accessLogs.written ?? 0) >= 1 &&
+        pods.some((p) => p.role === "gateway")
+      );
     });
     const pods = await mesh.traceStore.pods();
     const front = pods.find((p) => p.service === "front");
