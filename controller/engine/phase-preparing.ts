@@ -35,31 +35,41 @@ export function endpointsStillListed(t: Tick, which: "from" | "to"): string[] {
     .map((svc) => `${svc.name}@${svc[which]}`);
 }
 
+/**
+ * Ensures every train service's `which` subset exists, then waits until every proxy lists a
+ * healthy endpoint of it. True once both hold; otherwise it says what it waits for.
+ */
+function subsetsVisible(t: Tick, which: "from" | "to"): boolean {
+  const done = t.spec.services.map((svc) =>
+    t.ensure({
+      kind: ActionKind.EnsureSubset,
+      key: t.key("subset", svc.name, svc[which]),
+      service: svc.name,
+      version: svc[which],
+    }),
+  );
+  if (!done.every(Boolean)) {
+    return t.wait(
+      "EnsuringSubsets",
+      which === "from" ? "ensuring the old subsets exist" : "adding the new subsets",
+    );
+  }
+  const missing = endpointsNotHealthyEverywhere(t, which);
+  if (missing.length > 0) {
+    return t.wait(
+      which === "from" ? "OldEndpointsNotVisible" : "NewEndpointsNotVisible",
+      `not every proxy lists a healthy endpoint of ${listNames(missing)} yet`,
+    );
+  }
+  return true;
+}
+
 /** One Preparing tick. */
 export function preparing(t: Tick): void {
   const e = t.s.engine;
   switch (e.stage) {
     case Stage.EnsureOldSubset: {
-      const done = t.spec.services.map((svc) =>
-        t.ensure({
-          kind: ActionKind.EnsureSubset,
-          key: t.key("subset", svc.name, svc.from),
-          service: svc.name,
-          version: svc.from,
-        }),
-      );
-      if (!done.every(Boolean)) {
-        t.wait("EnsuringSubsets", "ensuring the old subsets exist");
-        return;
-      }
-      const missing = endpointsNotHealthyEverywhere(t, "from");
-      if (missing.length > 0) {
-        t.wait(
-          "OldEndpointsNotVisible",
-          `not every proxy lists a healthy endpoint of ${listNames(missing)} yet`,
-        );
-        return;
-      }
+      if (!subsetsVisible(t, "from")) return;
       t.go(Stage.HoldOld);
       preparing(t);
       return;
@@ -104,26 +114,7 @@ export function preparing(t: Tick): void {
     }
     case Stage.AddNewSubset: {
       e.newSubsetAdded = true;
-      const done = t.spec.services.map((svc) =>
-        t.ensure({
-          kind: ActionKind.EnsureSubset,
-          key: t.key("subset", svc.name, svc.to),
-          service: svc.name,
-          version: svc.to,
-        }),
-      );
-      if (!done.every(Boolean)) {
-        t.wait("EnsuringSubsets", "adding the new subsets");
-        return;
-      }
-      const missing = endpointsNotHealthyEverywhere(t, "to");
-      if (missing.length > 0) {
-        t.wait(
-          "NewEndpointsNotVisible",
-          `not every proxy lists a healthy endpoint of ${listNames(missing)} yet`,
-        );
-        return;
-      }
+      if (!subsetsVisible(t, "to")) return;
       t.go(Stage.OpenDoor);
       preparing(t);
       return;
