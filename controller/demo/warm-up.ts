@@ -23,6 +23,8 @@ export async function waitUntilServing(baseUrl: string, timeoutMs = 30_000, stre
       });
       const stations = await fetch(`${baseUrl}/stations`);
       const items = await fetch(`${baseUrl}/items`);
+      // Read the bodies, so each connection goes back to the pool.
+      await Promise.all([login.arrayBuffer(), stations.arrayBuffer(), items.arrayBuffer()]);
       const statuses = [login.status, stations.status, items.status];
       if (statuses.every((s) => s < 300)) good += 1;
       else {

@@ -15,9 +15,9 @@ import type { PodReport, TraceStore } from "../../trace-manager/store/port.js";
 import { startMesh, type MeshHandle } from "../../istio/runtime/mesh-runtime.js";
 import { loadTopology } from "../../istio/runtime/topology.js";
 import { runLoad, type LoadOptions, type LoadReport } from "../../sample-services/load/index.js";
-import { SEED_STAFF } from "../../sample-services/store/seed.js";
 import type { G3Bound } from "../../controller/demo/g3-bound.js";
 import { demoTimings } from "../../controller/demo/demo-settings.js";
+import { waitUntilServing } from "../../controller/demo/warm-up.js";
 import { watchUpgrade } from "../../controller/demo/watch-upgrade.js";
 import type { Settings } from "../../controller/engine/settings.js";
 import type { UpgradeSpec } from "../../controller/engine/types.js";
@@ -182,38 +182,7 @@ export async function bootE2e(options: BootOptions = {}): Promise<E2eEnv> {
 export async function warmUp(mesh: MeshHandle, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   await waitForPushes(mesh, timeoutMs);
-  const calls = [
-    {
-      method: "POST",
-      path: "/sessions",
-      body: JSON.stringify({ phone: SEED_STAFF.phone, password: SEED_STAFF.password }),
-    },
-    { method: "GET", path: "/stations" },
-    { method: "GET", path: "/items" },
-  ];
-  let last = "";
-  while (Date.now() < deadline) {
-    let ok = true;
-    for (const c of calls) {
-      try {
-        const res = await fetch(`${mesh.ingressUrl}${c.path}`, {
-          method: c.method,
-          headers: { "content-type": "application/json" },
-          ...(c.body !== undefined ? { body: c.body } : {}),
-        });
-        if (!res.ok) {
-          ok = false;
-          last = `${c.method} ${c.path}: ${res.status} ${await res.text()}`;
-        } else await res.arrayBuffer();
-      } catch (err) {
-        ok = false;
-        last = `${c.method} ${c.path}: ${err instanceof Error ? err.message : String(err)}`;
-      }
-    }
-    if (ok) return;
-    await sleep(200);
-  }
-  throw new Error(`e2e: the mesh at ${mesh.ingressUrl} did not answer within ${timeoutMs} ms: ${last}`);
+  await waitUntilServing(mesh.ingressUrl, Math.max(1, deadline - Date.now()), 1);
 }
 
 /** Waits until every proxy (the ingress and each pod's sidecar) holds the store's current epoch. */
