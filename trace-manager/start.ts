@@ -87,6 +87,7 @@ export async function startTraceManager(
     config.socketPath,
     {
       check,
+      headerLimits: config,
       checkFallback: config.role === "gateway" ? okRemovingHeader(config.enrolmentHeader) : OK_PLAIN,
       accessLogs: (call, reply) => serveAlsStream(call, reply, { id, recorder, metrics, clock, log }),
     },

@@ -1,14 +1,15 @@
-import type { CheckRequest, CheckResponse } from "../proto/types.js";
+import type { CheckResponse } from "../proto/types.js";
 import type { Recorder } from "../durable/recorder.js";
 import type { TraceManagerMetrics } from "../metrics.js";
 import type { UpgradesCache } from "../gateway/upgrades-cache.js";
 import { decideEnrolment } from "../gateway/enrolment.js";
 import { DIRTY_REASONS, type DirtyState } from "../durable/dirty.js";
-import { readCheckIds, type HeaderLimits } from "./request-ids.js";
+import { readCheckIds } from "./request-ids.js";
+import type { CheckHeaders } from "./check-headers.js";
 import { okRemovingHeader, okSettingHeader } from "./responses.js";
 
 /** Identity and settings of a gateway. */
-export interface GatewayIdentity extends HeaderLimits {
+export interface GatewayIdentity {
   readonly pod: string;
   readonly checkBudgetMs: number;
   readonly enrolmentHeader: string;
@@ -28,8 +29,8 @@ export function gatewayCheck(
   clock: () => number,
 ) {
   const removeHeader = okRemovingHeader(id.enrolmentHeader);
-  return async (req: CheckRequest): Promise<CheckResponse> => {
-    const ids = readCheckIds(req, id, () => metrics.ignored.inc({ reason: "invalid_trace_id" }));
+  return async (req: CheckHeaders): Promise<CheckResponse> => {
+    const ids = readCheckIds(req, () => metrics.ignored.inc({ reason: "invalid_trace_id" }));
     if (!ids.ok) {
       // Not tracked, so not enrolled: a client must never enrol itself.
       metrics.ignored.inc({ reason: ids.reason });

@@ -1,12 +1,13 @@
-import type { CheckRequest, CheckResponse } from "../proto/types.js";
+import type { CheckResponse } from "../proto/types.js";
 import type { Recorder } from "../durable/recorder.js";
 import type { CallStart } from "../store/port.js";
 import type { TraceManagerMetrics } from "../metrics.js";
-import { readCheckIds, type HeaderLimits } from "./request-ids.js";
+import { readCheckIds } from "./request-ids.js";
+import type { CheckHeaders } from "./check-headers.js";
 import { OK_PLAIN } from "./responses.js";
 
 /** Identity and limits of a sidecar. */
-export interface SidecarIdentity extends HeaderLimits {
+export interface SidecarIdentity {
   readonly service: string;
   readonly version: string;
   readonly pod: string;
@@ -22,8 +23,8 @@ export function sidecarCheck(
   metrics: TraceManagerMetrics,
   clock: () => number,
 ) {
-  return async (req: CheckRequest): Promise<CheckResponse> => {
-    const ids = readCheckIds(req, id, () => metrics.ignored.inc({ reason: "invalid_trace_id" }));
+  return async (req: CheckHeaders): Promise<CheckResponse> => {
+    const ids = readCheckIds(req, () => metrics.ignored.inc({ reason: "invalid_trace_id" }));
     if (!ids.ok) {
       metrics.ignored.inc({ reason: ids.reason });
       metrics.checks.inc({ role: "sidecar", outcome: "ignored" });

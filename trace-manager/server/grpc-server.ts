@@ -8,7 +8,13 @@ import {
   type ServerUnaryCall,
 } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import type { CheckRequest, CheckResponse, StreamAccessLogsMessage } from "../proto/types.js";
+import type { CheckResponse, StreamAccessLogsMessage } from "../proto/types.js";
+import {
+  checkHeadersDecoder,
+  headerPath,
+  type CheckHeaders,
+  type HeaderLimits,
+} from "../check/check-headers.js";
 import { loadEnvoyProtos } from "../proto/load.js";
 import type { AlsCall, MalformedMessage } from "../als/als-stream.js";
 import { isMalformed } from "../als/als-stream.js";
@@ -17,15 +23,22 @@ import { prepareSocketPath, restrictSocket } from "./socket-file.js";
 
 const MALFORMED: MalformedMessage = Object.freeze({ __malformed: true });
 
-/** Wraps a method's deserializer so bad bytes reach the handler as a marker instead of failing the call. */
-function lenient(def: ServiceDefinition): ServiceDefinition {
+/**
+ * Wraps each method's deserializer (or the replacement given for it) so bad bytes reach the handler
+ * as a marker instead of failing the call.
+ */
+function lenient(
+  def: ServiceDefinition,
+  replace: Record<string, (bytes: Buffer) => unknown> = {},
+): ServiceDefinition {
   const out: Record<string, MethodDefinition<unknown, unknown>> = {};
   for (const [name, method] of Object.entries(def)) {
+    const deserialize: (bytes: Buffer) => unknown = replace[name] ?? method.requestDeserialize;
     out[name] = {
       ...method,
       requestDeserialize: (bytes: Buffer) => {
         try {
-          return method.requestDeserialize(bytes) as unknown;
+          return deserialize(bytes);
         } catch {
           return MALFORMED;
         }
@@ -37,8 +50,10 @@ function lenient(def: ServiceDefinition): ServiceDefinition {
 
 /** The handlers the server dispatches to. */
 export interface EnvoyHandlers {
-  /** Answers a Check; must not reject (the server still answers OK if it does). */
-  readonly check: (req: CheckRequest) => Promise<CheckResponse>;
+  /** Answers a Check, given what its request carried; must not reject (the server still answers OK if it does). */
+  readonly check: (req: CheckHeaders) => Promise<CheckResponse>;
+  /** Bounds on a Check's header map, applied while its bytes are read. */
+  readonly headerLimits: HeaderLimits;
   /** The reply for a Check whose bytes did not decode. */
   readonly checkFallback: CheckResponse;
   readonly accessLogs: (
@@ -71,9 +86,11 @@ export async function startEnvoyGrpcServer(
     "grpc.max_receive_message_length": 4 * 1024 * 1024,
     "grpc.max_concurrent_streams": 4096,
   });
-  server.addService(lenient(protos.Authorization.service), {
+  // Check reads only the header map's two ids (check-headers.ts), not the whole request.
+  const readCheck = checkHeadersDecoder(headerPath(protos.packageDefinition), handlers.headerLimits);
+  server.addService(lenient(protos.Authorization.service, { Check: readCheck }), {
     Check: (
-      call: ServerUnaryCall<CheckRequest | MalformedMessage, CheckResponse>,
+      call: ServerUnaryCall<CheckHeaders | MalformedMessage, CheckResponse>,
       callback: sendUnaryData<CheckResponse>,
     ) => {
       const req = call.request;

@@ -1,6 +1,7 @@
 /**
  * The benchmark's floor: a gRPC server on a Unix socket that answers every Check with OK and
- * does nothing else (same trimmed protos, same grpc-js). Run as its own process:
+ * does nothing else, not even decode the request (same trimmed protos and grpc-js for the
+ * service and the reply): what any Check server pays for the transport alone. Run as its own process:
  * `tsx trace-manager/testing/noop-check-server.ts <socket path>`; prints "ready" when serving.
  */
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
@@ -15,7 +16,9 @@ if (socketPath === undefined) {
   process.exit(2);
 }
 const server = new Server();
-server.addService(loadEnvoyProtos().Authorization.service, {
+const { Check: check } = loadEnvoyProtos().Authorization.service;
+if (check === undefined) throw new Error("trimmed Envoy protos: Authorization/Check is missing");
+server.addService({ Check: { ...check, requestDeserialize: (bytes: Buffer) => bytes } }, {
   Check: (_call: ServerUnaryCall<unknown, CheckResponse>, cb: sendUnaryData<CheckResponse>) =>
     cb(null, OK_PLAIN),
 });
