@@ -186,5 +186,12 @@ describe("decide(): Finalizing", () => {
     h.results[write.key] = { ok: true, recorded: [original] };
     h.tick();
     expect(h.status.engine.originals).toEqual([original]);
+    // A later write that reads them back from the VirtualService's annotation reports them
+    // again (a re-executed write does, too): the status keeps one of each.
+    h.runUntil((x) => x.log.filter((a) => a.kind === "writeRoutes").at(-1)?.key !== write.key);
+    const later = h.log.filter((a) => a.kind === "writeRoutes").at(-1)!;
+    h.results[later.key] = { ok: true, recorded: [original, { ...original, destinationIndex: 1 }] };
+    h.tick();
+    expect(h.status.engine.originals).toEqual([original, { ...original, destinationIndex: 1 }]);
   });
 });

@@ -25,6 +25,7 @@ import {
   type Action,
   type Decision,
   type Observations,
+  type RouteOriginal,
   type UpgradeStatus,
 } from "./types.js";
 
@@ -54,7 +55,15 @@ function processResults(t: Tick): void {
       e.pending.push(action);
     } else if (result.ok) {
       if (REMEMBERED.includes(action.kind)) e.acked.push(action.key);
-      if (result.recorded !== undefined) e.originals.push(...result.recorded.map((r) => ({ ...r })));
+      // A write re-executed after a crash reports what it recorded before, too: keep one of each.
+      for (const r of result.recorded ?? []) {
+        const same = (o: RouteOriginal): boolean =>
+          o.namespace === r.namespace &&
+          o.virtualService === r.virtualService &&
+          o.route === r.route &&
+          o.destinationIndex === r.destinationIndex;
+        if (!e.originals.some(same)) e.originals.push({ ...r });
+      }
     } else if (!result.permanent) {
       e.pending.push(action);
       t.wait("Retrying", `${action.kind} ${action.key} failed and is being retried: ${result.message}`);

@@ -16,6 +16,14 @@ export const UPGRADE_LABEL = "tranquil.dev/upgrade";
 export const SENTINEL_HEADER = "x-tranquil-sentinel";
 /** Header that carries the transaction id (pins match it). */
 export const REQUEST_ID_HEADER = "x-request-id";
+/**
+ * Annotation on a user's VirtualService holding, as JSON, the destinations Finalizing changed in
+ * it (`RouteOriginal[]`), written in the same write as the change: a controller killed before
+ * its status write still finds them (G5). Removed by the upgrade's last write.
+ */
+export function originalsAnnotation(id: string): string {
+  return `originals.tranquil.dev/${id}`;
+}
 /** Name of the default route inside a Tranquil-owned VirtualService. */
 export const OWNED_DEFAULT_ROUTE = "tranquil-default";
 

@@ -17,6 +17,7 @@ import {
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
   OWNED_DEFAULT_ROUTE,
+  originalsAnnotation,
   ownedObjectName,
   pinName,
   REQUEST_ID_HEADER,
@@ -210,6 +211,55 @@ function planHttp(
   return http;
 }
 
+/** The originals recorded in `vs`'s annotation for upgrade `id` (malformed content counts as none). */
+export function recordedOriginals(vs: VirtualService, id: string): RouteOriginal[] {
+  const raw = vs.metadata.annotations?.[originalsAnnotation(id)];
+  if (raw === undefined) return [];
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (!Array.isArray(parsed)) return [];
+    return parsed.filter(
+      (o): o is RouteOriginal =>
+        typeof o === "object" &&
+        o !== null &&
+        typeof (o as RouteOriginal).namespace === "string" &&
+        typeof (o as RouteOriginal).virtualService === "string" &&
+        typeof (o as RouteOriginal).route === "string" &&
+        typeof (o as RouteOriginal).destinationIndex === "number" &&
+        typeof (o as RouteOriginal).host === "string" &&
+        typeof (o as RouteOriginal).subset === "string",
+    );
+  } catch {
+    return [];
+  }
+}
+
+const originalKey = (o: RouteOriginal): string =>
+  `${o.namespace}/${o.virtualService}/${o.route}/${o.destinationIndex}`;
+
+/**
+ * The annotations `vs` should carry after this plan: in Finalizing, the destinations changed in
+ * it so far (recorded before, plus `found` now); after the upgrade's last write, none.
+ */
+function plannedAnnotations(
+  input: VirtualServicePlanInput,
+  vs: VirtualService,
+  found: readonly RouteOriginal[],
+): { annotations: Record<string, string> | undefined; originals: RouteOriginal[] } {
+  const key = originalsAnnotation(input.upgradeId);
+  const rest = Object.fromEntries(Object.entries(vs.metadata.annotations ?? {}).filter(([k]) => k !== key));
+  const finalizing = input.intent.mode === RouteMode.Finalized && input.intent.sentinel;
+  const originals = new Map<string, RouteOriginal>();
+  for (const o of [...recordedOriginals(vs, input.upgradeId), ...found]) originals.set(originalKey(o), o);
+  const list = [...originals.values()];
+  if (finalizing && list.length > 0)
+    return { annotations: { ...rest, [key]: JSON.stringify(list) }, originals: list };
+  return {
+    annotations: Object.keys(rest).length > 0 || vs.metadata.annotations !== undefined ? rest : undefined,
+    originals: [],
+  };
+}
+
 /**
  * Plan every VirtualService for the intent. Idempotent: planning the planned objects again
  * gives no upserts. Throws when a pinned id cannot be written (too long for one regex).
@@ -241,11 +291,18 @@ export function planVirtualServices(input: VirtualServicePlanInput): VirtualServ
   const deleted = new Set(deletes.map((d) => `${d.namespace}/${d.name}`));
   for (const vs of current) {
     if (deleted.has(`${vs.metadata.namespace}/${vs.metadata.name}`)) continue;
-    const http = planHttp(input, vs, originals, pinChunks);
+    const found: RouteOriginal[] = [];
+    const http = planHttp(input, vs, found, pinChunks);
+    const planned = plannedAnnotations(input, vs, found);
+    originals.push(...planned.originals);
     const before = vs.spec.http ?? [];
-    if (!fresh.has(vs) && JSON.stringify(before) === JSON.stringify(http)) continue;
+    const sameAnnotations =
+      JSON.stringify(vs.metadata.annotations ?? {}) === JSON.stringify(planned.annotations ?? {});
+    if (!fresh.has(vs) && sameAnnotations && JSON.stringify(before) === JSON.stringify(http)) continue;
     const next = structuredClone(vs);
     if (vs.spec.http !== undefined || http.length > 0) next.spec.http = http;
+    if (planned.annotations === undefined) delete next.metadata.annotations;
+    else next.metadata.annotations = planned.annotations;
     upserts.push(next);
   }
   return { upserts, deletes, originals };

@@ -281,8 +281,35 @@ describe("planVirtualServices", () => {
         subset: "v1",
       },
     ]);
-    // Planning again records nothing new: the edit is done once.
-    expect(planVirtualServices(input(apply([vs], plan), intent)).originals).toEqual([]);
+    // The same write records the originals on the VirtualService (G5: a controller killed
+    // before its status write finds them there).
+    expect(JSON.parse(out.metadata.annotations?.["originals.tranquil.dev/up1"] ?? "null")).toEqual(
+      plan.originals,
+    );
+    // Planning again (a re-executed write) edits nothing and writes nothing, but still reports
+    // the originals, read back from the annotation.
+    const again = planVirtualServices(input(apply([vs], plan), intent));
+    expect(again.upserts).toEqual([]);
+    expect(again.originals).toEqual(plan.originals);
+    // The upgrade's last write (sentinel gone) removes the annotation and reports nothing more.
+    const last = planVirtualServices(input(apply([vs], plan), { ...intent, sentinel: false }));
+    expect(last.originals).toEqual([]);
+    expect(last.upserts[0]?.metadata.annotations?.["originals.tranquil.dev/up1"]).toBeUndefined();
+    expect(last.upserts[0]?.spec.http![0]!.route).toEqual(out.spec.http![1]!.route);
+  });
+
+  it("keeps the user's own annotations and ignores a malformed originals annotation", () => {
+    const vs = reviewsVs([{ name: "main", route: to("reviews", "v1") }]);
+    vs.metadata.annotations = { "team.example/owner": "shop", "originals.tranquil.dev/up1": "{not json" };
+    const plan = planVirtualServices(input([vs], { mode: "finalized", sentinel: true, pins: [] }));
+    const annotations = plan.upserts[0]!.metadata.annotations ?? {};
+    expect(annotations["team.example/owner"]).toBe("shop");
+    expect(JSON.parse(annotations["originals.tranquil.dev/up1"] ?? "null")).toEqual(plan.originals);
+    expect(plan.originals).toHaveLength(1);
+    const last = planVirtualServices(
+      input(apply([vs], plan), { mode: "finalized", sentinel: false, pins: [] }),
+    );
+    expect(last.upserts[0]!.metadata.annotations).toEqual({ "team.example/owner": "shop" });
   });
 
   it("creates a Tranquil-owned VirtualService when the host has none, and deletes it at the end", () => {

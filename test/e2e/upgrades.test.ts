@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { TERMINAL_PHASES, type Phase } from "../../controller/engine/phases.js";
 import { initialStatus } from "../../controller/engine/status.js";
+import type { RouteOriginal } from "../../controller/engine/types.js";
 import { FileUpgradeStore } from "../../controller/local/file-upgrade-store.js";
 import type { Removal } from "../../controller/local/mesh-workloads.js";
 import type { HTTPRoute, VirtualService } from "../../istio/routing/types.js";
@@ -51,6 +52,22 @@ function debugRoute(host: string, port: number): HTTPRoute {
     route: [{ destination: { host, subset: "v1", port: { number: port } } }],
     timeout: "7s",
   };
+}
+
+/**
+ * What Finalizing records on auth-service once {@link debugRoute} stands first: that route's
+ * subset and the topology's own default route's, both v1 → v2.
+ */
+function authOriginals(namespace: string): RouteOriginal[] {
+  const edit = (route: string): RouteOriginal => ({
+    namespace,
+    virtualService: "auth-service",
+    route,
+    destinationIndex: 0,
+    host: "auth-service",
+    subset: "v1",
+  });
+  return [edit("user-debug"), edit("default")];
 }
 
 /** Puts a user-owned route first in a service's VirtualService (as a user's own kubectl apply). */
@@ -168,6 +185,13 @@ describe("upgrades on the local mesh under load", { concurrent: false }, () => {
         route: [{ destination: { host: "auth-service", subset: "v2", port: { number: 50051 } } }],
       });
       expect(tranquilRoutes(mesh)).toEqual([]);
+      // The edits are recorded in the status; their copy on the VirtualService is gone.
+      expect(final.status.engine.originals).toEqual(authOriginals(ns));
+      expect(
+        mesh.configStore.get("VirtualService", ns, "auth-service")?.metadata.annotations?.[
+          "originals.tranquil.dev/auth-v2"
+        ],
+      ).toBeUndefined();
     },
     TEST_TIMEOUT_MS,
   );
@@ -544,6 +568,8 @@ describe("upgrades on the local mesh under load", { concurrent: false }, () => {
         const { mesh } = env;
         const writes = recordRouteWrites(mesh);
         const v2Pods = recordPods(mesh, "auth-service", "v2");
+        // A user route naming v1: Finalizing's one edit must be recorded whatever the kills.
+        addUserRoute(mesh, "auth-service", debugRoute("auth-service", 50051));
         const users = startUsers(mesh);
         await sleep(1_000);
         await createUpgrade(env.ctl(), "auth-v2", {
@@ -586,6 +612,8 @@ describe("upgrades on the local mesh under load", { concurrent: false }, () => {
         expect(writes.conflicts()).toEqual([]);
         expect(v2Pods.pods()).toHaveLength(2);
         expect(versionsOf(mesh, "auth-service")).toEqual(["v2", "v2"]);
+        expect(final.status.engine.originals).toEqual(authOriginals(mesh.topology.namespace));
+        expect(userRoute(mesh, "auth-service", "user-debug")?.route?.[0]?.destination.subset).toBe("v2");
         for (const g of gradeRemovals(removals, env.timings.bound)) {
           expect(g.afterLastServedMs ?? 0).toBeGreaterThanOrEqual(0);
         }

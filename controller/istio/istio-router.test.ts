@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { createConfigStore } from "../../istio/control-plane/config-store.js";
+import { virtualService } from "../../istio/routing/builders.js";
+import { ConfigStoreRouteTable } from "../local/config-store-route-table.js";
+import type { UpgradeRef } from "../ports/router.js";
+import { IstioRouter } from "./istio-router.js";
+
+const upgrade: UpgradeRef = { id: "up1", spec: { services: [{ name: "reviews", from: "v1", to: "v2" }] } };
+
+function setup(): { router: IstioRouter; store: ReturnType<typeof createConfigStore> } {
+  const store = createConfigStore();
+  store.create(
+    virtualService("reviews", {
+      hosts: ["reviews"],
+      http: [{ name: "main", route: [{ destination: { host: "reviews", subset: "v1" } }] }],
+    }),
+  );
+  const router = new IstioRouter({
+    table: new ConfigStoreRouteTable(store),
+    namespace: "default",
+    enrolmentHeader: "x-tranquil-release",
+  });
+  return { router, store };
+}
+
+describe("IstioRouter", () => {
+  it("reports Finalizing's edit again when its write is re-executed after a crash (G5)", async () => {
+    const { router, store } = setup();
+    const finalized = { mode: "finalized", sentinel: true, pins: [] } as const;
+    const first = await router.writeRoutes(upgrade, 4, finalized);
+    const edit = {
+      namespace: "default",
+      virtualService: "reviews",
+      route: "main",
+      destinationIndex: 0,
+      host: "reviews",
+      subset: "v1",
+    };
+    expect(first.recorded).toEqual([edit]);
+    const version = store.get("VirtualService", "default", "reviews")?.metadata.resourceVersion;
+    // The controller died before writing its status: the restarted one executes the write again.
+    const again = await router.writeRoutes(upgrade, 4, finalized);
+    expect(again.recorded).toEqual([edit]);
+    expect(store.get("VirtualService", "default", "reviews")?.metadata.resourceVersion).toBe(version);
+    // The last write removes the record from the VirtualService and leaves the edit.
+    const last = await router.writeRoutes(upgrade, 5, { ...finalized, sentinel: false });
+    expect(last.recorded).toEqual([]);
+    const vs = store.get("VirtualService", "default", "reviews");
+    expect(vs?.metadata.annotations?.["originals.tranquil.dev/up1"]).toBeUndefined();
+    expect(vs?.spec.http).toEqual([
+      { name: "main", route: [{ destination: { host: "reviews", subset: "v2" } }] },
+    ]);
+  });
+});
