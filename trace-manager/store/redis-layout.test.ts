@@ -4,6 +4,7 @@ import type { TxnId } from "./port.js";
 import { RedisTraceStore } from "./redis.js";
 import { runScript } from "./redis-exec.js";
 import { RedisKeys } from "./redis-keys.js";
+import { REGISTER_EVERY_MS } from "./redis-writes.js";
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -50,6 +51,39 @@ describe("RedisTraceStore key layout", () => {
     expect(swept.map((e) => e.kind).sort()).toEqual(["call", "ingress"]);
     expect(await store.client.exists(bucket)).toBe(0);
     expect(await store.client.zcard("layout:{auth-service}:ci")).toBe(0);
+    await store.close();
+  });
+});
+
+describe("RedisTraceStore tag sets", () => {
+  it("adds a service to its set with its first batch, and again every REGISTER_EVERY_MS", async () => {
+    let now = Date.UTC(2026, 10, 22, 3, 0, 0);
+    const store = new RedisTraceStore({
+      redis: redis.url,
+      keyPrefix: "sets",
+      clock: () => now,
+      maxTransactionAgeMs: MAX_AGE,
+      bucketMs: BUCKET,
+    });
+    const start = (n: number) => ({
+      txn: `0af7651b1c4d4e5f8a9b00000000000${n}` as TxnId,
+      service: "auth-service",
+      version: "v1",
+      pod: "auth-v1-0",
+      at: now,
+    });
+    await store.recordCallStarts([start(1)]);
+    expect(await store.client.smembers("sets:services")).toEqual(["auth-service"]);
+    // A Redis that lost the set (a flush, a restart without persistence) gets it back within
+    // REGISTER_EVERY_MS; meanwhile the records themselves are written as always.
+    await store.client.del("sets:services");
+    now += REGISTER_EVERY_MS - 1;
+    await store.recordCallStarts([start(2)]);
+    expect(await store.client.smembers("sets:services")).toEqual([]);
+    expect((await store.activeAt("auth-service", "v1")).calls).toBe(2);
+    now += 1;
+    await store.recordCallStarts([start(3)]);
+    expect(await store.client.smembers("sets:services")).toEqual(["auth-service"]);
     await store.close();
   });
 });

@@ -1,9 +1,10 @@
 import type { Redis } from "ioredis";
-import { bucketOf, lookupBuckets } from "./buckets.js";
+import { bucketOf, lastExpiredBucket, lookupBuckets, type BucketPlan } from "./buckets.js";
 import { binOf } from "./histogram.js";
 import type { ResolvedStoreOptions } from "./options.js";
 import type { CallEnd, CallStart, IngressEnd, IngressStart, OutboundSample, Violation } from "./port.js";
-import { callScript, execAll, groupBy, num } from "./redis-exec.js";
+import { callScript, execAll, groupBy, num, runScript, type ScriptArg } from "./redis-exec.js";
+import type { ScriptName } from "./redis-scripts/index.js";
 import type { RedisKeys } from "./redis-keys.js";
 
 /** What the write functions need from the store. */
@@ -11,7 +12,103 @@ export interface RedisContext {
   readonly client: Redis;
   readonly keys: RedisKeys;
   readonly opts: ResolvedStoreOptions;
+  /**
+   * When each tag (`<set key> <tag>`) was last added to its set (`services`, `gateways`): the
+   * sets only list what queries and sweeps visit, so a tag is re-added every
+   * {@link REGISTER_EVERY_MS} rather than with every batch.
+   */
+  readonly registered: Map<string, Map<string, number>>;
+  readonly liveKeys: LiveKeys;
 }
+
+/**
+ * The live buckets (`lookupBuckets` order) and the key lists built from them, kept until a
+ * bucket boundary moves: every batch needs them, and they change once per bucket width.
+ */
+export class LiveKeys {
+  private cur = Number.NaN;
+  private expired = Number.NaN;
+  private list: readonly number[] = [];
+  private readonly built = new Map<string, Map<string, readonly string[]>>();
+
+  constructor(private readonly plan: BucketPlan) {}
+
+  /** The live buckets at `now`, current first. */
+  live(now: number): readonly number[] {
+    const cur = bucketOf(now, this.plan.bucketMs);
+    const expired = lastExpiredBucket(now, this.plan);
+    if (cur !== this.cur || expired !== this.expired) {
+      this.cur = cur;
+      this.expired = expired;
+      this.list = lookupBuckets(now, this.plan);
+      this.built.clear();
+    }
+    return this.list;
+  }
+
+  /** The key list of `kind` for `tag` at `now`, built from the live buckets once per boundary. */
+  keys(
+    now: number,
+    kind: string,
+    tag: string,
+    build: (live: readonly number[]) => string[],
+  ): readonly string[] {
+    const live = this.live(now);
+    let byTag = this.built.get(kind);
+    if (byTag === undefined) this.built.set(kind, (byTag = new Map()));
+    let keys = byTag.get(tag);
+    if (keys === undefined) byTag.set(tag, (keys = build(live)));
+    return keys;
+  }
+}
+
+/** How often a writer re-adds a tag it writes under to its set (covers a Redis that lost its data). */
+export const REGISTER_EVERY_MS = 10_000;
+
+/** One script call of a batch. */
+interface ScriptCall {
+  readonly name: ScriptName;
+  readonly keys: readonly string[];
+  readonly args: readonly ScriptArg[];
+}
+
+/**
+ * Runs a batch's script calls and returns their replies in order: one call alone goes straight
+ * to the client; several, or a set registration, go in one pipeline. Most batches are one call
+ * (one service), and a pipeline costs a Check-sized amount of allocation on its own.
+ */
+async function runBatch(
+  ctx: RedisContext,
+  register: { readonly set: string; readonly tags: Iterable<string> },
+  calls: readonly ScriptCall[],
+): Promise<unknown[]> {
+  const now = ctx.opts.clock();
+  let times = ctx.registered.get(register.set);
+  if (times === undefined) ctx.registered.set(register.set, (times = new Map()));
+  const due: string[] = [];
+  for (const tag of register.tags) {
+    const at = times.get(tag);
+    if (at === undefined || now - at >= REGISTER_EVERY_MS) due.push(tag);
+  }
+  try {
+    if (due.length === 0 && calls.length === 1) {
+      const c = calls[0]!;
+      return [await runScript(ctx.client, c.name, c.keys, c.args)];
+    }
+    const p = ctx.client.pipeline();
+    if (due.length > 0) p.sadd(register.set, ...due);
+    for (const c of calls) callScript(p, c.name, c.keys, c.args);
+    const replies = await execAll(p);
+    for (const tag of due) times.set(tag, now);
+    return due.length > 0 ? replies.slice(1) : replies;
+  } catch (err) {
+    // The registration may not have happened: the next batch adds the tags again.
+    for (const tag of due) times.delete(tag);
+    throw err;
+  }
+}
+
+const NO_REGISTRATION = { set: "", tags: [] } as const;
 
 /** Milliseconds a bucket key may live: its expiry time plus one maxAge for sweep() to report it. */
 function bucketTtlMs(ctx: RedisContext, b: number, now: number): number {
@@ -22,24 +119,24 @@ function bucketTtlMs(ctx: RedisContext, b: number, now: number): number {
 /** Writes call starts, one atomic script per service, pipelined. Returns the new violations. */
 export async function writeCallStarts(ctx: RedisContext, batch: readonly CallStart[]): Promise<Violation[]> {
   const now = ctx.opts.clock();
-  const live = lookupBuckets(now, ctx.opts.plan);
-  const cur = bucketOf(now, ctx.opts.plan.bucketMs); // lookupBuckets puts it first: KEYS[1]
-  const p = ctx.client.pipeline();
+  const live = ctx.liveKeys.live(now);
+  const cur = live[0] ?? bucketOf(now, ctx.opts.plan.bucketMs); // current first: KEYS[1]
   const groups = groupBy(batch, (c) => c.service);
-  p.sadd(ctx.keys.services, ...groups.keys());
+  const calls: ScriptCall[] = [];
   for (const [service, items] of groups) {
-    const keys = [
-      ...live.map((b) => ctx.keys.callBucket(service, b)),
+    const keys = ctx.liveKeys.keys(now, "callStart", service, (buckets) => [
+      ...buckets.map((b) => ctx.keys.callBucket(service, b)),
       ctx.keys.callIndex(service),
       ctx.keys.stats(service),
       ctx.keys.violations(service),
-    ];
-    const args = [live.length, cur, bucketTtlMs(ctx, cur, now), ctx.opts.recentLimit, service];
+    ]);
+    const args: ScriptArg[] = [live.length, cur, bucketTtlMs(ctx, cur, now), ctx.opts.recentLimit, service];
     for (const c of items) args.push(c.txn, c.traceId ?? "", c.version, Math.floor(c.at));
-    callScript(p, "tranquilCallStart", keys, args);
+    calls.push({ name: "tranquilCallStart", keys, args });
   }
-  const replies = await execAll(p);
-  const found = replies.slice(1).flatMap((r) => (r as string[]).map((json) => JSON.parse(json) as Violation));
+  const replies = await runBatch(ctx, { set: ctx.keys.services, tags: groups.keys() }, calls);
+  const found = replies.flatMap((r) => (r as string[]).map((json) => JSON.parse(json) as Violation));
+  if (found.length < 2) return found;
   // Report in batch order, as the memory store does (the scripts ran per service): a violation
   // is raised by the first start of (service, txn) at its newest version.
   const position = new Map<string, number>();
@@ -54,19 +151,18 @@ export async function writeCallStarts(ctx: RedisContext, batch: readonly CallSta
 
 /** Writes call ends, one atomic script per service, pipelined. Returns how many were clamped. */
 export async function writeCallEnds(ctx: RedisContext, batch: readonly CallEnd[]): Promise<number> {
-  const live = lookupBuckets(ctx.opts.clock(), ctx.opts.plan);
-  const p = ctx.client.pipeline();
+  const now = ctx.opts.clock();
+  const live = ctx.liveKeys.live(now);
+  const calls: ScriptCall[] = [];
   for (const [service, items] of groupBy(batch, (c) => c.service)) {
-    const args: (string | number)[] = [live.length];
+    const args: ScriptArg[] = [live.length];
     for (const c of items) args.push(c.txn, c.version, Math.floor(c.at));
-    callScript(
-      p,
-      "tranquilCallEnd",
-      live.map((b) => ctx.keys.callBucket(service, b)),
-      args,
+    const keys = ctx.liveKeys.keys(now, "callEnd", service, (buckets) =>
+      buckets.map((b) => ctx.keys.callBucket(service, b)),
     );
+    calls.push({ name: "tranquilCallEnd", keys, args });
   }
-  return (await execAll(p)).reduce<number>((sum, r) => sum + num(r), 0);
+  return (await runBatch(ctx, NO_REGISTRATION, calls)).reduce<number>((sum, r) => sum + num(r), 0);
 }
 
 /** Adds outbound samples to their stats buckets, aggregated per bucket first, one script per service. */
@@ -92,52 +188,53 @@ export async function writeOutbound(ctx: RedisContext, batch: readonly OutboundS
     bump(`h${binOf(s.durationMs)}`);
   }
   if (perService.size === 0) return;
-  const p = ctx.client.pipeline();
-  p.sadd(ctx.keys.services, ...perService.keys());
+  const calls: ScriptCall[] = [];
   for (const cells of perService.values()) {
-    const args: (string | number)[] = [];
+    const args: ScriptArg[] = [];
     for (const { b, fields } of cells.values()) {
       args.push(Math.max(1_000, Math.ceil((b + 2) * width + retention - now)), fields.size);
       for (const [f, n] of fields) args.push(f, n);
     }
-    callScript(p, "tranquilOutboundAdd", [...cells.keys()], args);
+    calls.push({ name: "tranquilOutboundAdd", keys: [...cells.keys()], args });
   }
-  await execAll(p);
+  await runBatch(ctx, { set: ctx.keys.services, tags: perService.keys() }, calls);
 }
 
 /** Writes ingress starts, one atomic script per gateway, pipelined. */
 export async function writeIngressStarts(ctx: RedisContext, batch: readonly IngressStart[]): Promise<void> {
   const now = ctx.opts.clock();
-  const live = lookupBuckets(now, ctx.opts.plan);
-  const cur = bucketOf(now, ctx.opts.plan.bucketMs); // lookupBuckets puts it first: KEYS[1]
-  const p = ctx.client.pipeline();
+  const live = ctx.liveKeys.live(now);
+  const cur = live[0] ?? bucketOf(now, ctx.opts.plan.bucketMs); // current first: KEYS[1]
   const groups = groupBy(batch, (s) => s.gateway);
-  p.sadd(ctx.keys.gateways, ...groups.keys());
+  const calls: ScriptCall[] = [];
   for (const [gateway, items] of groups) {
-    const keys = [
-      ...live.map((b) => ctx.keys.ingressBucket(gateway, b)),
+    const keys = ctx.liveKeys.keys(now, "ingressStart", gateway, (buckets) => [
+      ...buckets.map((b) => ctx.keys.ingressBucket(gateway, b)),
       ctx.keys.ingressIndex(gateway),
       ctx.keys.stats(gateway),
-    ];
-    const args: (string | number)[] = [live.length, cur, bucketTtlMs(ctx, cur, now)];
+    ]);
+    const args: ScriptArg[] = [live.length, cur, bucketTtlMs(ctx, cur, now)];
     for (const s of items) {
       // One decision per upgrade; a repeated upgrade keeps the last decision, as a Map would.
       const decisions = new Map(s.enrolments.map((e) => [e.upgrade, e.enrolled]));
       const spec = [...decisions].map(([u, e]) => `${u}:${e ? 1 : 0}`).join(",");
       args.push(s.txn, s.traceId ?? "", Math.floor(s.at), spec);
     }
-    callScript(p, "tranquilIngressStart", keys, args);
+    calls.push({ name: "tranquilIngressStart", keys, args });
   }
-  await execAll(p);
+  await runBatch(ctx, { set: ctx.keys.gateways, tags: groups.keys() }, calls);
 }
 
 /** Writes ingress completions, one atomic script per gateway. Returns how many were clamped. */
 export async function writeIngressEnds(ctx: RedisContext, batch: readonly IngressEnd[]): Promise<number> {
-  const live = lookupBuckets(ctx.opts.clock(), ctx.opts.plan);
-  const p = ctx.client.pipeline();
+  const now = ctx.opts.clock();
+  const live = ctx.liveKeys.live(now);
+  const calls: ScriptCall[] = [];
   for (const [gateway, items] of groupBy(batch, (e) => e.gateway)) {
-    const keys = live.map((b) => ctx.keys.ingressBucket(gateway, b));
-    callScript(p, "tranquilIngressEnd", keys, [live.length, ...items.map((e) => e.txn)]);
+    const keys = ctx.liveKeys.keys(now, "ingressEnd", gateway, (buckets) =>
+      buckets.map((b) => ctx.keys.ingressBucket(gateway, b)),
+    );
+    calls.push({ name: "tranquilIngressEnd", keys, args: [live.length, ...items.map((e) => e.txn)] });
   }
-  return (await execAll(p)).reduce<number>((sum, r) => sum + num(r), 0);
+  return (await runBatch(ctx, NO_REGISTRATION, calls)).reduce<number>((sum, r) => sum + num(r), 0);
 }

@@ -32,6 +32,7 @@ import {
 import { sweepExpired } from "./redis-sweep.js";
 import {
   type RedisContext,
+  LiveKeys,
   writeCallEnds,
   writeCallStarts,
   writeIngressEnds,
@@ -71,7 +72,14 @@ export class RedisTraceStore implements TraceStore {
 
   constructor(options: RedisTraceStoreOptions) {
     const { client, owned } = openRedis(options.redis);
-    this.ctx = { client, keys: new RedisKeys(options.keyPrefix ?? "tq"), opts: resolveStoreOptions(options) };
+    const opts = resolveStoreOptions(options);
+    this.ctx = {
+      client,
+      keys: new RedisKeys(options.keyPrefix ?? "tq"),
+      opts,
+      registered: new Map(),
+      liveKeys: new LiveKeys(opts.plan),
+    };
     this.owned = owned;
     this.readyWaitMs = options.readyWaitMs ?? 1_000;
     this.gate = new ReadyGate(client);
