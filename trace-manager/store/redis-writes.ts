@@ -55,7 +55,7 @@ export class LiveKeys {
   ): readonly string[] {
     const live = this.live(now);
     let byTag = this.built.get(kind);
-    if (byTag === undefined) this.built.set(kind, (byTag = new Map()));
+    if (byTag === undefined) this.built.set(kind, (byTag = new Map<string, readonly string[]>()));
     let keys = byTag.get(tag);
     if (keys === undefined) byTag.set(tag, (keys = build(live)));
     return keys;
@@ -84,16 +84,16 @@ async function runBatch(
 ): Promise<unknown[]> {
   const now = ctx.opts.clock();
   let times = ctx.registered.get(register.set);
-  if (times === undefined) ctx.registered.set(register.set, (times = new Map()));
+  if (times === undefined) ctx.registered.set(register.set, (times = new Map<string, number>()));
   const due: string[] = [];
   for (const tag of register.tags) {
     const at = times.get(tag);
     if (at === undefined || now - at >= REGISTER_EVERY_MS) due.push(tag);
   }
   try {
-    if (due.length === 0 && calls.length === 1) {
-      const c = calls[0]!;
-      return [await runScript(ctx.client, c.name, c.keys, c.args)];
+    const only = calls.length === 1 ? calls[0] : undefined;
+    if (due.length === 0 && only !== undefined) {
+      return [await runScript(ctx.client, only.name, only.keys, only.args)];
     }
     const p = ctx.client.pipeline();
     if (due.length > 0) p.sadd(register.set, ...due);
