@@ -2,11 +2,12 @@
  * TraceManager benchmark, over the real Unix socket, side by side: a no-op gRPC Check server (the
  * floor), the TraceManager with the memory store, and with Redis; Check latency and throughput at
  * concurrency 1, 16 and 64; ALS entries/s ingested into Redis; the TraceManager's resident memory
- * idle and under load. Servers run as child processes (so their RSS is their own), from JavaScript
+ * idle, at a busy pod's steady rate (200 Checks/s) and at saturation. Servers run as child processes (so their RSS is their own), from JavaScript
  * compiled by tsc as a deployment would run it (not through tsx, whose loader alone costs ~38 MB),
  * with the Node flags and environment a sidecar should use (trace-manager/node-flags.ts; override the
  * flags with `TM_BENCH_NODE_FLAGS`).
- * The load generator is this process, encoding with Envoy's full protos.
+ * The load generator is this process: it encodes one request with Envoy's full protos and sends
+ * it with a fresh x-request-id per call.
  * Alone: `npx tsx bench/trace-manager.bench.ts`; the bench runner imports `benchTraceManager`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -42,6 +43,9 @@ export interface TraceManagerBenchOptions {
   readonly alsStreams?: number;
   /** Entries sent but not yet written, at most (the TraceManager's buffer holds 10 000 per kind). */
   readonly alsMaxAhead?: number;
+  /** Checks/s each target gets in the steady phase (a busy pod's sidecar), and for how long. */
+  readonly steadyRate?: number;
+  readonly steadySeconds?: number;
 }
 
 const repo = join(import.meta.dirname, "..");
@@ -235,6 +239,36 @@ function checkRequestBytes(): () => Buffer {
 
 const passThrough = (b: Buffer): Buffer => b;
 
+/** Sends one encoded CheckRequest and waits for the answer (not decoded). */
+function sendCheck(c: Client, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    c.makeUnaryRequest(ENVOY_METHOD_PATHS.check, passThrough, passThrough, bytes, (err) =>
+      err ? reject(err) : resolve(),
+    );
+  });
+}
+
+/**
+ * Open-loop load: `rate` Checks/s to every target at once for `seconds`, sent in 10 ms ticks,
+ * whatever the answers' latency: what the sidecar of a busy pod sees, rather than saturation.
+ */
+async function steadyLoad(targets: readonly Target[], rate: number, seconds: number): Promise<void> {
+  const senders = targets.map((t) => ({
+    client: new Client(`unix:${t.socket}`, credentials.createInsecure()),
+    next: checkRequestBytes(),
+  }));
+  const answers: Promise<void>[] = [];
+  const start = performance.now();
+  let sent = 0;
+  while (performance.now() - start < seconds * 1000) {
+    const due = Math.floor(((performance.now() - start) / 1000) * rate);
+    for (; sent < due; sent++) for (const s of senders) answers.push(sendCheck(s.client, s.next()));
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await Promise.all(answers);
+  for (const s of senders) s.client.close();
+}
+
 /** Closed-loop load: `concurrency` callers each send a Check as soon as the previous answered. */
 async function checkRun(socket: string, concurrency: number): Promise<CheckRun> {
   const next = checkRequestBytes();
@@ -243,12 +277,7 @@ async function checkRun(socket: string, concurrency: number): Promise<CheckRun> 
     { length: Math.max(1, Math.ceil(concurrency / 16)) },
     () => new Client(`unix:${socket}`, credentials.createInsecure()),
   );
-  const call = (c: Client): Promise<void> =>
-    new Promise((resolve, reject) => {
-      c.makeUnaryRequest(ENVOY_METHOD_PATHS.check, passThrough, passThrough, next(), (err) =>
-        err ? reject(err) : resolve(),
-      );
-    });
+  const call = (c: Client): Promise<void> => sendCheck(c, next());
   // Warm-up: connections, JIT, the store's first scripts.
   await Promise.all(
     clients.map(async (c) => {
@@ -451,6 +480,13 @@ export async function benchTraceManager(options: TraceManagerBenchOptions = {}):
       });
     }
 
+    // A busy pod's rate, all three at once, before the saturating runs grow the heaps.
+    const rate = options.steadyRate ?? 200;
+    const steadyPeaks = targets.map((t) => ({ t, sampler: rssPeak(t.child.pid) }));
+    await steadyLoad(targets, rate, options.steadySeconds ?? 15);
+    for (const { t, sampler } of steadyPeaks)
+      rows.push(...peakRows(t.label, `a steady ${rate} Checks/s`, sampler.stop()));
+
     const p50: Record<string, number> = {};
     const p99: Record<string, number> = {};
     const roundP99: Record<string, readonly number[]> = {};
@@ -467,7 +503,8 @@ export async function benchTraceManager(options: TraceManagerBenchOptions = {}):
         rows.push({ name: `${t.label} c=${c}`, metric: "Check throughput", value: r.perSec, unit: "/s" });
       }
     }
-    for (const { t, sampler } of peaks) rows.push(...peakRows(t.label, "Checks", sampler.stop()));
+    for (const { t, sampler } of peaks)
+      rows.push(...peakRows(t.label, "Checks at saturation", sampler.stop()));
     peaks = [{ t: tmRedis, sampler: rssPeak(tmRedis.child.pid) }];
     const alsPerSec = await alsLoad(
       tmRedis,
