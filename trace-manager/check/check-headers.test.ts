@@ -154,4 +154,44 @@ describe("the Check header reader", () => {
     expect(() => read(Buffer.from(w.finish()))).toThrow();
     expect(() => read(Buffer.from([0x0f, 0x01]))).toThrow(); // wire type 7
   });
+
+  it("on mutated and random bytes, either reads or throws, and agrees with a full decode when both read", () => {
+    const good = encode(checkRequest({ requestId: TXN, traceId: TRACE }));
+    let seed = 11;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    let read_ = 0;
+    let threw = 0;
+    for (let i = 0; i < 3000; i++) {
+      const bytes =
+        i % 3 === 0
+          ? Buffer.from(Array.from({ length: rand(200) }, () => rand(256)))
+          : Buffer.from(good.subarray(0, good.length - (i % 5 === 0 ? rand(good.length) : 0)));
+      for (let k = rand(4); k > 0 && bytes.length > 0; k--) bytes[rand(bytes.length)] = rand(256);
+      let got: ReturnType<typeof read> | undefined;
+      try {
+        got = read(bytes);
+        read_++;
+      } catch (err) {
+        expect(err).toBeInstanceOf(Error);
+        threw++;
+      }
+      if (got === undefined || got.map === "oversized") continue;
+      let full: ReturnType<typeof decodeFully> | undefined;
+      try {
+        full = decodeFully(bytes);
+      } catch {
+        continue; // the full decode also checks the fields this reader skips
+      }
+      const headers = full.attributes?.request?.http?.headers ?? {};
+      expect(got.map).toBe(Object.keys(headers).length === 0 ? "absent" : "read");
+      expect(got.requestId).toBe(headers["x-request-id"]);
+      expect(got.traceId).toBe(headers["x-b3-traceid"]);
+    }
+    // Both outcomes occurred: the corpus exercised the reader's error paths and its reads.
+    expect(read_).toBeGreaterThan(100);
+    expect(threw).toBeGreaterThan(100);
+  });
 });
