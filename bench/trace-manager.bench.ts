@@ -2,8 +2,9 @@
  * TraceManager benchmark, over the real Unix socket, side by side: a no-op gRPC Check server (the
  * floor), the TraceManager with the memory store, and with Redis; Check latency and throughput at
  * concurrency 1, 16 and 64; ALS entries/s ingested into Redis; the TraceManager's resident memory
- * idle, at a busy pod's steady rate (200 Checks/s) and at saturation. Servers run as child processes (so their RSS is their own), from JavaScript
- * compiled by tsc as a deployment would run it (not through tsx, whose loader alone costs ~38 MB),
+ * idle, at a busy pod's steady rate (200 Checks/s) and at saturation. Servers run as child
+ * processes (so their RSS is their own), from the bundle a pod runs (trace-manager/bundle.ts; the
+ * floor packed the same way; not through tsx, whose loader alone costs ~38 MB),
  * with the Node flags and environment a sidecar should use (trace-manager/node-flags.ts; override the
  * flags with `TM_BENCH_NODE_FLAGS`).
  * The load generator is this process: it encodes one request with Envoy's full protos and sends
@@ -11,7 +12,7 @@
  * Alone: `npx tsx bench/trace-manager.bench.ts`; the bench runner imports `benchTraceManager`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { cp, readFile, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { readFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -20,6 +21,7 @@ import { freePort, startTestRedis } from "../test/support/redis-server.js";
 import { loadFullEnvoyProtos } from "../trace-manager/testing/full-envoy-protos.js";
 import { alsEntry, alsMessage, checkRequest } from "../trace-manager/testing/envoy-messages.js";
 import { SIDECAR_NODE_ENV, SIDECAR_NODE_FLAGS } from "../trace-manager/node-flags.js";
+import { bundleSidecar, SIDECAR_ENTRIES } from "../trace-manager/bundle.js";
 import { ENVOY_METHOD_PATHS } from "../trace-manager/proto/load.js";
 
 /** One measured figure (the shape every bench module returns). */
@@ -48,7 +50,6 @@ export interface TraceManagerBenchOptions {
   readonly steadySeconds?: number;
 }
 
-const repo = join(import.meta.dirname, "..");
 
 /** How long the servers sit idle before "RSS idle" is read: past V8's memory reducer (~8 s). */
 const IDLE_SETTLE_MS = 11_000;
@@ -56,40 +57,6 @@ const IDLE_SETTLE_MS = 11_000;
 function nodeFlags(): string[] {
   const raw = process.env["TM_BENCH_NODE_FLAGS"];
   return raw === undefined ? [...SIDECAR_NODE_FLAGS] : raw.split(/\s+/).filter((f) => f !== "");
-}
-
-/** Compiles the TraceManager and the floor server into `out` (tsc, the repo's compiler), protos copied. */
-async function build(out: string): Promise<void> {
-  const tsc = spawn(
-    join(repo, "node_modules", ".bin", "tsc"),
-    [
-      "trace-manager/main.ts",
-      "trace-manager/testing/noop-check-server.ts",
-      ...[
-        "--outDir",
-        out,
-        "--rootDir",
-        ".",
-        "--module",
-        "NodeNext",
-        "--moduleResolution",
-        "NodeNext",
-        "--target",
-        "ES2023",
-      ],
-      ...["--strict", "--skipLibCheck", "--types", "node"],
-    ],
-    { cwd: repo, stdio: ["ignore", "inherit", "inherit"] },
-  );
-  const code = await new Promise((r) => tsc.once("exit", r));
-  if (code !== 0)
-    throw new Error(`compiling the TraceManager for the benchmark failed (tsc exit ${String(code)})`);
-  await cp(join(repo, "trace-manager", "proto"), join(out, "trace-manager", "proto"), {
-    recursive: true,
-    filter: (f) => !f.endsWith(".ts"),
-  });
-  await symlink(join(repo, "node_modules"), join(out, "node_modules"));
-  await writeFile(join(out, "package.json"), JSON.stringify({ type: "module" }));
 }
 
 interface Target {
@@ -118,11 +85,11 @@ function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promis
 
 async function startFloor(dir: string, out: string): Promise<Target> {
   const socket = join(dir, "floor.sock");
-  const child = spawn(
-    process.execPath,
-    [...nodeFlags(), "trace-manager/testing/noop-check-server.js", socket],
-    { cwd: out, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...SIDECAR_NODE_ENV } },
-  );
+  const child = spawn(process.execPath, [...nodeFlags(), "trace-manager/noop-check-server.js", socket], {
+    cwd: out,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...SIDECAR_NODE_ENV },
+  });
   await waitForLine(child, /ready/, "the no-op Check server");
   return { label: "floor (no-op)", child, socket, adminPort: null };
 }
@@ -454,7 +421,7 @@ export async function benchTraceManager(options: TraceManagerBenchOptions = {}):
   const rows: BenchRow[] = [];
   const dir = await mkdtemp(join(tmpdir(), "tm-bench-"));
   const out = join(dir, "build");
-  await build(out);
+  await bundleSidecar(out, [SIDECAR_ENTRIES.traceManager, SIDECAR_ENTRIES.noopCheckServer]);
   const redis = await startTestRedis();
   const targets: Target[] = [];
   try {

@@ -4,7 +4,9 @@ import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { credentials, type Client } from "@grpc/grpc-js";
-import { freePort } from "../test/support/redis-server.js";
+import { freePort, startTestRedis } from "../test/support/redis-server.js";
+import { bundleSidecar } from "./bundle.js";
+import { SIDECAR_NODE_ENV, SIDECAR_NODE_FLAGS } from "./node-flags.js";
 import { loadFullEnvoyProtos } from "./testing/full-envoy-protos.js";
 import { checkRequest } from "./testing/envoy-messages.js";
 import { eventually, newTxnId } from "./testing/harness.js";
@@ -12,15 +14,22 @@ import type { CheckResponse } from "./proto/types.js";
 
 const repo = join(import.meta.dirname, "..");
 
-function run(env: Record<string, string>): {
+function run(
+  env: Record<string, string>,
+  // `npx` itself dies of SIGTERM without waiting for its child, so run tsx's binary directly: tsx
+  // relays the signal to the TraceManager and exits with its code.
+  command: { file: string; args: string[]; cwd: string } = {
+    file: join(repo, "node_modules", ".bin", "tsx"),
+    args: ["trace-manager/main.ts"],
+    cwd: repo,
+  },
+): {
   exit: Promise<number | null>;
   kill: (s: NodeJS.Signals) => void;
   output: () => string;
 } {
-  // `npx` itself dies of SIGTERM without waiting for its child, so run tsx's binary directly: tsx
-  // relays the signal to the TraceManager and exits with its code.
-  const child = spawn(join(repo, "node_modules", ".bin", "tsx"), ["trace-manager/main.ts"], {
-    cwd: repo,
+  const child = spawn(command.file, command.args, {
+    cwd: command.cwd,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -81,5 +90,57 @@ describe("trace-manager/main.ts as a process", () => {
     const proc = run({ TM_ROLE: "proxy", POD_NAME: "", TM_SERVICE: "", TM_VERSION: "" });
     expect(await proc.exit).toBe(2);
     expect(proc.output()).toMatch(/invalid TraceManager configuration: .*TM_ROLE/);
+  }, 60_000);
+
+  it("runs from its bundle, with no node_modules, the sidecar flags and Redis", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tm-bundle-"));
+    const redis = await startTestRedis();
+    const socket = join(dir, "tm.sock");
+    const adminPort = await freePort();
+    const [bundle] = await bundleSidecar(join(dir, "pod"));
+    const proc = run(
+      {
+        ...SIDECAR_NODE_ENV,
+        TM_ROLE: "sidecar",
+        TM_SERVICE: "reviews",
+        TM_VERSION: "v1",
+        POD_NAME: "reviews-v1-0",
+        TM_SOCKET: socket,
+        TM_ADMIN_HOST: "127.0.0.1",
+        TM_ADMIN_PORT: String(adminPort),
+        TM_STORE: redis.url,
+        TM_LOG_LEVEL: "info",
+      },
+      { file: process.execPath, args: [...SIDECAR_NODE_FLAGS, bundle ?? ""], cwd: join(dir, "pod") },
+    );
+    try {
+      await eventually(
+        async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => null))?.status === 200,
+        30_000,
+        100,
+      );
+      const full = loadFullEnvoyProtos();
+      const client = new full.Authorization(
+        `unix:${socket}`,
+        credentials.createInsecure(),
+      ) as unknown as Client & {
+        Check(req: unknown, cb: (err: Error | null, res: CheckResponse) => void): void;
+      };
+      const res = await new Promise<CheckResponse>((resolve, reject) =>
+        client.Check(checkRequest({ requestId: newTxnId() }), (err, r) => (err ? reject(err) : resolve(r))),
+      );
+      expect(res.http_response).toBe("ok_response");
+      client.close();
+      const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+      expect(metrics).toMatch(/tranquil_tm_checks_total\{role="sidecar",outcome="durable"\} 1/);
+      proc.kill("SIGTERM");
+      expect(await proc.exit).toBe(0);
+      expect(proc.output()).not.toMatch(/started without the sidecar Node flags/);
+      await expect(access(socket)).rejects.toThrow();
+    } finally {
+      proc.kill("SIGKILL");
+      await redis.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
