@@ -135,6 +135,7 @@ export function checkHeadersDecoder(
           r.skipType(wire);
         }
       }
+      if (r.pos !== end) throw new RangeError("Check: a field runs past its header entry");
       count++;
       total += keyLen + valueLen;
       if (count > limits.maxHeaders || total > limits.maxHeaderBytes) return false;
