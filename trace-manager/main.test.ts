@@ -43,6 +43,29 @@ function run(
   };
 }
 
+/** Waits until the process is ready, then sends one Envoy-encoded Check over its socket. */
+async function checkWhenReady(adminPort: number, socket: string): Promise<CheckResponse> {
+  await eventually(
+    async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => null))?.status === 200,
+    30_000,
+    100,
+  );
+  const full = loadFullEnvoyProtos();
+  const client = new full.Authorization(
+    `unix:${socket}`,
+    credentials.createInsecure(),
+  ) as unknown as Client & {
+    Check(req: unknown, cb: (err: Error | null, res: CheckResponse) => void): void;
+  };
+  try {
+    return await new Promise<CheckResponse>((resolve, reject) =>
+      client.Check(checkRequest({ requestId: newTxnId() }), (err, r) => (err ? reject(err) : resolve(r))),
+    );
+  } finally {
+    client.close();
+  }
+}
+
 describe("trace-manager/main.ts as a process", () => {
   it("serves, and on SIGTERM flushes, removes its socket and exits 0", async () => {
     const dir = await mkdtemp(join(tmpdir(), "tm-main-"));
@@ -59,23 +82,7 @@ describe("trace-manager/main.ts as a process", () => {
       TM_STORE: "memory",
     });
     try {
-      await eventually(
-        async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => null))?.status === 200,
-        30_000,
-        100,
-      );
-      const full = loadFullEnvoyProtos();
-      const client = new full.Authorization(
-        `unix:${socket}`,
-        credentials.createInsecure(),
-      ) as unknown as Client & {
-        Check(req: unknown, cb: (err: Error | null, res: CheckResponse) => void): void;
-      };
-      const res = await new Promise<CheckResponse>((resolve, reject) =>
-        client.Check(checkRequest({ requestId: newTxnId() }), (err, r) => (err ? reject(err) : resolve(r))),
-      );
-      expect(res.http_response).toBe("ok_response");
-      client.close();
+      expect((await checkWhenReady(adminPort, socket)).http_response).toBe("ok_response");
       proc.kill("SIGTERM");
       expect(await proc.exit).toBe(0);
       await expect(access(socket)).rejects.toThrow();
@@ -114,23 +121,7 @@ describe("trace-manager/main.ts as a process", () => {
       { file: process.execPath, args: [...SIDECAR_NODE_FLAGS, bundle ?? ""], cwd: join(dir, "pod") },
     );
     try {
-      await eventually(
-        async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => null))?.status === 200,
-        30_000,
-        100,
-      );
-      const full = loadFullEnvoyProtos();
-      const client = new full.Authorization(
-        `unix:${socket}`,
-        credentials.createInsecure(),
-      ) as unknown as Client & {
-        Check(req: unknown, cb: (err: Error | null, res: CheckResponse) => void): void;
-      };
-      const res = await new Promise<CheckResponse>((resolve, reject) =>
-        client.Check(checkRequest({ requestId: newTxnId() }), (err, r) => (err ? reject(err) : resolve(r))),
-      );
-      expect(res.http_response).toBe("ok_response");
-      client.close();
+      expect((await checkWhenReady(adminPort, socket)).http_response).toBe("ok_response");
       const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
       expect(metrics).toMatch(/tranquil_tm_checks_total\{role="sidecar",outcome="durable"\} 1/);
       proc.kill("SIGTERM");
