@@ -296,8 +296,9 @@ export function planVirtualServices(input: VirtualServicePlanInput): VirtualServ
     const planned = plannedAnnotations(input, vs, found);
     originals.push(...planned.originals);
     const before = vs.spec.http ?? [];
-    const sameAnnotations =
-      JSON.stringify(vs.metadata.annotations ?? {}) === JSON.stringify(planned.annotations ?? {});
+    const sorted = (a: Record<string, string> | undefined): string =>
+      JSON.stringify(Object.entries(a ?? {}).sort(([x], [y]) => (x < y ? -1 : 1)));
+    const sameAnnotations = sorted(vs.metadata.annotations) === sorted(planned.annotations);
     if (!fresh.has(vs) && sameAnnotations && JSON.stringify(before) === JSON.stringify(http)) continue;
     const next = structuredClone(vs);
     if (vs.spec.http !== undefined || http.length > 0) next.spec.http = http;

@@ -306,6 +306,13 @@ describe("planVirtualServices", () => {
     expect(annotations["team.example/owner"]).toBe("shop");
     expect(JSON.parse(annotations["originals.tranquil.dev/up1"] ?? "null")).toEqual(plan.originals);
     expect(plan.originals).toHaveLength(1);
+    // An annotation the user adds afterwards, in whatever order: planning again writes nothing.
+    const written = structuredClone(plan.upserts[0]!);
+    written.metadata.annotations = Object.fromEntries(
+      Object.entries({ ...written.metadata.annotations, "team.example/pager": "on" }).reverse(),
+    );
+    const finalized: RoutePlanIntent = { mode: "finalized", sentinel: true, pins: [] };
+    expect(planVirtualServices(input([written], finalized)).upserts).toEqual([]);
     const last = planVirtualServices(
       input(apply([vs], plan), { mode: "finalized", sentinel: false, pins: [] }),
     );
