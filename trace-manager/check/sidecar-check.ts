@@ -6,7 +6,7 @@ import { readCheckIds } from "./request-ids.js";
 import type { CheckHeaders } from "./check-headers.js";
 import { OK_PLAIN } from "./responses.js";
 
-/** Identity and limits of a sidecar. */
+/** Identity of a sidecar. */
 export interface SidecarIdentity {
   readonly service: string;
   readonly version: string;
