@@ -212,7 +212,7 @@ function planHttp(
 }
 
 /** The originals recorded in `vs`'s annotation for upgrade `id` (malformed content counts as none). */
-export function recordedOriginals(vs: VirtualService, id: string): RouteOriginal[] {
+function recordedOriginals(vs: VirtualService, id: string): RouteOriginal[] {
   const raw = vs.metadata.annotations?.[originalsAnnotation(id)];
   if (raw === undefined) return [];
   try {

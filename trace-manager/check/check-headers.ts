@@ -20,7 +20,7 @@ export interface CheckHeaders {
 }
 
 /** A Check without an HTTP header map (or with an empty one). */
-export const ABSENT: CheckHeaders = Object.freeze({
+const ABSENT: CheckHeaders = Object.freeze({
   map: "absent",
   requestId: undefined,
   traceId: undefined,
