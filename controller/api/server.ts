@@ -13,7 +13,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { TERMINAL_PHASES } from "../engine/phases.js";
-import { InvalidSpecError } from "../spec/validate.js";
+import { InvalidSpecError } from "../upgrade-spec/validate.js";
 import type { UpgradeEvent, UpgradeRecord, UpgradeStore } from "../ports/upgrade-store.js";
 import { requireBearer } from "./auth.js";
 import { UpgradesService } from "./upgrades-service.js";

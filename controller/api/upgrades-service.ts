@@ -7,8 +7,8 @@ import { randomUUID } from "node:crypto";
 import { Phase, TERMINAL_PHASES } from "../engine/phases.js";
 import { initialStatus } from "../engine/status.js";
 import type { Command, UpgradeSpec } from "../engine/types.js";
-import { parseUpgradeSpec } from "../spec/validate.js";
-import { DNS_LABEL_PATTERN } from "../spec/schema.js";
+import { parseUpgradeSpec } from "../upgrade-spec/validate.js";
+import { DNS_LABEL_PATTERN } from "../upgrade-spec/schema.js";
 import { UpgradeConflictError, type UpgradeRecord, type UpgradeStore } from "../ports/upgrade-store.js";
 
 /** A request that cannot be carried out as asked; `status` is the HTTP status to answer with. */

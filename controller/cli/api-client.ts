@@ -3,7 +3,7 @@
  * failure into a CliError that says what to do next: an unreachable controller, a refused
  * request (with the controller's `problems`, one per line) or a server error.
  */
-import type { UpgradeSpec } from "../spec/schema.js";
+import type { UpgradeSpec } from "../upgrade-spec/schema.js";
 import type { UpgradeView } from "../api/view.js";
 import { CliError } from "./cli-error.js";
 import { ExitCode } from "./exit-codes.js";

@@ -12,7 +12,7 @@
  */
 import type { UpgradeView } from "../api/view.js";
 import { DEFAULT_SETTINGS } from "../engine/settings.js";
-import { parseDuration } from "../spec/duration.js";
+import { parseDuration } from "../upgrade-spec/duration.js";
 import { formatSeconds } from "./format.js";
 
 /** The ETA as text, or undefined when the upgrade is not Draining. */

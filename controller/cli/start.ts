@@ -1,8 +1,8 @@
 /**
- * `npm start`: the demo upgrade on the local mesh (controller/demo/run-demo.ts).
+ * `npm start`: the demo upgrade on the local mesh (controller/local/demo/run-demo.ts).
  *   npm start [-- --quick] [--duration <s>] [--redis <url>] [--scenario default|bad-release] [--report <path>]
  */
-import { demoCommand, startDemo } from "../demo/demo-command.js";
+import { demoCommand, startDemo } from "../local/demo/demo-command.js";
 
 demoCommand(async (options) => {
   process.exitCode = await startDemo(options);

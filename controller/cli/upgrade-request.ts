@@ -3,8 +3,8 @@
  * request is made (G6): the same validator the controller runs (spec/validate.ts), with each
  * problem named by the flag that caused it.
  */
-import { DNS_LABEL_PATTERN, type ServiceSpec, type UpgradeSpec } from "../spec/schema.js";
-import { validateUpgradeSpec, type SpecProblem } from "../spec/validate.js";
+import { DNS_LABEL_PATTERN, type ServiceSpec, type UpgradeSpec } from "../upgrade-spec/schema.js";
+import { validateUpgradeSpec, type SpecProblem } from "../upgrade-spec/validate.js";
 import { CliError } from "./cli-error.js";
 import { ExitCode } from "./exit-codes.js";
 

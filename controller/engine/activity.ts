@@ -2,7 +2,7 @@
  * Activity at `old` for Draining (§4.4): pin candidates, lost transactions, pin idleness and
  * the tranquil test's counters. Pure functions over the observations and the engine state.
  */
-import type { UpgradeSpec } from "../spec/schema.js";
+import type { UpgradeSpec } from "../upgrade-spec/schema.js";
 import type { Effective } from "./effective.js";
 import type { Draft } from "./tick.js";
 import type { EngineState, Observations, Pin, TransactionObservation } from "./types.js";

@@ -2,7 +2,7 @@
  * The analysis between steps (§4.3): `new` against the spec's thresholds over the step
  * window, per train service, plus the Prometheus checks. Pure; returns the reasons it failed.
  */
-import type { UpgradeSpec } from "../spec/schema.js";
+import type { UpgradeSpec } from "../upgrade-spec/schema.js";
 import type { Observations } from "./types.js";
 
 /** The verdict of one analysis. */

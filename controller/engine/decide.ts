@@ -4,7 +4,7 @@
  * issued on this tick. The reconciler persists the status first, then executes the actions,
  * and reports each result back by key in the next observations (G5).
  */
-import type { UpgradeSpec } from "../spec/schema.js";
+import type { UpgradeSpec } from "../upgrade-spec/schema.js";
 import { oldActivity } from "./activity.js";
 import { handleCommands } from "./commands.js";
 import { effectiveSettings } from "./effective.js";

@@ -2,8 +2,8 @@
  * The settings in force for one upgrade: the install-wide settings overridden by what the
  * spec names (stepInterval, failureLimit, drain.*).
  */
-import { parseDuration } from "../spec/duration.js";
-import type { UpgradeSpec } from "../spec/schema.js";
+import { parseDuration } from "../upgrade-spec/duration.js";
+import type { UpgradeSpec } from "../upgrade-spec/schema.js";
 import type { Settings } from "./settings.js";
 
 /** Default enrolment steps when the spec names none. */

@@ -2,11 +2,11 @@
  * Validating (§4.1): the checks that need observations. Any problem fails the upgrade with a
  * condition that says what to fix; nothing has been applied yet, so nothing is half-applied.
  */
-import { formatProblems, validateUpgradeSpec } from "../spec/validate.js";
+import { formatProblems, validateUpgradeSpec } from "../upgrade-spec/validate.js";
 import { Phase, Stage } from "./phases.js";
 import type { Tick } from "./tick.js";
 import { ConditionType, type ValidationFacts } from "./types.js";
-import type { UpgradeSpec } from "../spec/schema.js";
+import type { UpgradeSpec } from "../upgrade-spec/schema.js";
 
 /** Everything wrong with the upgrade given the gathered facts, one message per problem. */
 export function validationProblems(spec: UpgradeSpec, facts: ValidationFacts, id: string): string[] {

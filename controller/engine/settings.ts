@@ -2,7 +2,7 @@
  * Engine settings (DESIGN §4.9). Every default is a setting; the spec overrides the ones it
  * names (stepInterval, drain.*), and the demo may pass faster ones.
  */
-import type { OnTimeout } from "../spec/schema.js";
+import type { OnTimeout } from "../upgrade-spec/schema.js";
 
 /** What Finalizing does with the old Deployment. */
 export const OldVersionPolicy = { ScaleToZero: "scaleToZero", Delete: "delete" } as const;

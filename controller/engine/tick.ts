@@ -3,7 +3,7 @@
  * Phase handlers call its small verbs (issue, wait, go, enter); decide() hands back a frozen
  * result. Nothing here does I/O.
  */
-import type { UpgradeSpec } from "../spec/schema.js";
+import type { UpgradeSpec } from "../upgrade-spec/schema.js";
 import type { Effective } from "./effective.js";
 import { Phase, Stage } from "./phases.js";
 import {

@@ -5,7 +5,7 @@
  */
 import type { Phase, RouteMode, Stage } from "./phases.js";
 
-export type { UpgradeSpec, ServiceSpec, AnalysisSpec, OnTimeout } from "../spec/schema.js";
+export type { UpgradeSpec, ServiceSpec, AnalysisSpec, OnTimeout } from "../upgrade-spec/schema.js";
 export { Phase, Stage, RouteMode, TERMINAL_PHASES } from "./phases.js";
 export type { Settings, OldVersionPolicy } from "./settings.js";
 export { DEFAULT_SETTINGS, makeSettings } from "./settings.js";

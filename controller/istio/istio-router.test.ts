@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createConfigStore } from "../../istio/control-plane/config-store.js";
-import { virtualService } from "../../istio/routing/builders.js";
+import { createConfigStore } from "../../istio/local-mesh/control-plane/config-store.js";
+import { virtualService } from "../../istio/api/builders.js";
 import { ConfigStoreRouteTable } from "../local/config-store-route-table.js";
 import type { UpgradeRef } from "../ports/router.js";
 import { IstioRouter } from "./istio-router.js";

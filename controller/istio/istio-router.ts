@@ -1,13 +1,13 @@
 /**
  * The Router port on Istio: routing intents become VirtualServices and DestinationRules
- * planned by controller/routes and written through a RouteTable. Each write reads, plans,
+ * planned by controller/istio/routes and written through a RouteTable. Each write reads, plans,
  * and writes only what changed, with the resourceVersion it read; on a conflict it reads
  * and plans again, so foreign writers keep their changes (STYLE §3, DESIGN §9).
  */
-import { planSubset, planVirtualServices, highestEpoch } from "../routes/index.js";
+import { planSubset, planVirtualServices, highestEpoch } from "./routes/index.js";
 import type { RouteOriginal, RoutePlanIntent } from "../engine/types.js";
 import type { Router, UpgradeRef } from "../ports/router.js";
-import { isConflict, isNotFound, type RouteTable } from "../ports/route-table.js";
+import { isConflict, isNotFound, type RouteTable } from "./route-table.js";
 
 const CONFLICT_RETRIES = 8;
 

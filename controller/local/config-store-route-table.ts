@@ -1,10 +1,10 @@
 /**
- * The RouteTable port over the local mesh's config store (istio/control-plane), which mirrors
+ * The RouteTable port over the local mesh's config store (istio/local-mesh/control-plane), which mirrors
  * the Kubernetes API contract: 409 on a stale resourceVersion, 404 on a missing object.
  */
-import type { ConfigStore } from "../../istio/control-plane/types.js";
-import type { DestinationRule, VirtualService } from "../../istio/routing/types.js";
-import type { ObjectKey, RouteTable } from "../ports/route-table.js";
+import type { ConfigStore } from "../../istio/local-mesh/control-plane/types.js";
+import type { DestinationRule, VirtualService } from "../../istio/api/types.js";
+import type { ObjectKey, RouteTable } from "../istio/route-table.js";
 
 /** RouteTable backed by a local ConfigStore. */
 export class ConfigStoreRouteTable implements RouteTable {

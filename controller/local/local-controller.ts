@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import type { Logger } from "pino";
-import type { MeshHandle } from "../../istio/runtime/mesh-runtime.js";
+import type { MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
 import { createApi } from "../api/server.js";
 import { DEFAULT_SETTINGS, type Settings } from "../engine/types.js";
 import { IstioRouter } from "../istio/istio-router.js";

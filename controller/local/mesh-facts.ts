@@ -5,9 +5,9 @@
  * the VirtualServices themselves.
  */
 import { resolveShortname } from "../../istio/routing/hosts.js";
-import type { ConfigStore } from "../../istio/control-plane/types.js";
-import type { VirtualService } from "../../istio/routing/types.js";
-import type { Topology } from "../../istio/runtime/topology.js";
+import type { ConfigStore } from "../../istio/local-mesh/control-plane/types.js";
+import type { VirtualService } from "../../istio/api/types.js";
+import type { Topology } from "../../istio/local-mesh/runtime/topology.js";
 import { TERMINAL_PHASES } from "../engine/phases.js";
 import type { ServiceFacts, UpgradeSpec, ValidationFacts } from "../engine/types.js";
 import type { UpgradeStore } from "../ports/upgrade-store.js";

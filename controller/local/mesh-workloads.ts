@@ -5,7 +5,7 @@
  * GOAWAY, in-flight requests finish), and each scale-down to zero is recorded with its time,
  * so the demo can compare the removal with the version's last served request (G3).
  */
-import type { MeshHandle } from "../../istio/runtime/mesh-runtime.js";
+import type { MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
 import type { Workloads } from "../ports/workloads.js";
 
 /** When a version was scaled to zero. */

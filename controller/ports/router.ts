@@ -1,6 +1,6 @@
 /**
  * The Router port: how the engine's routing intents reach the mesh. The Istio implementation
- * plans VirtualServices and DestinationRules (controller/routes) and writes them through a
+ * plans VirtualServices and DestinationRules (controller/istio/routes) and writes them through a
  * RouteTable; the engine never sees an Istio type.
  */
 import type { RouteOriginal, RoutePlanIntent, UpgradeSpec } from "../engine/types.js";

@@ -1,5 +1,5 @@
 import { hostMatchRank, namespaceOf, resolveShortname, shortName } from "./hosts.js";
-import type { DestinationRule, Destination, Subset } from "./types.js";
+import type { DestinationRule, Destination, Subset } from "../api/types.js";
 import { byCreation, isExportedTo } from "./visibility.js";
 
 /** Envoy cluster name Istio builds: `outbound|<port>|<subset>|<fqdn>` (BuildSubsetKey). */

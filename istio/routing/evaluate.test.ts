@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { destinationRule, versionSubsets, virtualService } from "./builders.js";
+import { destinationRule, versionSubsets, virtualService } from "../api/builders.js";
 import { applyHeaderMutation, DEFAULT_ROUTE_NAME, evaluate } from "./evaluate.js";
 import type { RouteRequest, RoutingResult, RoutingSnapshot } from "./result.js";
-import type { HTTPRoute, VirtualServiceSpec } from "./types.js";
+import type { HTTPRoute, VirtualServiceSpec } from "../api/types.js";
 
 const FQDN = "order.default.svc.cluster.local";
 

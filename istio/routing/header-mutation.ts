@@ -1,4 +1,4 @@
-import type { HeaderOperations } from "./types.js";
+import type { HeaderOperations } from "../api/types.js";
 import type { HeaderMutation } from "./result.js";
 
 /** An empty mutation. */

@@ -6,7 +6,7 @@
  *  - VSR: Reference › Configuration › Networking › Virtual Service (docs/reference/config/networking/virtual-service/)
  */
 import { describe, expect, it } from "vitest";
-import { destinationRule, versionSubsets, virtualService } from "./builders.js";
+import { destinationRule, versionSubsets, virtualService } from "../api/builders.js";
 import { evaluate } from "./evaluate.js";
 import type { RouteRequest, RoutingResult, RoutingSnapshot } from "./result.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isCatchAllMatch, matchContext, requestMatches } from "./match.js";
 import { compileRe2, re2FullMatch } from "./regex.js";
-import type { HTTPMatchRequest } from "./types.js";
+import type { HTTPMatchRequest } from "../api/types.js";
 
 const ctx = matchContext({
   authority: "order:50051",

@@ -1,5 +1,5 @@
 import { matchValue, stringMatchKind } from "./string-match.js";
-import type { HTTPMatchRequest, StringMatch } from "./types.js";
+import type { HTTPMatchRequest, StringMatch } from "../api/types.js";
 
 /** The parts of a request that match blocks look at, prepared once per request. */
 export interface MatchContext {

@@ -1,4 +1,4 @@
-import type { DestinationRule, HTTPRetry, VirtualService } from "./types.js";
+import type { DestinationRule, HTTPRetry, VirtualService } from "../api/types.js";
 
 /** The configuration one proxy routes by. A MeshSnapshot is assignable to it. */
 export interface RoutingSnapshot {

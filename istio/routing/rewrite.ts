@@ -1,6 +1,6 @@
 import { compileRe2 } from "./regex.js";
 import { stringMatchKind } from "./string-match.js";
-import type { HTTPMatchRequest, HTTPRedirect, HTTPRewrite } from "./types.js";
+import type { HTTPMatchRequest, HTTPRedirect, HTTPRewrite } from "../api/types.js";
 
 function splitQuery(path: string): [string, string] {
   const q = path.indexOf("?");

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { virtualService } from "./builders.js";
+import { virtualService } from "../api/builders.js";
 import type { ProxyContext } from "./match.js";
 import { routeEntriesFor } from "./route-table.js";
-import type { HTTPRoute } from "./types.js";
+import type { HTTPRoute } from "../api/types.js";
 
 const sidecar: ProxyContext = {
   gateway: "mesh",

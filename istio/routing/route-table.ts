@@ -1,5 +1,5 @@
 import { isCatchAllMatch, matchAppliesToProxy, type ProxyContext } from "./match.js";
-import type { HTTPMatchRequest, HTTPRoute, VirtualService } from "./types.js";
+import type { HTTPMatchRequest, HTTPRoute, VirtualService } from "../api/types.js";
 
 /** One Envoy route: an HTTP route of a VirtualService with one of its match blocks. */
 export interface RouteEntry {

@@ -1,6 +1,6 @@
 import { hostMatchRank, resolveShortname } from "./hosts.js";
 import { qualifyGateway } from "./match.js";
-import type { VirtualService } from "./types.js";
+import type { VirtualService } from "../api/types.js";
 import { byCreation, isExportedTo } from "./visibility.js";
 
 /** The gateways a VirtualService is bound to; omitted or empty means `mesh` only. */

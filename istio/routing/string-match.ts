@@ -1,5 +1,5 @@
 import { re2FullMatch } from "./regex.js";
-import type { StringMatch } from "./types.js";
+import type { StringMatch } from "../api/types.js";
 
 /** The kind of a StringMatch; `presence` is the empty match `{}`. */
 export type StringMatchKind = "exact" | "prefix" | "regex" | "presence";

@@ -1,4 +1,4 @@
-import type { ObjectMeta } from "./types.js";
+import type { ObjectMeta } from "../api/types.js";
 
 /**
  * Whether a config object is visible to a proxy in `proxyNamespace` under its `exportTo`

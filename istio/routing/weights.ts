@@ -1,4 +1,4 @@
-import type { HTTPRouteDestination } from "./types.js";
+import type { HTTPRouteDestination } from "../api/types.js";
 
 /**
  * The destinations that can receive traffic and their weights, as Istio configures Envoy:

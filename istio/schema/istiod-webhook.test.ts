@@ -1,7 +1,7 @@
 /** Mirrors istiod's validating webhook (validation.istio.io) for the checks it reproduces. */
 import { describe, expect, it } from "vitest";
-import { destinationRule, virtualService } from "../routing/builders.js";
-import type { VirtualService } from "../routing/types.js";
+import { destinationRule, virtualService } from "../api/builders.js";
+import type { VirtualService } from "../api/types.js";
 import { AdmissionDeniedError } from "./istiod-webhook.js";
 import { admitIstioObject } from "./validate.js";
 

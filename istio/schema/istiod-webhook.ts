@@ -1,5 +1,5 @@
 import { isValidRe2 } from "../routing/regex.js";
-import type { DestinationRule, HTTPMatchRequest, StringMatch, VirtualService } from "../routing/types.js";
+import type { DestinationRule, HTTPMatchRequest, StringMatch, VirtualService } from "../api/types.js";
 
 /** Name of Istio's validating admission webhook. */
 export const ISTIOD_WEBHOOK = "validation.istio.io";

@@ -3,8 +3,8 @@
  * OpenAPI validation, CEL rules, 422 Invalid with field paths).
  */
 import { describe, expect, it } from "vitest";
-import { destinationRule, virtualService } from "../routing/builders.js";
-import type { VirtualService } from "../routing/types.js";
+import { destinationRule, virtualService } from "../api/builders.js";
+import type { VirtualService } from "../api/types.js";
 import { ValidationError } from "./errors.js";
 import { validateIstioObject } from "./validate.js";
 

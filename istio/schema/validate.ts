@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import type { DestinationRule, VirtualService } from "../routing/types.js";
+import type { DestinationRule, VirtualService } from "../api/types.js";
 import { collectCelRules, failedCelRules, isKnownCelRule, type CelRule } from "./cel.js";
 import { FieldErrorType, ValidationError, type FieldError } from "./errors.js";
 import { joinField, toFieldPath, type SchemaNode } from "./field-path.js";

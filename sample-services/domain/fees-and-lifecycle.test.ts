@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { testOrder } from "../store/contract.js";
+import { testOrder } from "../store/testing/contract.js";
 import { behaviourOf } from "./behaviour-version.js";
 import { FEE_RULES, priceOrder } from "./fees.js";
 import { applyAction } from "./order-lifecycle.js";

@@ -1,5 +1,5 @@
 import { MemorySampleStore } from "./memory-store.js";
-import { describeSampleStoreContract } from "./contract.js";
+import { describeSampleStoreContract } from "./testing/contract.js";
 
 describeSampleStoreContract("memory", () => {
   const clock = { now: 1_000_000 };

@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestRedis, type TestRedis } from "../../test/support/redis-server.js";
-import { describeSampleStoreContract, testOrder } from "./contract.js";
+import { describeSampleStoreContract, testOrder } from "./testing/contract.js";
 import { RedisSampleStore } from "./redis-store.js";
 
 let redis: TestRedis;

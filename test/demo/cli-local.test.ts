@@ -3,11 +3,11 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../controller/cli/cli.js";
 import { captureIo } from "../../controller/cli/testing/capture-io.js";
-import { demoTimings } from "../../controller/demo/demo-settings.js";
-import { waitUntilServing } from "../../controller/demo/warm-up.js";
+import { demoTimings } from "../../controller/local/demo/demo-settings.js";
+import { waitUntilServing } from "../../controller/local/demo/warm-up.js";
 import { startLocalController, type LocalController } from "../../controller/local/local-controller.js";
-import { startMesh, type MeshHandle } from "../../istio/runtime/mesh-runtime.js";
-import { loadTopology } from "../../istio/runtime/topology.js";
+import { startMesh, type MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
+import { loadTopology } from "../../istio/local-mesh/runtime/topology.js";
 import { runLoad, type LoadReport } from "../../sample-services/load/index.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -26,7 +26,7 @@ describe("tranquil CLI against a running local controller", () => {
   beforeAll(async () => {
     const t = demoTimings(true);
     const logger = pino({ level: "silent" });
-    mesh = await startMesh(await loadTopology(join(root, "controller/demo/demo.topology.yaml")), {
+    mesh = await startMesh(await loadTopology(join(root, "controller/local/demo/demo.topology.yaml")), {
       logger,
       pushDelay: t.pushDelay,
       workerLag: t.workerLag,

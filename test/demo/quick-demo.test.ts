@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { DemoReport } from "../../controller/demo/demo-report.js";
+import type { DemoReport } from "../../controller/local/demo/demo-report.js";
 
 const root = resolve(import.meta.dirname, "../..");
 

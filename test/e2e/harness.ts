@@ -9,23 +9,23 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pino, { type Logger } from "pino";
-import type { DelayDistribution, DelayRange } from "../../istio/control-plane/types.js";
-import type { VirtualService } from "../../istio/routing/types.js";
+import type { DelayDistribution, DelayRange } from "../../istio/local-mesh/control-plane/types.js";
+import type { VirtualService } from "../../istio/api/types.js";
 import type { PodReport, TraceStore } from "../../trace-manager/store/port.js";
-import { startMesh, type MeshHandle } from "../../istio/runtime/mesh-runtime.js";
-import { loadTopology } from "../../istio/runtime/topology.js";
+import { startMesh, type MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
+import { loadTopology } from "../../istio/local-mesh/runtime/topology.js";
 import { runLoad, type LoadOptions, type LoadReport } from "../../sample-services/load/index.js";
-import type { G3Bound } from "../../controller/demo/g3-bound.js";
-import { demoTimings } from "../../controller/demo/demo-settings.js";
-import { waitUntilServing } from "../../controller/demo/warm-up.js";
-import { watchUpgrade } from "../../controller/demo/watch-upgrade.js";
+import type { G3Bound } from "../../controller/local/demo/g3-bound.js";
+import { demoTimings } from "../../controller/local/demo/demo-settings.js";
+import { waitUntilServing } from "../../controller/local/demo/warm-up.js";
+import { watchUpgrade } from "../../controller/local/demo/watch-upgrade.js";
 import type { Settings } from "../../controller/engine/settings.js";
 import type { UpgradeSpec } from "../../controller/engine/types.js";
 import { startLocalController, type LocalController } from "../../controller/local/local-controller.js";
 import type { UpgradeRecord } from "../../controller/ports/upgrade-store.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const demoDir = join(here, "..", "..", "controller", "demo");
+const demoDir = join(here, "..", "..", "controller", "local", "demo");
 
 /** Which topology a test boots. */
 export const E2eTopology = {

@@ -13,11 +13,11 @@ import { initialStatus } from "../../controller/engine/status.js";
 import type { RouteOriginal } from "../../controller/engine/types.js";
 import { FileUpgradeStore } from "../../controller/local/file-upgrade-store.js";
 import type { Removal } from "../../controller/local/mesh-workloads.js";
-import type { HTTPRoute, VirtualService } from "../../istio/routing/types.js";
-import type { MeshHandle } from "../../istio/runtime/mesh-runtime.js";
+import type { HTTPRoute, VirtualService } from "../../istio/api/types.js";
+import type { MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
 import { DELAY_HEADER } from "../../sample-services/api/route-helpers.js";
 import type { TransactionRecord } from "../../sample-services/load/index.js";
-import { gradeRemovals } from "../../controller/demo/demo-report.js";
+import { gradeRemovals } from "../../controller/local/demo/demo-report.js";
 import {
   api,
   bootE2e,

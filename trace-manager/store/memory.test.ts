@@ -1,4 +1,4 @@
-import { describeTraceStoreContract } from "./contract.js";
+import { describeTraceStoreContract } from "./testing/contract.js";
 import { MemoryTraceStore } from "./memory.js";
 
 describeTraceStoreContract("memory", (options) => {

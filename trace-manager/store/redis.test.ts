@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from "vitest";
 import { startTestRedis, type TestRedis } from "../../test/support/redis-server.js";
-import { describeTraceStoreContract } from "./contract.js";
+import { describeTraceStoreContract } from "./testing/contract.js";
 import { RedisTraceStore } from "./redis.js";
 
 let redis: TestRedis;

@@ -2,7 +2,7 @@
  * A tick-by-tick test harness for decide() (in the style of Flagger's scheduler tests): a
  * small, obedient model of the mesh that executes actions and reports observations, with
  * knobs to make proxies lag, pods go dirty, transactions linger. Not a simulator: no delays
- * unless a test sets them; the simulator lives in controller/sim.
+ * unless a test sets them; the simulator lives in test/sim.
  */
 import { decide } from "../decide.js";
 import { initialStatus } from "../status.js";

@@ -1,0 +1,165 @@
+import http from "node:http";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadEnvoyProtos } from "../../../trace-manager/proto/load.js";
+import type { CheckResponse, HTTPAccessLogEntry } from "../../../trace-manager/proto/types.js";
+import { destinationRule, virtualService } from "../../api/builders.js";
+import { startIngressGateway, type IngressGateway } from "./ingress-gateway.js";
+import { ProxyConfigHolder } from "../control-plane/proxy-config.js";
+import { snapshotSourceOf } from "./holder-source.js";
+import { SnapshotMesh } from "./testing/snapshot-mesh.js";
+import { socketDir, startRecordingAuthz } from "./testing/trace-manager-fixture.js";
+
+function get(
+  port: number,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: { servedBy: string; headers: Record<string, string> } }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: "127.0.0.1", port, path: "/orders", headers: { host: "shop.example.com", ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(chunks).toString() || "{}") as never,
+          }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+// The ingress gateway with the real routing evaluator and a recording ext_authz server.
+describe("ingress gateway", () => {
+  const mesh = new SnapshotMesh();
+  let dir: { path: string; remove(): Promise<void> };
+  let authz: Awaited<ReturnType<typeof startRecordingAuthz>>;
+  let reply: CheckResponse = { status: { code: 0 } };
+  const gateways: IngressGateway[] = [];
+  const gwSnapshots: ProxyConfigHolder[] = [];
+  const logs: HTTPAccessLogEntry[] = [];
+
+  const startGateway = async (clearRouteCache: boolean): Promise<IngressGateway> => {
+    const snapshots = new ProxyConfigHolder({ workerLag: { minMs: 0, maxMs: 0 } });
+    gwSnapshots.push(snapshots);
+    const gw = await startIngressGateway({
+      namespace: "default",
+      gatewayName: "tranquil-gateway",
+      routePort: 80,
+      snapshots: snapshotSourceOf(snapshots),
+      clearRouteCache,
+      hooks: {
+        socketPath: join(dir.path, "gw.sock"),
+        protos: loadEnvoyProtos(),
+        checkTimeoutMs: 1_000,
+        als: { flushIntervalMs: 50 },
+      },
+    });
+    gw.core.observeAccessLog((e) => logs.push(e));
+    gateways.push(gw);
+    return gw;
+  };
+
+  beforeAll(async () => {
+    dir = await socketDir();
+    authz = await startRecordingAuthz(join(dir.path, "gw.sock"), () => reply);
+    await mesh.start("api", "v1", "http", 8080);
+    await mesh.start("api", "v2", "http", 8080);
+    mesh.destinationRules = [
+      destinationRule("api", {
+        host: "api",
+        subsets: [
+          { name: "v1", labels: { version: "v1" } },
+          { name: "v2", labels: { version: "v2" } },
+        ],
+      }),
+    ];
+    mesh.virtualServices = [
+      virtualService("api-ingress", {
+        hosts: ["shop.example.com"],
+        gateways: ["default/tranquil-gateway"],
+        http: [
+          {
+            name: "enrolled",
+            match: [{ headers: { "x-tranquil-release": { exact: "u1" } } }],
+            route: [{ destination: { host: "api", subset: "v2", port: { number: 8080 } } }],
+          },
+          { name: "main", route: [{ destination: { host: "api", subset: "v1", port: { number: 8080 } } }] },
+        ],
+      }),
+    ];
+  });
+  afterAll(async () => {
+    for (const g of gateways) await g.close();
+    await mesh.close();
+    await authz.close();
+    await dir.remove();
+  });
+
+  it("replaces x-request-id at the edge, checks with a stream id, injects trace headers after the check", async () => {
+    const gw = await startGateway(true);
+    mesh.push([], gwSnapshots);
+    const r = await get(gw.port, { "x-request-id": "client-chosen" });
+    expect(r.status).toBe(200);
+    expect(r.body.servedBy).toBe("api@v1");
+    const rid = r.body.headers["x-request-id"];
+    expect(rid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(rid).not.toBe("client-chosen");
+    const check = authz.requests.at(-1)?.attributes?.request?.http;
+    expect(check?.headers?.["x-request-id"]).toBe(rid);
+    expect(check?.id).toMatch(/^\d+$/);
+    expect(check?.id).not.toBe(rid);
+    // The router injects tracing after the filters: the check never saw them, the app does.
+    expect(check?.headers?.["x-b3-traceid"]).toBeUndefined();
+    expect(r.body.headers["x-b3-traceid"]).toMatch(/^[0-9a-f]{32}$/);
+    expect(r.body.headers["x-b3-sampled"]).toBe("1");
+    expect(r.body.headers.traceparent).toBe(
+      `00-${r.body.headers["x-b3-traceid"] ?? ""}-${r.body.headers["x-b3-spanid"] ?? ""}-01`,
+    );
+    await new Promise((res) => setTimeout(res, 20));
+    const entry = logs.find((e) => e.request?.request_id === rid);
+    expect(entry?.common_properties?.upstream_cluster).toBe("outbound|8080|v1|api.default.svc.cluster.local");
+    expect(entry?.response?.response_code?.value).toBe(200);
+    expect(entry?.request?.request_headers?.["x-b3-traceid"]).toBe(r.body.headers["x-b3-traceid"]);
+  });
+
+  it("re-matches the route after the check when route-cache clearing is on, and not otherwise", async () => {
+    reply = {
+      status: { code: 0 },
+      ok_response: {
+        headers: [
+          { header: { key: "x-tranquil-release", value: "u1" }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" },
+        ],
+      },
+    };
+    const clearing = gateways[0]!;
+    const keeping = await startGateway(false);
+    mesh.push([], gwSnapshots);
+    const a = await get(clearing.port);
+    const b = await get(keeping.port);
+    expect(a.body.headers["x-tranquil-release"]).toBe("u1");
+    expect(a.body.servedBy).toBe("api@v2");
+    expect(b.body.headers["x-tranquil-release"]).toBe("u1");
+    expect(b.body.servedBy).toBe("api@v1");
+    reply = { status: { code: 0 } };
+  });
+
+  it("answers 404 NR for a host no gateway-bound VirtualService holds", async () => {
+    const r = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        { host: "127.0.0.1", port: gateways[0]!.port, path: "/", headers: { host: "other.example.com" } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    expect(r).toBe(404);
+  });
+});

@@ -1,0 +1,150 @@
+import { describe, expect, it } from "vitest";
+import type { DestinationRule, VirtualService } from "../../istio/api/types.js";
+import { literalAlternation, routeCall, type MeshConfig } from "./route-eval.js";
+
+const dr: DestinationRule = {
+  apiVersion: "networking.istio.io/v1",
+  kind: "DestinationRule",
+  metadata: { name: "order", namespace: "default" },
+  spec: {
+    host: "order",
+    subsets: [
+      { name: "v1", labels: { version: "v1" } },
+      { name: "v2", labels: { version: "v2" } },
+    ],
+  },
+};
+
+function vs(http: NonNullable<VirtualService["spec"]["http"]>, gateways?: string[]): VirtualService {
+  return {
+    apiVersion: "networking.istio.io/v1",
+    kind: "VirtualService",
+    metadata: { name: "order", namespace: "default" },
+    spec: { hosts: ["order"], ...(gateways === undefined ? {} : { gateways }), http },
+  };
+}
+
+const config = (v: VirtualService, rules: DestinationRule[] = [dr]): MeshConfig => ({
+  virtualServices: [v],
+  destinationRules: rules,
+});
+const zero = (): number => 0;
+
+describe("routeCall", () => {
+  const routes = vs([
+    {
+      name: "sentinel",
+      match: [{ headers: { "x-tranquil-sentinel": { exact: "never" } } }],
+      directResponse: { status: 599 },
+    },
+    {
+      name: "enrolled",
+      match: [{ headers: { "x-tranquil-release": { regex: "(.*,\\s*)?up1(\\s*,.*)?" } } }],
+      route: [{ destination: { host: "order", subset: "v2" } }],
+    },
+    {
+      name: "pins",
+      match: [{ headers: { "x-request-id": { regex: "aa|bb" } } }],
+      route: [{ destination: { host: "order", subset: "v1" } }],
+    },
+    { name: "clone", route: [{ destination: { host: "order", subset: "v1" } }] },
+    { name: "unreachable", route: [{ destination: { host: "order", subset: "v2" } }] },
+  ]);
+
+  it("takes the first matching route; the sentinel never matches", () => {
+    expect(routeCall(config(routes), "order", { "x-request-id": "cc" }, "mesh", zero)).toMatchObject({
+      routeName: "clone",
+      version: "v1",
+    });
+  });
+
+  it("matches the enrolment token anywhere in a comma list with RE2 full match", () => {
+    const r = routeCall(
+      config(routes),
+      "order",
+      { "x-tranquil-release": "other, up1", "x-request-id": "cc" },
+      "mesh",
+      zero,
+    );
+    expect(r).toMatchObject({ routeName: "enrolled", version: "v2" });
+    const partial = routeCall(
+      config(routes),
+      "order",
+      { "x-tranquil-release": "up10", "x-request-id": "cc" },
+      "mesh",
+      zero,
+    );
+    expect(partial).toMatchObject({ routeName: "clone" });
+  });
+
+  it("pins by transaction id (whole value only)", () => {
+    expect(routeCall(config(routes), "order", { "x-request-id": "bb" }, "mesh", zero)).toMatchObject({
+      routeName: "pins",
+    });
+    expect(routeCall(config(routes), "order", { "x-request-id": "bbb" }, "mesh", zero)).toMatchObject({
+      routeName: "clone",
+    });
+  });
+
+  it("answers NC when the subset is missing from the DestinationRule", () => {
+    const onlyV1: DestinationRule = {
+      ...dr,
+      spec: { host: "order", subsets: [{ name: "v1", labels: { version: "v1" } }] },
+    };
+    const r = routeCall(
+      config(vs([{ route: [{ destination: { host: "order", subset: "v2" } }] }]), [onlyV1]),
+      "order",
+      {},
+      "mesh",
+      zero,
+    );
+    expect(r).toMatchObject({ kind: "local", flag: "NC" });
+  });
+
+  it("routes a destination without subset to every version, and honours gateway bindings", () => {
+    const open = routeCall(
+      config(vs([{ route: [{ destination: { host: "order" } }] }])),
+      "order",
+      {},
+      "mesh",
+      zero,
+    );
+    expect(open).toMatchObject({ kind: "forward", host: "order" });
+    expect(open.kind === "forward" ? open.version : "x").toBeUndefined();
+    const gatewayOnly = vs(
+      [{ route: [{ destination: { host: "order", subset: "v2" } }] }],
+      ["istio-system/ingress"],
+    );
+    expect(routeCall(config(gatewayOnly), "order", {}, "mesh", zero)).toMatchObject({ routeName: "default" });
+    expect(routeCall(config(gatewayOnly), "order", {}, "istio-system/ingress", zero)).toMatchObject({
+      version: "v2",
+    });
+  });
+
+  it("splits by weight", () => {
+    const split = vs([
+      {
+        route: [
+          { destination: { host: "order", subset: "v1" }, weight: 90 },
+          { destination: { host: "order", subset: "v2" }, weight: 10 },
+        ],
+      },
+    ]);
+    expect(routeCall(config(split), "order", {}, "mesh", () => 0.5)).toMatchObject({ version: "v1" });
+    expect(routeCall(config(split), "order", {}, "mesh", () => 0.95)).toMatchObject({ version: "v2" });
+  });
+});
+
+describe("literalAlternation", () => {
+  it.each([
+    ["aa|bb", ["aa", "bb"]],
+    ["a\\-b|c", ["a-b", "c"]],
+    ["abc", ["abc"]],
+  ])("reads %s as literals", (pattern, literals) => {
+    expect([...(literalAlternation(pattern) ?? [])]).toEqual(literals);
+  });
+
+  it.each(["a.b", "(a|b)", "a\\d", "a*", "^a$"])("leaves %s to RE2", (pattern) => {
+    expect(literalAlternation(pattern)).toBeNull();
+  });
+});
