@@ -113,24 +113,26 @@ describe("GET /v1/upgrades/:id/events over a store with slow reads", () => {
         await hook?.();
         return record;
       },
-      list: () => inner.list(),
+      list: (ns) => inner.list(ns),
       create: (r) => inner.create(r),
-      update: (r) => inner.update(r),
+      updateSpec: (k, rv, spec) => inner.updateSpec(k, rv, spec),
+      updateStatus: (k, rv, status) => inner.updateStatus(k, rv, status),
+      setCommand: (k, rv, command) => inner.setCommand(k, rv, command),
       watch: (h) => inner.watch(h),
       close: () => inner.close(),
     };
     const created: UpgradeRecord = await inner.create({
-      id: "racy",
+      namespace: "default",
+      name: "racy",
       spec: { services: [{ name: "racy-service", from: "v1", to: "v2" }] },
       status: initialStatus(0),
-      commands: [],
       createdAt: 0,
     });
     const server = createServer(createApi({ store, token: TEST_TOKEN, logger: pino({ level: "silent" }) }));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       onRead = async () => {
-        await inner.update({ ...created, status: { ...created.status, phase: "Succeeded" } });
+        await inner.updateStatus(created, created.resourceVersion, { ...created.status, phase: "Succeeded" });
       };
       const res = await fetch(
         `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/upgrades/racy/events`,

@@ -2,21 +2,30 @@
  * The controller's HTTP API (express): the CLI's verbs as JSON, a bearer token on mutating
  * calls, JSON errors with a message, and a server-sent-events stream of status for watchers.
  *
+ * Upgrades are namespaced: `?namespace=<ns>` picks the namespace (default `default`); the list
+ * without it shows every namespace.
+ *
  *   GET  /healthz
- *   GET  /v1/upgrades                      list
- *   GET  /v1/upgrades/:id                  one
- *   GET  /v1/upgrades/:id/events           SSE: `status` events until the upgrade ends
- *   POST /v1/upgrades        {name, spec}  create (token)
- *   POST /v1/upgrades/:id/{pause,resume,promote,abort}   (token)
+ *   GET  /v1/upgrades[?namespace=]                     list
+ *   GET  /v1/upgrades/:name[?namespace=]               one
+ *   GET  /v1/upgrades/:name/events[?namespace=]        SSE: `status` events until the upgrade ends
+ *   POST /v1/upgrades        {name, namespace?, spec}  create (token)
+ *   POST /v1/upgrades/:name/{pause,resume,promote,abort}[?namespace=]   (token)
  */
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { TERMINAL_PHASES } from "../engine/phases.js";
 import { InvalidSpecError } from "../upgrade-spec/validate.js";
-import type { UpgradeEvent, UpgradeRecord, UpgradeStore } from "../ports/upgrade-store.js";
+import {
+  keyString,
+  type UpgradeEvent,
+  type UpgradeKey,
+  type UpgradeRecord,
+  type UpgradeStore,
+} from "../ports/upgrade-store.js";
 import { requireBearer } from "./auth.js";
-import { UpgradesService } from "./upgrades-service.js";
+import { DEFAULT_NAMESPACE, UpgradeRequestError, UpgradesService } from "./upgrades-service.js";
 import { toView } from "./view.js";
 
 /** Options of {@link createApi}. */
@@ -56,25 +65,29 @@ export function createApi(options: ApiOptions): express.Express {
     res.json({ ok: true });
   });
 
-  app.get("/v1/upgrades", async (_req, res) => {
-    res.json({ upgrades: (await service.list()).map(toView) });
+  app.get("/v1/upgrades", async (req, res) => {
+    const namespace = namespaceOf(req);
+    res.json({ upgrades: (await service.list(namespace)).map(toView) });
   });
 
-  app.get("/v1/upgrades/:id", async (req, res) => {
-    res.json(toView(await service.get(idOf(req))));
+  app.get("/v1/upgrades/:name", async (req, res) => {
+    res.json(toView(await service.get(keyOf(req))));
   });
 
-  app.get("/v1/upgrades/:id/events", async (req, res) => {
-    const id = idOf(req);
+  app.get("/v1/upgrades/:name/events", async (req, res) => {
+    const key = keyOf(req);
+    const id = keyString(key);
     // Subscribe before reading: with a remote store a change can land while the read is in
     // flight, and if it were the terminal one the stream would never end. Read again until no
     // change arrived during a read, so the first event is at least as new as any missed one.
     let live: ((event: UpgradeEvent) => void) | undefined = undefined;
     let changedDuringRead = false;
-    const stop = options.store.watch((event) => {
-      if (event.upgrade.id !== id) return;
-      if (live) live(event);
-      else changedDuringRead = true;
+    const stop = options.store.watch({
+      onEvent: (event) => {
+        if (keyString(event.upgrade) !== id) return;
+        if (live) live(event);
+        else changedDuringRead = true;
+      },
     });
     let first: UpgradeRecord;
     try {
@@ -82,7 +95,7 @@ export function createApi(options: ApiOptions): express.Express {
       let reads = 0;
       do {
         changedDuringRead = false;
-        first = await service.get(id);
+        first = await service.get(key);
       } while (changedDuringRead && ++reads < 10);
     } catch (err) {
       stop();
@@ -115,20 +128,28 @@ export function createApi(options: ApiOptions): express.Express {
   });
 
   app.post("/v1/upgrades", auth, async (req, res) => {
-    const body = (req.body ?? {}) as { name?: unknown; spec?: unknown };
-    if (typeof body.name !== "string") {
-      res.status(400).json({ error: 'body must be {"name": <upgrade name>, "spec": <Upgrade spec>}' });
+    const body = (req.body ?? {}) as { name?: unknown; namespace?: unknown; spec?: unknown };
+    if (typeof body.name !== "string" || (body.namespace !== undefined && typeof body.namespace !== "string")) {
+      res.status(400).json({
+        error: 'body must be {"name": <upgrade name>, "namespace": <optional namespace>, "spec": <Upgrade spec>}',
+      });
       return;
     }
-    const created = await service.create(body.name, body.spec);
-    options.logger.info({ upgrade: created.id, services: created.spec.services }, "upgrade created");
+    const created = await service.create(
+      { namespace: body.namespace ?? DEFAULT_NAMESPACE, name: body.name },
+      body.spec,
+    );
+    options.logger.info(
+      { upgrade: keyString(created), enrolmentId: created.id, services: created.spec.services },
+      "upgrade created",
+    );
     res.status(201).json(toView(created));
   });
 
   for (const verb of VERBS) {
-    app.post(`/v1/upgrades/:id/${verb}`, auth, async (req, res) => {
-      const updated = await service[verb](idOf(req));
-      options.logger.info({ upgrade: updated.id, verb }, "upgrade command");
+    app.post(`/v1/upgrades/:name/${verb}`, auth, async (req, res) => {
+      const updated = await service[verb](keyOf(req));
+      options.logger.info({ upgrade: keyString(updated), verb }, "upgrade command");
       res.json(toView(updated));
     });
   }
@@ -146,10 +167,20 @@ export function createApi(options: ApiOptions): express.Express {
   return app;
 }
 
-/** The `:id` route parameter as one string. */
-function idOf(req: Request): string {
-  const id: unknown = req.params["id"];
-  return typeof id === "string" ? id : "";
+/** The `?namespace=` query parameter, if given once. */
+function namespaceOf(req: Request): string | undefined {
+  const ns: unknown = req.query["namespace"];
+  if (ns === undefined) return undefined;
+  if (typeof ns !== "string" || ns === "") {
+    throw new UpgradeRequestError("namespace must be given once, as ?namespace=<namespace>", 400);
+  }
+  return ns;
+}
+
+/** The Upgrade a request names: `:name` in `?namespace=` (default `default`). */
+function keyOf(req: Request): UpgradeKey {
+  const name: unknown = req.params["name"];
+  return { namespace: namespaceOf(req) ?? DEFAULT_NAMESPACE, name: typeof name === "string" ? name : "" };
 }
 
 function describeError(err: unknown): { status: number; message: string } {

@@ -9,7 +9,16 @@ import { initialStatus } from "../engine/status.js";
 import type { Command, UpgradeSpec } from "../engine/types.js";
 import { parseUpgradeSpec } from "../upgrade-spec/validate.js";
 import { DNS_LABEL_PATTERN } from "../upgrade-spec/schema.js";
-import { UpgradeConflictError, type UpgradeRecord, type UpgradeStore } from "../ports/upgrade-store.js";
+import {
+  keyString,
+  UpgradeConflictError,
+  type UpgradeKey,
+  type UpgradeRecord,
+  type UpgradeStore,
+} from "../ports/upgrade-store.js";
+
+/** The namespace an Upgrade goes to when a request names none. */
+export const DEFAULT_NAMESPACE = "default";
 
 /** A request that cannot be carried out as asked; `status` is the HTTP status to answer with. */
 export class UpgradeRequestError extends Error {
@@ -46,87 +55,105 @@ export class UpgradesService {
    * Creates an Upgrade after validating its spec (G6): refused with every problem listed, and
    * refused when a service of it is already being upgraded by an active Upgrade.
    */
-  async create(name: string, specInput: unknown): Promise<UpgradeRecord> {
-    if (name.length > 63 || !dnsLabel.test(name)) {
-      throw new UpgradeRequestError(
-        `upgrade name "${name}" is not a DNS label: use lower-case letters, digits and '-', at most 63 characters`,
-        400,
-      );
+  async create(key: UpgradeKey, specInput: unknown): Promise<UpgradeRecord> {
+    for (const [what, value] of [
+      ["upgrade name", key.name],
+      ["namespace", key.namespace],
+    ] as const) {
+      if (value.length > 63 || !dnsLabel.test(value)) {
+        throw new UpgradeRequestError(
+          `${what} "${value}" is not a DNS label: use lower-case letters, digits and '-', at most 63 characters`,
+          400,
+        );
+      }
     }
     const spec: UpgradeSpec = parseUpgradeSpec(specInput);
-    const active = (await this.store.list()).filter((u) => !TERMINAL_PHASES.includes(u.status.phase));
+    const active = (await this.store.list(key.namespace)).filter(
+      (u) => !TERMINAL_PHASES.includes(u.status.phase),
+    );
     for (const other of active) {
       const shared = other.spec.services.filter((s) => spec.services.some((m) => m.name === s.name));
       if (shared.length > 0) {
         throw new UpgradeRequestError(
-          `upgrade ${other.id} is still ${other.status.phase} on ${shared.map((s) => s.name).join(", ")}; wait for it to finish or abort it first`,
+          `upgrade ${other.name} is still ${other.status.phase} on ${shared.map((s) => s.name).join(", ")} in namespace ${key.namespace}; wait for it to finish or abort it first`,
           409,
         );
       }
     }
     const now = this.clock();
-    return this.store.create({ id: name, spec, status: initialStatus(now), commands: [], createdAt: now });
+    return this.store.create({
+      namespace: key.namespace,
+      name: key.name,
+      spec,
+      status: initialStatus(now),
+      createdAt: now,
+    });
   }
 
-  get(id: string): Promise<UpgradeRecord> {
-    return this.store.get(id);
+  get(key: UpgradeKey): Promise<UpgradeRecord> {
+    return this.store.get(key);
   }
 
-  list(): Promise<readonly UpgradeRecord[]> {
-    return this.store.list();
+  /** Every Upgrade, or those of one namespace. */
+  list(namespace?: string): Promise<readonly UpgradeRecord[]> {
+    return this.store.list(namespace);
   }
 
   /** Holds the upgrade in its current phase. */
-  pause(id: string): Promise<UpgradeRecord> {
-    return this.mutate(id, (u) => ({ ...u, spec: { ...u.spec, paused: true } }), "pause");
+  pause(key: UpgradeKey): Promise<UpgradeRecord> {
+    return this.mutate(key, (u) => this.store.updateSpec(u, u.resourceVersion, { ...u.spec, paused: true }), "pause");
   }
 
   /** Lets a paused upgrade go on. */
-  resume(id: string): Promise<UpgradeRecord> {
-    return this.mutate(id, (u) => ({ ...u, spec: { ...u.spec, paused: false } }), "resume");
+  resume(key: UpgradeKey): Promise<UpgradeRecord> {
+    return this.mutate(
+      key,
+      (u) => this.store.updateSpec(u, u.resourceVersion, { ...u.spec, paused: false }),
+      "resume",
+    );
   }
 
   /** Jumps the enrolment weight to 100 (refused by the engine once past Shifting). */
-  promote(id: string): Promise<UpgradeRecord> {
-    return this.command(id, "promote");
+  promote(key: UpgradeKey): Promise<UpgradeRecord> {
+    return this.command(key, "promote");
   }
 
   /** Rolls back; refused once Finalizing has begun (the old version is being removed). */
-  abort(id: string): Promise<UpgradeRecord> {
-    return this.command(id, "abort");
+  abort(key: UpgradeKey): Promise<UpgradeRecord> {
+    return this.command(key, "abort");
   }
 
-  private command(id: string, kind: Command["kind"]): Promise<UpgradeRecord> {
+  private command(key: UpgradeKey, kind: Command["kind"]): Promise<UpgradeRecord> {
     return this.mutate(
-      id,
+      key,
       (u) => {
         if (kind === "abort" && (u.status.phase === Phase.Finalizing || u.status.phase === Phase.Succeeded)) {
           throw new UpgradeRequestError(
-            `abort refused: upgrade ${id} is ${u.status.phase} and the old version is being removed; it can only complete`,
+            `abort refused: upgrade ${keyString(key)} is ${u.status.phase} and the old version is being removed; it can only complete`,
             409,
           );
         }
-        return { ...u, commands: [...u.commands, { kind, token: randomUUID() }] };
+        return this.store.setCommand(u, u.resourceVersion, { kind, token: randomUUID() });
       },
       kind,
     );
   }
 
   private async mutate(
-    id: string,
-    change: (u: UpgradeRecord) => UpgradeRecord,
+    key: UpgradeKey,
+    write: (u: UpgradeRecord) => Promise<UpgradeRecord>,
     verb: string,
   ): Promise<UpgradeRecord> {
     for (let attempt = 0; ; attempt++) {
-      const current = await this.store.get(id);
+      const current = await this.store.get(key);
       if (TERMINAL_PHASES.includes(current.status.phase)) {
         throw new UpgradeRequestError(
-          `${verb} refused: upgrade ${id} has ended (${current.status.phase})`,
+          `${verb} refused: upgrade ${keyString(key)} has ended (${current.status.phase})`,
           409,
         );
       }
       try {
-        return await this.store.update(change(current));
+        return await write(current);
       } catch (err) {
         if (!(err instanceof UpgradeConflictError) || attempt >= CONFLICT_RETRIES) throw err;
       }

@@ -46,7 +46,7 @@ describe("tranquil CLI", () => {
       expect(r.out).toBe(
         "upgrade auth-service-v2 created: auth-service v1→v2, steps 10,40,100\nfollow it with `tranquil watch auth-service-v2`\n",
       );
-      const stored = await api.store.get("auth-service-v2");
+      const stored = await api.store.get({ namespace: "default", name: "auth-service-v2" });
       expect(stored.spec).toEqual({
         services: [{ name: "auth-service", from: "v1", to: "v2", image: "registry/auth:2" }],
         strategy: { steps: [10, 40, 100], stepInterval: "20s" },
@@ -73,7 +73,7 @@ describe("tranquil CLI", () => {
       expect(r.out).toMatch(
         /^upgrade train-release created: train-a v1→v2, train-b v1→v2, steps 10,50,100\n/,
       );
-      expect((await api.store.get("train-release")).spec.services.map((s) => s.image)).toEqual([
+      expect((await api.store.get({ namespace: "default", name: "train-release" })).spec.services.map((s) => s.image)).toEqual([
         "reg/a:2",
         "reg/b:2",
       ]);
@@ -255,15 +255,15 @@ describe("tranquil CLI", () => {
       const pause = await run(["pause", "verbs-service-v2"]);
       expect(pause).toMatchObject({ code: ExitCode.Ok, err: "" });
       expect(pause.out).toMatch(/^upgrade verbs-service-v2 paused: it holds in its current phase/);
-      expect((await api.store.get("verbs-service-v2")).spec.paused).toBe(true);
+      expect((await api.store.get({ namespace: "default", name: "verbs-service-v2" })).spec.paused).toBe(true);
       expect((await run(["status"])).out).toMatch(/verbs-service-v2\s+Validating \(paused\)/);
 
       expect((await run(["resume", "verbs-service-v2"])).out).toMatch(/resumed/);
-      expect((await api.store.get("verbs-service-v2")).spec.paused).toBe(false);
+      expect((await api.store.get({ namespace: "default", name: "verbs-service-v2" })).spec.paused).toBe(false);
 
       expect((await run(["promote", "verbs-service-v2"])).out).toMatch(/promote requested/);
       expect((await run(["abort", "verbs-service-v2"])).out).toMatch(/abort requested.*tranquil watch/);
-      expect((await api.store.get("verbs-service-v2")).commands.map((c) => c.kind)).toEqual([
+      expect((await api.store.get({ namespace: "default", name: "verbs-service-v2" })).commands.map((c) => c.kind)).toEqual([
         "promote",
         "abort",
       ]);

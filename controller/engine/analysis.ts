@@ -52,7 +52,9 @@ export function analyse(spec: UpgradeSpec, obs: Observations): AnalysisVerdict {
   }
   for (const check of a?.prometheus ?? []) {
     const value = obs.prometheus[check.query] ?? null;
-    if (value === null) failures.push(`prometheus "${check.query}" returned no value`);
+    const error = obs.prometheusErrors?.[check.query];
+    if (error !== undefined) failures.push(`prometheus "${check.query}" failed: ${error}`);
+    else if (value === null) failures.push(`prometheus "${check.query}" returned no value`);
     else if (check.min !== undefined && value < check.min)
       failures.push(`prometheus "${check.query}" = ${value} < ${check.min}`);
     else if (check.max !== undefined && value > check.max)

@@ -52,6 +52,17 @@ export function validationProblems(spec: UpgradeSpec, facts: ValidationFacts, id
       );
     }
   }
+  if (facts.enrolmentIdHolder !== undefined) {
+    problems.push(
+      `enrolment id "${id}" is held by the active upgrade ${facts.enrolmentIdHolder}; rename this upgrade or wait for that one to finish`,
+    );
+  }
+  const checks = spec.strategy?.analysis?.prometheus ?? [];
+  if (checks.length > 0 && facts.metricsProvider === null) {
+    problems.push(
+      `strategy.analysis.prometheus has ${checks.length} check(s) but this controller has no Prometheus provider configured; configure one or remove the checks`,
+    );
+  }
   for (const p of facts.meshProblems) problems.push(p.message);
   return problems;
 }

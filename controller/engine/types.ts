@@ -205,6 +205,10 @@ export interface ValidationFacts {
   readonly otherActiveUpgrades: readonly { readonly id: string; readonly services: readonly string[] }[];
   /** Unsupported shapes the backend found: Gateway API HTTPRoutes, delegate VirtualServices, ambient mode, conflicting CUSTOM authorization. */
   readonly meshProblems: readonly { readonly reason: string; readonly message: string }[];
+  /** `namespace/name` of another active Upgrade that holds the same enrolment id, if any. */
+  readonly enrolmentIdHolder?: string;
+  /** The configured Prometheus provider (for messages), or null when none is: Prometheus checks are refused. */
+  readonly metricsProvider?: string | null;
 }
 
 /** Per-version figures for the step window (success rate in percent). */
@@ -301,6 +305,8 @@ export interface Observations {
   readonly transactions: readonly TransactionObservation[];
   /** Prometheus check values, by query; null when the query returned nothing. */
   readonly prometheus: Readonly<Record<string, number | null>>;
+  /** Why a Prometheus check query failed, by query (absent when none failed). */
+  readonly prometheusErrors?: Readonly<Record<string, string>>;
   /** Transaction ids seen at two versions of one service, cumulative count (G1). */
   readonly violations: number;
   /** Route table facts. */

@@ -14,8 +14,6 @@ const CONFLICT_RETRIES = 8;
 /** Options of {@link IstioRouter}. */
 export interface IstioRouterOptions {
   readonly table: RouteTable;
-  /** Namespace of the train's services. */
-  readonly namespace: string;
   /** The enrolment header (install-wide). */
   readonly enrolmentHeader: string;
 }
@@ -37,11 +35,11 @@ export class IstioRouter implements Router {
     epoch: number,
     intent: RoutePlanIntent,
   ): Promise<{ readonly recorded: readonly RouteOriginal[] }> {
-    const { table, namespace, enrolmentHeader } = this.options;
+    const { table, enrolmentHeader } = this.options;
     return this.retrying(`VirtualServices of upgrade ${upgrade.id}`, async () => {
       const plan = planVirtualServices({
         upgradeId: upgrade.id,
-        namespace,
+        namespace: upgrade.namespace,
         services: upgrade.spec.services.map((s) => ({ name: s.name, from: s.from, to: s.to })),
         intent,
         epoch,
@@ -65,11 +63,11 @@ export class IstioRouter implements Router {
   }
 
   private subset(upgrade: UpgradeRef, service: string, version: string, present: boolean): Promise<void> {
-    const { table, namespace } = this.options;
-    return this.retrying(`DestinationRule of ${service}`, async () => {
+    const { table } = this.options;
+    return this.retrying(`DestinationRule of ${upgrade.namespace}/${service}`, async () => {
       const plan = planSubset({
         upgradeId: upgrade.id,
-        namespace,
+        namespace: upgrade.namespace,
         service,
         version,
         present,

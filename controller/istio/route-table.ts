@@ -1,5 +1,5 @@
 /**
- * The RouteTable port: VirtualServices and DestinationRules with optimistic concurrency.
+ * The RouteTable (the Istio adapter's port, not the engine's): VirtualServices and DestinationRules with optimistic concurrency.
  * The Kubernetes API server and the local mesh's config store both implement it. Writes carry
  * `metadata.resourceVersion`; a stale one fails with an error whose `status` is 409.
  */
@@ -11,6 +11,12 @@ export interface ObjectKey {
   readonly name: string;
 }
 
+/** An object to delete, with the resourceVersion it was read at (the delete's precondition). */
+export interface DeleteKey extends ObjectKey {
+  /** When set, the delete fails with a 409 if the object changed since. */
+  readonly resourceVersion?: string;
+}
+
 /** Reads and writes Istio routing objects. */
 export interface RouteTable {
   listVirtualServices(): Promise<readonly VirtualService[]>;
@@ -18,8 +24,10 @@ export interface RouteTable {
   /** Creates when `metadata.resourceVersion` is absent, else replaces if it is current. */
   putVirtualService(vs: VirtualService): Promise<VirtualService>;
   putDestinationRule(dr: DestinationRule): Promise<DestinationRule>;
-  deleteVirtualService(key: ObjectKey): Promise<void>;
-  deleteDestinationRule(key: ObjectKey): Promise<void>;
+  /** Deletes the object, refused with a 409 when `key.resourceVersion` is stale. */
+  deleteVirtualService(key: DeleteKey): Promise<void>;
+  /** Deletes the object, refused with a 409 when `key.resourceVersion` is stale. */
+  deleteDestinationRule(key: DeleteKey): Promise<void>;
 }
 
 /** True for a 409 (stale resourceVersion, or created meanwhile). */

@@ -4,7 +4,7 @@
  */
 import type { ConfigStore } from "../../istio/local-mesh/control-plane/types.js";
 import type { DestinationRule, VirtualService } from "../../istio/api/types.js";
-import type { ObjectKey, RouteTable } from "../istio/route-table.js";
+import type { DeleteKey, RouteTable } from "../istio/route-table.js";
 
 /** RouteTable backed by a local ConfigStore. */
 export class ConfigStoreRouteTable implements RouteTable {
@@ -26,12 +26,12 @@ export class ConfigStoreRouteTable implements RouteTable {
     return this.put(dr);
   }
 
-  deleteVirtualService(key: ObjectKey): Promise<void> {
-    return this.attempt(() => void this.store.delete("VirtualService", key.namespace, key.name));
+  deleteVirtualService(key: DeleteKey): Promise<void> {
+    return this.attempt(() => void this.store.delete("VirtualService", key.namespace, key.name, precondition(key)));
   }
 
-  deleteDestinationRule(key: ObjectKey): Promise<void> {
-    return this.attempt(() => void this.store.delete("DestinationRule", key.namespace, key.name));
+  deleteDestinationRule(key: DeleteKey): Promise<void> {
+    return this.attempt(() => void this.store.delete("DestinationRule", key.namespace, key.name, precondition(key)));
   }
 
   private put<T extends VirtualService | DestinationRule>(obj: T): Promise<T> {
@@ -48,4 +48,8 @@ export class ConfigStoreRouteTable implements RouteTable {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
+}
+
+function precondition(key: DeleteKey): { resourceVersion?: string } {
+  return key.resourceVersion === undefined ? {} : { resourceVersion: key.resourceVersion };
 }

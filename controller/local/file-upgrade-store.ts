@@ -2,22 +2,40 @@
  * The local backend's UpgradeStore: Upgrades in one JSON state file, written atomically
  * (write to a temporary file, fsync, rename), so a controller killed at any point restarts
  * from the last complete write (G5). Without a path it keeps the records in memory only.
+ * Writes follow the port's split: spec, status and command annotations are written apart,
+ * each guarded by the one resourceVersion of the record, as on a Kubernetes resource.
  */
 import { open, mkdir, readFile, rename } from "node:fs/promises";
 import { dirname } from "node:path";
+import type { Command, UpgradeSpec, UpgradeStatus } from "../engine/types.js";
+import { enrolmentId } from "../upgrade-spec/enrolment-id.js";
 import {
+  keyString,
   UpgradeConflictError,
   UpgradeExistsError,
   UpgradeNotFoundError,
+  type NewUpgrade,
   type UpgradeEvent,
+  type UpgradeKey,
   type UpgradeRecord,
   type UpgradeStore,
+  type UpgradeWatcher,
 } from "../ports/upgrade-store.js";
 
-interface StateFile {
-  readonly version: 1;
+/** The namespace of records written before Upgrades had one (state file version 1). */
+const V1_NAMESPACE = "default";
+
+interface StateFileV2 {
+  readonly version: 2;
   readonly revision: number;
   readonly upgrades: readonly UpgradeRecord[];
+}
+
+/** Version 1 records had no namespace; their `id` was both the name and the enrolment id. */
+interface StateFileV1 {
+  readonly version: 1;
+  readonly revision: number;
+  readonly upgrades: readonly (Omit<UpgradeRecord, "namespace" | "name"> & { readonly id: string })[];
 }
 
 /** Options of {@link FileUpgradeStore}. */
@@ -29,7 +47,7 @@ export interface FileUpgradeStoreOptions {
 /** UpgradeStore over a JSON state file. Open it with {@link FileUpgradeStore.open}. */
 export class FileUpgradeStore implements UpgradeStore {
   private readonly records = new Map<string, UpgradeRecord>();
-  private readonly watchers = new Set<(event: UpgradeEvent) => void>();
+  private readonly watchers = new Set<UpgradeWatcher>();
   private revision = 0;
   /** Serialises writes, so the file always holds one complete state. */
   private writing: Promise<void> = Promise.resolve();
@@ -51,52 +69,78 @@ export class FileUpgradeStore implements UpgradeStore {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
       throw new Error(`cannot read the upgrade state file ${path}`, { cause: err });
     }
-    let state: StateFile;
+    let state: StateFileV1 | StateFileV2;
     try {
-      state = JSON.parse(text) as StateFile;
+      state = JSON.parse(text) as StateFileV1 | StateFileV2;
     } catch (err) {
       throw new Error(`the upgrade state file ${path} is not valid JSON; move it aside to start afresh`, {
         cause: err,
       });
     }
     this.revision = state.revision;
-    for (const record of state.upgrades) this.records.set(record.id, record);
+    for (const record of state.upgrades) {
+      // Version 1: the record keeps its enrolment id, so routes it wrote still match it.
+      const stored: UpgradeRecord =
+        state.version === 1 ? { ...record, namespace: V1_NAMESPACE, name: record.id } : (record as UpgradeRecord);
+      this.records.set(keyString(stored), stored);
+    }
   }
 
-  get(id: string): Promise<UpgradeRecord> {
-    const record = this.records.get(id);
-    return record ? Promise.resolve(record) : Promise.reject(new UpgradeNotFoundError(id));
+  get(key: UpgradeKey): Promise<UpgradeRecord> {
+    const record = this.records.get(keyString(key));
+    return record ? Promise.resolve(record) : Promise.reject(new UpgradeNotFoundError(key));
   }
 
-  list(): Promise<readonly UpgradeRecord[]> {
-    return Promise.resolve([...this.records.values()].sort((a, b) => a.createdAt - b.createdAt));
+  list(namespace?: string): Promise<readonly UpgradeRecord[]> {
+    return Promise.resolve(
+      [...this.records.values()]
+        .filter((r) => namespace === undefined || r.namespace === namespace)
+        .sort((a, b) => a.createdAt - b.createdAt),
+    );
   }
 
-  async create(record: Omit<UpgradeRecord, "resourceVersion">): Promise<UpgradeRecord> {
-    if (this.records.has(record.id)) throw new UpgradeExistsError(record.id);
-    const stored: UpgradeRecord = { ...record, resourceVersion: String(++this.revision) };
-    this.records.set(stored.id, stored);
+  async create(upgrade: NewUpgrade): Promise<UpgradeRecord> {
+    const k = keyString(upgrade);
+    if (this.records.has(k)) throw new UpgradeExistsError(upgrade);
+    const stored: UpgradeRecord = {
+      namespace: upgrade.namespace,
+      name: upgrade.name,
+      id: enrolmentId(upgrade.namespace, upgrade.name),
+      spec: upgrade.spec,
+      status: upgrade.status,
+      commands: [],
+      createdAt: upgrade.createdAt,
+      resourceVersion: String(++this.revision),
+    };
+    this.records.set(k, stored);
     await this.persist();
     this.emit({ type: "ADDED", upgrade: stored });
     return stored;
   }
 
-  async update(record: UpgradeRecord): Promise<UpgradeRecord> {
-    const current = this.records.get(record.id);
-    if (!current) throw new UpgradeNotFoundError(record.id);
-    if (current.resourceVersion !== record.resourceVersion) {
-      throw new UpgradeConflictError(record.id, record.resourceVersion, current.resourceVersion);
-    }
-    const stored: UpgradeRecord = { ...record, resourceVersion: String(++this.revision) };
-    this.records.set(stored.id, stored);
-    await this.persist();
-    this.emit({ type: "MODIFIED", upgrade: stored });
-    return stored;
+  updateSpec(key: UpgradeKey, resourceVersion: string, spec: UpgradeSpec): Promise<UpgradeRecord> {
+    return this.write(key, resourceVersion, (r) => ({ ...r, spec }));
   }
 
-  watch(handler: (event: UpgradeEvent) => void): () => void {
-    this.watchers.add(handler);
-    return () => this.watchers.delete(handler);
+  updateStatus(key: UpgradeKey, resourceVersion: string, status: UpgradeStatus): Promise<UpgradeRecord> {
+    return this.write(key, resourceVersion, (r) => ({ ...r, status }));
+  }
+
+  setCommand(key: UpgradeKey, resourceVersion: string, command: Command): Promise<UpgradeRecord> {
+    return this.write(key, resourceVersion, (r) => ({
+      ...r,
+      commands: [...r.commands.filter((c) => c.kind !== command.kind), command],
+    }));
+  }
+
+  watch(watcher: UpgradeWatcher): () => void {
+    this.watchers.add(watcher);
+    // As an informer does after its first list: the watcher learns every current Upgrade.
+    const upgrades = [...this.records.values()];
+    queueMicrotask(() => {
+      if (this.watchers.has(watcher)) watcher.onResync?.(upgrades);
+    });
+    return () => this.watchers.delete(watcher);
   }
 
   async close(): Promise<void> {
@@ -104,14 +148,32 @@ export class FileUpgradeStore implements UpgradeStore {
     await this.writing;
   }
 
+  private async write(
+    key: UpgradeKey,
+    resourceVersion: string,
+    change: (r: UpgradeRecord) => UpgradeRecord,
+  ): Promise<UpgradeRecord> {
+    const k = keyString(key);
+    const current = this.records.get(k);
+    if (!current) throw new UpgradeNotFoundError(key);
+    if (current.resourceVersion !== resourceVersion) {
+      throw new UpgradeConflictError(key, resourceVersion, current.resourceVersion);
+    }
+    const stored: UpgradeRecord = { ...change(current), resourceVersion: String(++this.revision) };
+    this.records.set(k, stored);
+    await this.persist();
+    this.emit({ type: "MODIFIED", upgrade: stored });
+    return stored;
+  }
+
   private emit(event: UpgradeEvent): void {
-    for (const watcher of this.watchers) watcher(event);
+    for (const watcher of this.watchers) watcher.onEvent(event);
   }
 
   private persist(): Promise<void> {
     const path = this.path;
     if (path === undefined) return Promise.resolve();
-    const state: StateFile = { version: 1, revision: this.revision, upgrades: [...this.records.values()] };
+    const state: StateFileV2 = { version: 2, revision: this.revision, upgrades: [...this.records.values()] };
     const text = JSON.stringify(state);
     const next = this.writing.then(() => writeAtomically(path, text));
     // A failed write must not wedge later ones; the caller of this write still sees the error.

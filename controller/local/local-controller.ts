@@ -1,7 +1,7 @@
 /**
  * The controller on the local mesh, in one process: the upgrade store (a state file, or memory),
- * the local backend (config-store routes, runtime workloads, trace-store observations and
- * enrolment), the reconciler, and the HTTP API on 127.0.0.1.
+ * the local backend (config-store routes, runtime workloads and inventory, trace-store
+ * observations and enrolment, logged events), the reconciler, and the HTTP API on 127.0.0.1.
  */
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
@@ -14,13 +14,14 @@ import { IstioRouter } from "../istio/istio-router.js";
 import { ControllerMetrics } from "../metrics.js";
 import { TraceObserver } from "../observe/trace-observer.js";
 import { TraceStoreEnrolment } from "../observe/trace-enrolment.js";
-import type { Backend } from "../ports/index.js";
+import type { Backend, MetricsQuery } from "../ports/index.js";
 import { Reconciler } from "../reconciler/reconciler.js";
 import { startSweeper } from "../../trace-manager/store/sweeper.js";
 import { ConfigStoreRouteTable } from "./config-store-route-table.js";
 import { FileUpgradeStore } from "./file-upgrade-store.js";
-import { KillSwitch } from "./killable.js";
+import { LogEventRecorder } from "./log-event-recorder.js";
 import { meshValidationFacts } from "./mesh-facts.js";
+import { MeshInventory } from "./mesh-inventory.js";
 import { MeshWorkloads } from "./mesh-workloads.js";
 
 /** Options of {@link startLocalController}. */
@@ -39,6 +40,13 @@ export interface LocalControllerOptions {
   readonly clock?: () => number;
   /** How often expired trace records are swept (one bucket width is enough). */
   readonly sweepIntervalMs?: number;
+  /** The Prometheus provider for the spec's Prometheus checks; without one they are refused. */
+  readonly metricsQuery?: MetricsQuery;
+  /**
+   * Wraps every port the controller uses (the store and the backend) before it starts; tests
+   * use it to cut a controller off as a crash would.
+   */
+  readonly interpose?: <T extends object>(port: T) => T;
 }
 
 /** A running local controller. */
@@ -47,17 +55,17 @@ export interface LocalController {
   readonly reconciler: Reconciler;
   readonly workloads: MeshWorkloads;
   readonly metrics: ControllerMetrics;
+  readonly events: LogEventRecorder;
   /** `http://127.0.0.1:<port>` of the HTTP API. */
   readonly apiUrl: string;
   readonly token: string;
   /** Stops the reconciler and the API (the mesh is the caller's). */
   stop(): Promise<void>;
   /**
-   * Stops the controller as a crash would: nothing in flight finishes, no further call reaches
-   * the mesh, the trace store or the state file. Start a new controller on the same state file
-   * to resume.
+   * Stops ticking and closes the API without waiting for what is in flight (with `interpose`,
+   * what a crash leaves behind). Start a new controller on the same state file to resume.
    */
-  kill(): void;
+  halt(): void;
 }
 
 /** Starts the controller against a running local mesh. */
@@ -69,42 +77,35 @@ export async function startLocalController(options: LocalControllerOptions): Pro
     options.statePath === undefined ? {} : { path: options.statePath },
   );
   const workloads = new MeshWorkloads(mesh, clock);
+  const interpose = options.interpose ?? (<T extends object>(port: T): T => port);
   const router = new IstioRouter({
     table: new ConfigStoreRouteTable(mesh.configStore),
-    namespace: mesh.topology.namespace,
     enrolmentHeader: settings.enrolmentHeader,
   });
   const observer = new TraceObserver({
     traceStore: mesh.traceStore,
     workloads,
     router,
-    namespace: mesh.topology.namespace,
-    validationFacts: (id, spec) =>
+    // The runtime forgets a pod once it has stopped, so its last report stops counting.
+    inventory: new MeshInventory(mesh),
+    validationFacts: (upgrade) =>
       meshValidationFacts(
         { topology: mesh.topology, configStore: mesh.configStore, workloads, upgrades: store },
-        id,
-        spec,
+        upgrade,
       ),
-    terminatingPods: () =>
-      new Set(
-        mesh
-          .instances()
-          .filter((i) => i.state === "stopping")
-          .map((i) => i.pod),
-      ),
-    // The runtime forgets a pod once it has stopped; the ingress gateway is never stopped.
-    podGone: (report) => report.role === "sidecar" && !mesh.instances().some((i) => i.pod === report.pod),
+    ...(options.metricsQuery !== undefined ? { metrics: options.metricsQuery } : {}),
   });
-  const killSwitch = new KillSwitch();
+  const events = new LogEventRecorder(logger.child({ component: "events" }));
   const backend: Backend = {
-    router: killSwitch.wrap(router),
-    workloads: killSwitch.wrap(workloads),
-    observer: killSwitch.wrap(observer),
-    enrolment: killSwitch.wrap(new TraceStoreEnrolment(mesh.traceStore, clock)),
+    router: interpose(router),
+    workloads: interpose(workloads),
+    observer: interpose(observer),
+    enrolment: interpose(new TraceStoreEnrolment(mesh.traceStore, clock)),
+    events: interpose(events),
   };
   const metrics = new ControllerMetrics();
   const reconciler = new Reconciler({
-    store: killSwitch.wrap(store),
+    store: interpose(store),
     backend,
     logger: logger.child({ component: "reconciler" }),
     settings,
@@ -139,10 +140,10 @@ export async function startLocalController(options: LocalControllerOptions): Pro
     reconciler,
     workloads,
     metrics,
+    events,
     apiUrl: `http://127.0.0.1:${port}`,
     token,
-    kill: () => {
-      killSwitch.kill();
+    halt: () => {
       reconciler.halt();
       void sweeper.stop();
       server.closeAllConnections();

@@ -9,8 +9,9 @@ import type { ConfigStore } from "../../istio/local-mesh/control-plane/types.js"
 import type { VirtualService } from "../../istio/api/types.js";
 import type { Topology } from "../../istio/local-mesh/runtime/topology.js";
 import { TERMINAL_PHASES } from "../engine/phases.js";
-import type { ServiceFacts, UpgradeSpec, ValidationFacts } from "../engine/types.js";
-import type { UpgradeStore } from "../ports/upgrade-store.js";
+import type { ServiceFacts, ValidationFacts } from "../engine/types.js";
+import type { UpgradeRef } from "../ports/router.js";
+import { keyString, type UpgradeStore } from "../ports/upgrade-store.js";
 import type { Workloads } from "../ports/workloads.js";
 
 /** Labels and annotations Argo CD and Flux put on the objects they manage. */
@@ -36,23 +37,21 @@ export interface MeshFactsDeps {
 }
 
 /** Gathers the facts Validating needs from the local mesh. */
-export async function meshValidationFacts(
-  deps: MeshFactsDeps,
-  upgradeId: string,
-  spec: UpgradeSpec,
-): Promise<ValidationFacts> {
+export async function meshValidationFacts(deps: MeshFactsDeps, upgrade: UpgradeRef): Promise<ValidationFacts> {
   const ns = deps.topology.namespace;
+  const { spec } = upgrade;
   const virtualServices = deps.configStore.list("VirtualService");
   const rules = deps.configStore.list("DestinationRule");
   const services: Record<string, ServiceFacts> = {};
   const meshProblems: { reason: string; message: string }[] = [];
   for (const member of spec.services) {
     const fqdn = resolveShortname(member.name, ns);
-    const known = deps.topology.services.some((s) => s.name === member.name);
+    // The local mesh runs one namespace: a service named in another is not there.
+    const known = upgrade.namespace === ns && deps.topology.services.some((s) => s.name === member.name);
     const routing = virtualServices.filter((vs) =>
       (vs.spec.hosts ?? []).some((h) => resolveShortname(h, vs.metadata.namespace) === fqdn),
     );
-    const versions = (await deps.workloads.versions(member.name)).filter((v) => v.desired > 0 || v.ready > 0);
+    const versions = (await deps.workloads.versions({ namespace: upgrade.namespace, service: member.name })).filter((v) => v.desired > 0 || v.ready > 0);
     services[member.name] = {
       exists: known,
       headless: false,
@@ -81,8 +80,18 @@ export async function meshValidationFacts(
       }
     }
   }
-  const otherActiveUpgrades = (await deps.upgrades.list())
-    .filter((u) => u.id !== upgradeId && !TERMINAL_PHASES.includes(u.status.phase))
-    .map((u) => ({ id: u.id, services: u.spec.services.map((s) => s.name) }));
-  return { services, otherActiveUpgrades, meshProblems };
+  const others = (await deps.upgrades.list()).filter(
+    (u) => !TERMINAL_PHASES.includes(u.status.phase) && !(u.namespace === upgrade.namespace && u.id === upgrade.id),
+  );
+  // Services are namespaced: only Upgrades of the same namespace can overlap on one.
+  const otherActiveUpgrades = others
+    .filter((u) => u.namespace === upgrade.namespace)
+    .map((u) => ({ id: u.name, services: u.spec.services.map((s) => s.name) }));
+  const holder = others.find((u) => u.id === upgrade.id);
+  return {
+    services,
+    otherActiveUpgrades,
+    meshProblems,
+    ...(holder !== undefined ? { enrolmentIdHolder: keyString(holder) } : {}),
+  };
 }

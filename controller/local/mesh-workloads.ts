@@ -6,7 +6,8 @@
  * so the demo can compare the removal with the version's last served request (G3).
  */
 import type { MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
-import type { Workloads } from "../ports/workloads.js";
+import type { ServiceRef, Workloads } from "../ports/workloads.js";
+import { PermanentError } from "../reconciler/execute.js";
 
 /** When a version was scaled to zero. */
 export interface Removal {
@@ -26,7 +27,7 @@ export class MeshWorkloads implements Workloads {
   private readonly removalLog: Removal[] = [];
 
   constructor(
-    private readonly mesh: Pick<MeshHandle, "instances" | "startInstance" | "stopInstance">,
+    private readonly mesh: Pick<MeshHandle, "instances" | "startInstance" | "stopInstance" | "topology">,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -35,18 +36,21 @@ export class MeshWorkloads implements Workloads {
     return this.removalLog;
   }
 
-  async ensureVersion(request: {
-    readonly service: string;
-    readonly version: string;
-    readonly fromVersion: string;
-    readonly image?: string;
-    readonly replicas: number;
-  }): Promise<void> {
+  async ensureVersion(
+    request: ServiceRef & {
+      readonly version: string;
+      readonly fromVersion: string;
+      readonly image?: string;
+      readonly replicas: number;
+    },
+  ): Promise<void> {
     // The local runtime starts a version's own build; an image reference has no meaning here.
-    await this.scaleVersion(request.service, request.version, request.replicas);
+    await this.scaleVersion(request, request.version, request.replicas);
   }
 
-  async scaleVersion(service: string, version: string, replicas: number): Promise<void> {
+  async scaleVersion(ref: ServiceRef, version: string, replicas: number): Promise<void> {
+    this.ownNamespace(ref);
+    const { service } = ref;
     this.desired.set(key(service, version), replicas);
     const running = this.running(service, version);
     for (let i = running.length; i < replicas; i++) await this.mesh.startInstance(service, version);
@@ -58,11 +62,13 @@ export class MeshWorkloads implements Workloads {
       this.removalLog.push({ service, version, requestedAt, stoppedAt: this.clock(), lastServedAt });
   }
 
-  deleteVersion(service: string, version: string): Promise<void> {
-    return this.scaleVersion(service, version, 0);
+  deleteVersion(ref: ServiceRef, version: string): Promise<void> {
+    return this.scaleVersion(ref, version, 0);
   }
 
-  versions(service: string): Promise<readonly { version: string; desired: number; ready: number }[]> {
+  versions(ref: ServiceRef): Promise<readonly { version: string; desired: number; ready: number }[]> {
+    if (ref.namespace !== this.mesh.topology.namespace) return Promise.resolve([]);
+    const { service } = ref;
     const ready = new Map<string, number>();
     for (const inst of this.mesh.instances()) {
       if (inst.service !== service) continue;
@@ -80,6 +86,16 @@ export class MeshWorkloads implements Workloads {
         ready: count,
       })),
     );
+  }
+
+  /** The local mesh runs one namespace; a write for another could never take effect. */
+  private ownNamespace(ref: ServiceRef): void {
+    const ns = this.mesh.topology.namespace;
+    if (ref.namespace !== ns) {
+      throw new PermanentError(
+        `service ${ref.namespace}/${ref.service}: the local mesh runs namespace "${ns}" only`,
+      );
+    }
   }
 
   private running(service: string, version: string) {

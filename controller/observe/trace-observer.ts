@@ -1,12 +1,14 @@
 /**
  * The Observer port over TraceManager data: every figure the engine needs comes from the trace
  * store (counters, ingress counts, pod reports with Envoy's own figures, analysis samples), the
- * Workloads port (replicas), the Router (epoch in the table) and a backend's validation facts.
+ * Workloads port (replicas), the Router (epoch in the table), the Inventory (which proxies
+ * exist, so one that never reports is never skipped), the MetricsQuery port (Prometheus
+ * checks) and a backend's validation facts.
  * Only figures certified by a pod's watermark are trusted by the engine; this class reports
  * them as they are and never fills a gap with a guess (G4).
  */
 import { Phase } from "../engine/phases.js";
-import type { ServiceSpec, UpgradeSpec, UpgradeStatus } from "../engine/types.js";
+import type { ServiceSpec, UpgradeStatus } from "../engine/types.js";
 import type {
   PodObservation,
   ServiceObservation,
@@ -14,9 +16,12 @@ import type {
   ValidationFacts,
   VersionObservation,
 } from "../engine/types.js";
+import type { Inventory, ProxyEntry } from "../ports/inventory.js";
+import type { MetricsQuery } from "../ports/metrics-query.js";
 import type { GatheredObservations, Observer } from "../ports/observer.js";
-import type { Router } from "../ports/router.js";
+import type { Router, UpgradeRef } from "../ports/router.js";
 import type { Workloads } from "../ports/workloads.js";
+import { prometheusChecks } from "./prometheus-checks.js";
 import type { PodReport, TraceStore } from "../../trace-manager/store/port.js";
 import { parseOutboundCluster, sameHost } from "./clusters.js";
 
@@ -25,14 +30,14 @@ export interface TraceObserverDeps {
   readonly traceStore: TraceStore;
   readonly workloads: Workloads;
   readonly router: Router;
-  /** Namespace of the train's services. */
-  readonly namespace: string;
+  /** Which proxies exist: reports of pods it does not list are ignored (a removed pod routes nothing). */
+  readonly inventory: Inventory;
   /** Validation facts (§4.1), gathered by the backend. */
-  readonly validationFacts: (upgradeId: string, spec: UpgradeSpec) => Promise<ValidationFacts>;
-  /** Pods that are shutting down (they do not confirm). */
-  readonly terminatingPods?: () => ReadonlySet<string>;
-  /** True for a pod that no longer exists: its last report is ignored (a removed pod routes nothing). */
-  readonly podGone?: (report: PodReport) => boolean;
+  readonly validationFacts: (upgrade: UpgradeRef) => Promise<ValidationFacts>;
+  /** The Prometheus provider, when one is configured. */
+  readonly metrics?: MetricsQuery;
+  /** How long one Prometheus query may take. */
+  readonly metricsTimeoutMs?: number;
   /** Most pin candidates read per old version. */
   readonly transactionLimit?: number;
 }
@@ -43,36 +48,43 @@ export class TraceObserver implements Observer {
 
   constructor(private readonly deps: TraceObserverDeps) {}
 
-  async observe(
-    upgradeId: string,
-    spec: UpgradeSpec,
-    status: UpgradeStatus,
-    now: number,
-  ): Promise<GatheredObservations> {
+  async observe(upgrade: UpgradeRef, status: UpgradeStatus, now: number): Promise<GatheredObservations> {
     const { traceStore, router } = this.deps;
-    const [allReports, ingress, violations, epochInTable, validation] = await Promise.all([
+    const upgradeId = upgrade.id;
+    const [allReports, proxies, ingress, violations, epochInTable, facts, prometheus] = await Promise.all([
       traceStore.pods(),
+      this.deps.inventory.proxies(upgrade.namespace),
       traceStore.ingress(upgradeId),
       traceStore.violations(),
-      router.epochInTable({ id: upgradeId, spec }),
+      router.epochInTable(upgrade),
       // Only Validating reads them, and gathering them can be costly on a real cluster.
-      status.phase === Phase.Validating ? this.deps.validationFacts(upgradeId, spec) : undefined,
+      status.phase === Phase.Validating ? this.deps.validationFacts(upgrade) : undefined,
+      // Only Shifting's analysis reads them; a query per tick elsewhere would load Prometheus for nothing.
+      status.phase === Phase.Shifting
+        ? prometheusChecks(upgrade.spec, this.deps.metrics, now, this.deps.metricsTimeoutMs ?? 5_000)
+        : undefined,
     ]);
-    const terminating = this.deps.terminatingPods?.() ?? new Set<string>();
-    const gone = this.deps.podGone;
-    const reports = gone === undefined ? allReports : allReports.filter((r) => !gone(r));
+    const known = new Map(proxies.map((p) => [p.pod, p]));
+    const terminating = new Set(proxies.filter((p) => p.terminating).map((p) => p.pod));
+    const reports = allReports.filter((r) => known.has(r.pod));
     const since = status.engine.instants.stepStartedAt ?? now - 30_000;
     const services: Record<string, ServiceObservation> = {};
     const transactions: TransactionObservation[] = [];
-    for (const member of spec.services) {
-      services[member.name] = await this.observeService(member, reports, terminating, since, now);
+    for (const member of upgrade.spec.services) {
+      services[member.name] = await this.observeService(upgrade.namespace, member, reports, terminating, since, now);
       transactions.push(...(await this.oldTransactions(upgradeId, member)));
     }
+    const reported = new Set(reports.map((r) => r.pod));
+    const validation =
+      facts === undefined ? undefined : { ...facts, metricsProvider: this.deps.metrics?.describe ?? null };
     return {
       upgradeId,
       ...(validation !== undefined ? { validation } : {}),
       services,
-      pods: reports.map((r) => podObservation(r, upgradeId, status.configEpoch, terminating, now)),
+      pods: [
+        ...reports.map((r) => podObservation(r, upgradeId, status.configEpoch, terminating, now)),
+        ...proxies.filter((p) => !reported.has(p.pod)).map(silentPod),
+      ],
       ingress: {
         enrolledInFlight: ingress.enrolledInFlight,
         nonEnrolledInFlight: ingress.nonEnrolledInFlight,
@@ -80,27 +92,31 @@ export class TraceObserver implements Observer {
         lastNonEnrolledStartAt: ingress.lastNonEnrolledStartAt,
       },
       transactions: mergeTransactions(transactions),
-      prometheus: {},
+      prometheus: prometheus?.values ?? {},
+      ...(prometheus !== undefined && Object.keys(prometheus.errors).length > 0
+        ? { prometheusErrors: prometheus.errors }
+        : {}),
       violations: violations.total,
       routes: { epochInTable },
     };
   }
 
-  declareLost(upgradeId: string, ids: readonly string[]): Promise<void> {
-    const set = this.lost.get(upgradeId) ?? new Set<string>();
+  declareLost(upgrade: UpgradeRef, ids: readonly string[]): Promise<void> {
+    const set = this.lost.get(upgrade.id) ?? new Set<string>();
     for (const id of ids) set.add(id);
-    this.lost.set(upgradeId, set);
+    this.lost.set(upgrade.id, set);
     return Promise.resolve();
   }
 
   private async observeService(
+    namespace: string,
     member: ServiceSpec,
     reports: readonly PodReport[],
     terminating: ReadonlySet<string>,
     since: number,
     now: number,
   ): Promise<ServiceObservation> {
-    const replicas = await this.deps.workloads.versions(member.name);
+    const replicas = await this.deps.workloads.versions({ namespace, service: member.name });
     const versions: Record<string, VersionObservation> = {};
     for (const version of new Set([member.from, member.to, ...replicas.map((r) => r.version)])) {
       const [active, stats] = await Promise.all([
@@ -112,11 +128,11 @@ export class TraceObserver implements Observer {
       versions[version] = {
         desiredReplicas: r?.desired ?? 0,
         readyReplicas: r?.ready ?? 0,
-        endpoints: this.endpoints(member.name, version, reports, terminating),
+        endpoints: endpoints(namespace, member.name, version, reports, terminating),
         activeCalls: active.calls,
         activeTransactions: active.transactions,
         oldestActiveAgeSeconds: oldest === null ? 0 : Math.max(0, (now - oldest) / 1000),
-        envoyActive: envoyActive(member.name, version, reports, this.deps.namespace),
+        envoyActive: envoyActive(member.name, version, reports, namespace),
         analysis: {
           requests: stats.requests,
           successRate: stats.successRate === null ? null : stats.successRate * 100,
@@ -125,34 +141,6 @@ export class TraceObserver implements Observer {
       };
     }
     return { versions };
-  }
-
-  /** Proxies that route to the host (they list one of its clusters), and how many hold this subset. */
-  private endpoints(
-    service: string,
-    version: string,
-    reports: readonly PodReport[],
-    terminating: ReadonlySet<string>,
-  ): VersionObservation["endpoints"] {
-    let proxies = 0;
-    let healthyAt = 0;
-    for (const report of reports) {
-      if (terminating.has(report.pod) || report.envoy === undefined) continue;
-      let routesHost = false;
-      let healthy = 0;
-      for (const [cluster, count] of Object.entries(report.envoy.healthyEndpoints)) {
-        const parsed = parseOutboundCluster(cluster);
-        if (parsed === undefined || !sameHost(parsed.host, service, this.deps.namespace)) continue;
-        routesHost = true;
-        if (parsed.subset === version) healthy += count;
-      }
-      if (!routesHost) continue;
-      proxies += 1;
-      if (healthy > 0) healthyAt += 1;
-    }
-    // Envoy's /clusters lists only hosts it still has; a leaving host is reported unhealthy, so
-    // "listed" and "healthy" coincide in these figures.
-    return { proxies, healthyAt, listedAt: healthyAt };
   }
 
   private async oldTransactions(upgradeId: string, member: ServiceSpec): Promise<TransactionObservation[]> {
@@ -171,6 +159,55 @@ export class TraceObserver implements Observer {
         activeCallsAtOld: r.calls,
       }));
   }
+}
+
+/** Proxies that route to the host (they list one of its clusters), and how many hold this subset. */
+function endpoints(
+  namespace: string,
+  service: string,
+  version: string,
+  reports: readonly PodReport[],
+  terminating: ReadonlySet<string>,
+): VersionObservation["endpoints"] {
+  let proxies = 0;
+  let healthyAt = 0;
+  for (const report of reports) {
+    if (terminating.has(report.pod) || report.envoy === undefined) continue;
+    let routesHost = false;
+    let healthy = 0;
+    for (const [cluster, count] of Object.entries(report.envoy.healthyEndpoints)) {
+      const parsed = parseOutboundCluster(cluster);
+      if (parsed === undefined || !sameHost(parsed.host, service, namespace)) continue;
+      routesHost = true;
+      if (parsed.subset === version) healthy += count;
+    }
+    if (!routesHost) continue;
+    proxies += 1;
+    if (healthy > 0) healthyAt += 1;
+  }
+  // Envoy's /clusters lists only hosts it still has; a leaving host is reported unhealthy, so
+  // "listed" and "healthy" coincide in these figures.
+  return { proxies, healthyAt, listedAt: healthyAt };
+}
+
+/**
+ * A proxy the inventory lists but whose TraceManager has never reported (or that runs without
+ * one): nothing it routes by is known, so it confirms nothing and certifies nothing, and the
+ * engine names it among the stale pods until it reports (DESIGN §4.7: never skipped silently).
+ */
+function silentPod(proxy: ProxyEntry): PodObservation {
+  return {
+    name: proxy.pod,
+    role: proxy.role,
+    ...(proxy.service !== undefined ? { service: proxy.service } : {}),
+    ...(proxy.version !== undefined ? { version: proxy.version } : {}),
+    terminating: proxy.terminating,
+    configEpoch: null,
+    weightVersion: null,
+    watermark: null,
+    dirty: true,
+    heartbeatAgeMs: Number.MAX_SAFE_INTEGER,
+  };
 }
 
 /**

@@ -5,9 +5,11 @@
  */
 import type { RouteOriginal, RoutePlanIntent, UpgradeSpec } from "../engine/types.js";
 
-/** Which upgrade a routing call is for. */
+/** Which upgrade a call is for: its enrolment id, its namespace (the train's services live there) and spec. */
 export interface UpgradeRef {
+  /** The enrolment id (see `enrolmentId`). */
   readonly id: string;
+  readonly namespace: string;
   readonly spec: UpgradeSpec;
 }
 

@@ -1,22 +1,29 @@
 /**
  * The Workloads port: versions of a service as Deployments (Kubernetes) or instances of the
- * local mesh's runtime. Every call is idempotent.
+ * local mesh's runtime. Every call names the namespace of the service and is idempotent.
  */
+
+/** A service in a namespace. */
+export interface ServiceRef {
+  readonly namespace: string;
+  readonly service: string;
+}
 
 /** Starting, scaling and removing versions of a service. */
 export interface Workloads {
   /** Creates (or keeps) `version` from `fromVersion`'s template with `replicas` instances. */
-  ensureVersion(request: {
-    readonly service: string;
-    readonly version: string;
-    readonly fromVersion: string;
-    readonly image?: string;
-    readonly replicas: number;
-  }): Promise<void>;
+  ensureVersion(
+    request: ServiceRef & {
+      readonly version: string;
+      readonly fromVersion: string;
+      readonly image?: string;
+      readonly replicas: number;
+    },
+  ): Promise<void>;
   /** Scales `version` to `replicas` (0 stops every instance, gracefully). */
-  scaleVersion(service: string, version: string, replicas: number): Promise<void>;
+  scaleVersion(ref: ServiceRef, version: string, replicas: number): Promise<void>;
   /** Removes `version` entirely. */
-  deleteVersion(service: string, version: string): Promise<void>;
-  /** Versions present for `service` with their desired and ready instance counts. */
-  versions(service: string): Promise<readonly { version: string; desired: number; ready: number }[]>;
+  deleteVersion(ref: ServiceRef, version: string): Promise<void>;
+  /** Versions present for the service with their desired and ready instance counts. */
+  versions(ref: ServiceRef): Promise<readonly { version: string; desired: number; ready: number }[]>;
 }

@@ -5,7 +5,12 @@
  */
 import type { Logger } from "pino";
 import { ActionKind, type Action, type ActionResult } from "../engine/types.js";
-import type { Backend, UpgradeRef } from "../ports/index.js";
+import type { Backend, UpgradeEventNote, UpgradeRef } from "../ports/index.js";
+
+/** Where the actions' events go (the Events port, bound to the upgrade). */
+export interface ActionEvents {
+  record(note: UpgradeEventNote): Promise<void>;
+}
 
 /** An error a backend marks as final: retrying cannot help (a refused write, a bad template). */
 export class PermanentError extends Error {
@@ -25,7 +30,13 @@ export async function executeAction(
   upgrade: UpgradeRef,
   backend: Backend,
   log: Logger,
+  events: ActionEvents,
+  clock: () => number,
 ): Promise<ActionResult> {
+  const svc = (service: string): { namespace: string; service: string } => ({
+    namespace: upgrade.namespace,
+    service,
+  });
   try {
     switch (action.kind) {
       case ActionKind.EnsureSubset:
@@ -48,7 +59,7 @@ export async function executeAction(
         return { ok: true };
       case ActionKind.EnsureVersion:
         await backend.workloads.ensureVersion({
-          service: action.service,
+          ...svc(action.service),
           version: action.version,
           fromVersion: action.fromVersion,
           replicas: action.replicas,
@@ -56,20 +67,22 @@ export async function executeAction(
         });
         return { ok: true };
       case ActionKind.ScaleVersion:
-        await backend.workloads.scaleVersion(action.service, action.version, action.replicas);
+        await backend.workloads.scaleVersion(svc(action.service), action.version, action.replicas);
         return { ok: true };
       case ActionKind.DeleteVersion:
-        await backend.workloads.deleteVersion(action.service, action.version);
+        await backend.workloads.deleteVersion(svc(action.service), action.version);
         return { ok: true };
       case ActionKind.DeclareLost:
-        await backend.observer.declareLost(upgrade.id, action.ids);
-        log.warn({ upgrade: upgrade.id, lost: action.ids }, "transactions declared lost");
+        await backend.observer.declareLost(upgrade, action.ids);
+        await events.record({
+          type: "Warning",
+          reason: "TransactionsLost",
+          message: `${action.ids.length} transaction(s) past maxTransactionAge with old idle declared lost: ${action.ids.slice(0, 5).join(", ")}${action.ids.length > 5 ? ", …" : ""}`,
+          at: clock(),
+        });
         return { ok: true };
       case ActionKind.RecordEvent:
-        log[action.type === "Warning" ? "warn" : "info"](
-          { upgrade: upgrade.id, reason: action.reason },
-          action.message,
-        );
+        await events.record({ type: action.type, reason: action.reason, message: action.message, at: clock() });
         return { ok: true };
     }
   } catch (err) {

@@ -2,16 +2,22 @@ import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { initialStatus } from "../engine/status.js";
 import type { RoutePlanIntent, UpgradeSpec, UpgradeStatus } from "../engine/types.js";
+import { enrolmentId } from "../upgrade-spec/enrolment-id.js";
 import { healthyFacts } from "../engine/testing/harness.js";
 import { FileUpgradeStore } from "../local/file-upgrade-store.js";
-import type { Backend, GatheredObservations, UpgradeRef } from "../ports/index.js";
+import { pendingCommands } from "../ports/upgrade-store.js";
+import type { Backend, GatheredObservations, UpgradeEventNote, UpgradeRef } from "../ports/index.js";
 import { Reconciler } from "./reconciler.js";
 
 const spec: UpgradeSpec = { services: [{ name: "auth-service", from: "v1", to: "v2" }] };
 const facts = healthyFacts(["auth-service"]);
 
 /** A backend that records every port call, with an observer that reports a healthy v1. */
-function recordingBackend(calls: string[], failEnsureSubset = { times: 0 }): Backend {
+function recordingBackend(
+  calls: string[],
+  failEnsureSubset = { times: 0 },
+  events: UpgradeEventNote[] = [],
+): Backend {
   const observations = (id: string): GatheredObservations => ({
     upgradeId: id,
     validation: facts,
@@ -67,7 +73,7 @@ function recordingBackend(calls: string[], failEnsureSubset = { times: 0 }): Bac
       versions: () => Promise.resolve([{ version: "v1", desired: 1, ready: 1 }]),
     },
     observer: {
-      observe: (id: string, _s: UpgradeSpec, _st: UpgradeStatus) => Promise.resolve(observations(id)),
+      observe: (u: UpgradeRef) => Promise.resolve(observations(u.id)),
       declareLost: () => Promise.resolve(),
     },
     enrolment: {
@@ -78,8 +84,19 @@ function recordingBackend(calls: string[], failEnsureSubset = { times: 0 }): Bac
       },
       remove: () => Promise.resolve(),
     },
+    events: {
+      record: (_key, note) => {
+        events.push(note);
+        return Promise.resolve();
+      },
+    },
   };
 }
+
+const KEY = { namespace: "default", name: "auth-v2" };
+const ID = enrolmentId(KEY.namespace, KEY.name);
+const create = (store: FileUpgradeStore) =>
+  store.create({ ...KEY, spec, status: initialStatus(0), createdAt: 0 });
 
 const logger = pino({ level: "silent" });
 
@@ -91,20 +108,20 @@ async function tickUntil(
   max = 10,
 ): Promise<UpgradeStatus> {
   for (let i = 0; i < max; i++) {
-    const { status } = await store.get("auth-v2");
+    const { status } = await store.get({ namespace: "default", name: "auth-v2" });
     if (done(status)) return status;
-    await reconciler.trigger("auth-v2");
+    await reconciler.trigger(KEY);
   }
   throw new Error("condition not reached");
 }
 
-const subsetKey = "auth-v2:subset:auth-service:v1";
+const subsetKey = `${ID}:subset:auth-service:v1`;
 const subsetPending = (s: UpgradeStatus): boolean => s.engine.pending.some((a) => a.key === subsetKey);
 
 describe("Reconciler", () => {
   it("persists the status before executing, and acknowledges actions on the next tick", async () => {
     const store = await FileUpgradeStore.open();
-    await store.create({ id: "auth-v2", spec, status: initialStatus(0), commands: [], createdAt: 0 });
+    await create(store);
     const calls: string[] = [];
     let now = 1_000;
     const reconciler = new Reconciler({
@@ -117,38 +134,38 @@ describe("Reconciler", () => {
     // The tick that issues ensureSubset stores it as pending, then executes it.
     const issued = await tickUntil(reconciler, store, subsetPending);
     expect(issued.phase).toBe("Preparing");
-    expect(calls).toEqual(["watch auth-v2", "ensureSubset auth-service v1"]);
+    expect(calls).toEqual([`watch ${ID}`, "ensureSubset auth-service v1"]);
 
     // The next tick reads the result: acknowledged, and the next routing step (hold old) follows.
-    await reconciler.trigger("auth-v2");
-    const acked = await store.get("auth-v2");
+    await reconciler.trigger(KEY);
+    const acked = await store.get({ namespace: "default", name: "auth-v2" });
     expect(acked.status.engine.acked).toContain(subsetKey);
     expect(subsetPending(acked.status)).toBe(false);
     await tickUntil(reconciler, store, (s) => s.engine.pending.some((a) => a.kind === "writeRoutes"));
-    await reconciler.trigger("auth-v2");
+    await reconciler.trigger(KEY);
     expect(calls).toContain("writeRoutes e1 held");
     expect(calls.filter((c) => c.startsWith("ensureSubset"))).toHaveLength(1);
   });
 
   it("re-executes what status lists as pending after a restart, and nothing else", async () => {
     const store = await FileUpgradeStore.open();
-    await store.create({ id: "auth-v2", spec, status: initialStatus(0), commands: [], createdAt: 0 });
+    await create(store);
     const calls: string[] = [];
     const backend = recordingBackend(calls);
     await tickUntil(new Reconciler({ store, backend, logger, clock: () => 1_000 }), store, subsetPending);
     // The first process dies before its results are read: a new one starts from the stored status.
     const restarted = new Reconciler({ store, backend, logger, clock: () => 1_500 });
-    await restarted.trigger("auth-v2");
-    await restarted.trigger("auth-v2");
+    await restarted.trigger(KEY);
+    await restarted.trigger(KEY);
     const subsetCalls = calls.filter((c) => c.startsWith("ensureSubset"));
     // Once by the first process, once more (idempotently) by the restarted one, then acknowledged.
     expect(subsetCalls).toHaveLength(2);
-    expect((await store.get("auth-v2")).status.engine.acked).toContain(subsetKey);
+    expect((await store.get({ namespace: "default", name: "auth-v2" })).status.engine.acked).toContain(subsetKey);
   });
 
   it("retries an action that failed transiently, and says why it waits", async () => {
     const store = await FileUpgradeStore.open();
-    await store.create({ id: "auth-v2", spec, status: initialStatus(0), commands: [], createdAt: 0 });
+    await create(store);
     const reconciler = new Reconciler({
       store,
       backend: recordingBackend([], { times: 1 }),
@@ -162,19 +179,74 @@ describe("Reconciler", () => {
     await tickUntil(reconciler, store, (s) => s.engine.acked.includes(subsetKey));
   });
 
-  it("hands user commands to the engine once and removes them when handled", async () => {
+  it("hands a command annotation to the engine once and acknowledges its token in status", async () => {
     const store = await FileUpgradeStore.open();
-    await store.create({
-      id: "auth-v2",
-      spec,
-      status: initialStatus(0),
-      commands: [{ kind: "abort", token: "t-1" }],
-      createdAt: 0,
+    const created = await create(store);
+    await store.setCommand(KEY, created.resourceVersion, { kind: "abort", token: "t-1" });
+    const events: UpgradeEventNote[] = [];
+    const reconciler = new Reconciler({
+      store,
+      backend: recordingBackend([], { times: 0 }, events),
+      logger,
+      clock: () => 1_000,
     });
-    const reconciler = new Reconciler({ store, backend: recordingBackend([]), logger, clock: () => 1_000 });
-    await reconciler.trigger("auth-v2");
-    const record = await store.get("auth-v2");
-    expect(record.commands).toEqual([]);
+    await reconciler.trigger(KEY);
+    const record = await store.get(KEY);
+    // The annotation stays (the controller never writes metadata); its token is acknowledged.
+    expect(record.commands).toEqual([{ kind: "abort", token: "t-1" }]);
+    expect(record.status.engine.handledCommands).toContain("t-1");
+    expect(pendingCommands(record)).toEqual([]);
     expect(["RollingBack", "RolledBack"]).toContain(record.status.phase);
+    await reconciler.trigger(KEY);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: "Warning",
+        reason: "PhaseChanged",
+        message: expect.stringMatching(/^Validating → Roll(ing|ed)Back: aborted by the user$/) as unknown,
+      }),
+    );
+  });
+
+  it("records phase changes and each new reason to wait as events, not log lines", async () => {
+    const store = await FileUpgradeStore.open();
+    await create(store);
+    const events: UpgradeEventNote[] = [];
+    const reconciler = new Reconciler({
+      store,
+      backend: recordingBackend([], { times: 1 }, events),
+      logger,
+      clock: () => 1_000,
+    });
+    await tickUntil(reconciler, store, (s) =>
+      s.conditions.some((c) => c.type === "Waiting" && c.message.includes("store unreachable")),
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "Normal", reason: "PhaseChanged", message: "Validating → Preparing" }),
+    );
+    const waits = events.filter((e) => e.reason === "Waiting");
+    expect(waits.some((e) => e.message.includes("store unreachable"))).toBe(true);
+    // One event per new reason, not one per tick.
+    expect(new Set(waits.map((e) => e.message)).size).toBe(waits.length);
+  });
+
+  it("reconciles every Upgrade a watch resync lists, without waiting for the interval", async () => {
+    const store = await FileUpgradeStore.open();
+    await create(store);
+    const calls: string[] = [];
+    const reconciler = new Reconciler({
+      store,
+      backend: recordingBackend(calls),
+      logger,
+      clock: () => 1_000,
+      intervalMs: 3_600_000,
+    });
+    reconciler.start();
+    try {
+      for (let i = 0; i < 100 && !calls.includes(`watch ${ID}`); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(calls).toContain(`watch ${ID}`);
+      expect(reconciler.watchFailure).toBeNull();
+    } finally {
+      await reconciler.stop();
+    }
   });
 });

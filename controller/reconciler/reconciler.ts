@@ -1,17 +1,32 @@
 /**
  * The reconciler: the only thing that executes decide()'s actions. Per tick and upgrade it
- * gathers observations, calls decide(), persists the new status (with its resourceVersion),
- * then executes the pending actions; their results reach decide() on the next tick. A
- * restarted reconciler re-executes whatever status still lists as pending, and every action is
- * idempotent, so nothing is done twice or lost (G5). One upgrade is never reconciled
- * concurrently with itself.
+ * gathers observations, calls decide(), writes the new status (the status subresource, with
+ * its resourceVersion), then executes the pending actions; their results reach decide() on the
+ * next tick. A restarted reconciler re-executes whatever status still lists as pending, and
+ * every action is idempotent, so nothing is done twice or lost (G5). One upgrade is never
+ * reconciled concurrently with itself.
  */
 import type { Logger } from "pino";
 import { decide } from "../engine/decide.js";
-import { TERMINAL_PHASES } from "../engine/phases.js";
-import { DEFAULT_SETTINGS, type ActionResult, type Settings } from "../engine/types.js";
+import { Phase, TERMINAL_PHASES } from "../engine/phases.js";
+import {
+  ConditionType,
+  DEFAULT_SETTINGS,
+  type ActionResult,
+  type Settings,
+  type UpgradeStatus,
+} from "../engine/types.js";
 import type { ControllerMetrics } from "../metrics.js";
-import { UpgradeConflictError, type Backend, type UpgradeRecord, type UpgradeStore } from "../ports/index.js";
+import {
+  keyString,
+  pendingCommands,
+  UpgradeConflictError,
+  type Backend,
+  type UpgradeEventNote,
+  type UpgradeKey,
+  type UpgradeRecord,
+  type UpgradeStore,
+} from "../ports/index.js";
 import { executeAction } from "./execute.js";
 import { KeyedQueue } from "./keyed-queue.js";
 
@@ -27,6 +42,8 @@ export interface ReconcilerOptions {
   readonly intervalMs?: number;
 }
 
+const WARNING_PHASES: readonly Phase[] = [Phase.RollingBack, Phase.RolledBack, Phase.Failed];
+
 /** Drives every non-terminal Upgrade in the store. */
 export class Reconciler {
   private readonly queue = new KeyedQueue();
@@ -40,6 +57,7 @@ export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
   private stopped = false;
+  private watchError: Error | null = null;
 
   constructor(private readonly options: ReconcilerOptions) {
     this.clock = options.clock ?? Date.now;
@@ -47,22 +65,43 @@ export class Reconciler {
     this.intervalMs = options.intervalMs ?? 500;
   }
 
-  /** Starts ticking every upgrade, and reacts at once to new ones and to user commands. */
+  /** Starts ticking every upgrade, and reacts at once to new ones, spec changes and user commands. */
   start(): void {
     this.stopped = false;
-    this.unwatch = this.options.store.watch((event) => {
-      if (event.type !== "DELETED" && !TERMINAL_PHASES.includes(event.upgrade.status.phase)) {
-        // A write by the reconciler itself also lands here; the queue coalesces it.
-        if (event.upgrade.commands.length > 0 || event.type === "ADDED") void this.trigger(event.upgrade.id);
-      }
+    this.unwatch = this.options.store.watch({
+      onEvent: (event) => {
+        this.watchError = null;
+        const u = event.upgrade;
+        if (event.type === "DELETED" || TERMINAL_PHASES.includes(u.status.phase)) return;
+        // A status write by the reconciler itself also lands here; only users' changes trigger.
+        if (event.type === "ADDED" || pendingCommands(u).length > 0) void this.trigger(u);
+      },
+      onResync: (upgrades) => {
+        this.watchError = null;
+        for (const u of upgrades) if (!TERMINAL_PHASES.includes(u.status.phase)) void this.trigger(u);
+      },
+      onError: (err) => {
+        this.watchError = err;
+        this.options.logger.warn({ err }, "upgrade watch failed; ticking on the interval until it resyncs");
+      },
     });
     const loop = (): void => {
       if (this.stopped) return;
-      void this.tickAll().finally(() => {
-        if (!this.stopped) this.timer = setTimeout(loop, this.intervalMs);
-      });
+      this.tickAll()
+        .catch((err: unknown) => {
+          this.options.logger.error({ err }, "listing upgrades failed; retrying on the next interval");
+          this.options.metrics?.reconciled("error");
+        })
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(loop, this.intervalMs);
+        });
     };
     loop();
+  }
+
+  /** The watch's last error while it has not resynced since, else null. */
+  get watchFailure(): Error | null {
+    return this.watchError;
   }
 
   /** Stops ticking and waits for the ticks in progress. */
@@ -79,29 +118,30 @@ export class Reconciler {
   }
 
   /** Reconciles one upgrade now (or right after its tick in progress). */
-  trigger(id: string): Promise<void> {
-    return this.queue.enqueue(id, () => this.tick(id));
+  trigger(key: UpgradeKey): Promise<void> {
+    const k = { namespace: key.namespace, name: key.name };
+    return this.queue.enqueue(keyString(k), () => this.tick(k));
   }
 
   private async tickAll(): Promise<void> {
     const upgrades = await this.options.store.list();
     await Promise.all(
-      upgrades.filter((u) => !TERMINAL_PHASES.includes(u.status.phase)).map((u) => this.trigger(u.id)),
+      upgrades.filter((u) => !TERMINAL_PHASES.includes(u.status.phase)).map((u) => this.trigger(u)),
     );
   }
 
   /** One tick of one upgrade. Errors are logged and counted; the next tick retries. */
-  private async tick(id: string): Promise<void> {
-    const log = this.options.logger.child({ upgrade: id });
+  private async tick(key: UpgradeKey): Promise<void> {
+    const log = this.options.logger.child({ upgrade: keyString(key) });
     try {
-      const record = await this.options.store.get(id);
+      const record = await this.options.store.get(key);
       if (TERMINAL_PHASES.includes(record.status.phase)) return;
-      if (!this.watching.has(id)) {
+      if (!this.watching.has(record.id)) {
         await this.options.backend.enrolment.watch(
-          id,
+          record.id,
           record.spec.services.map((s) => s.name),
         );
-        this.watching.add(id);
+        this.watching.add(record.id);
       }
       const saved = await this.decideAndPersist(record);
       if (TERMINAL_PHASES.includes(saved.status.phase)) await this.ended(saved);
@@ -121,41 +161,64 @@ export class Reconciler {
 
   private async decideAndPersist(record: UpgradeRecord): Promise<UpgradeRecord> {
     const now = this.clock();
-    const gathered = await this.options.backend.observer.observe(record.id, record.spec, record.status, now);
+    const ref = { id: record.id, namespace: record.namespace, spec: record.spec };
+    const gathered = await this.options.backend.observer.observe(ref, record.status, now);
     const actionResults = this.results.get(record.id) ?? {};
     const decision = decide(
       record.spec,
       record.status,
-      { ...gathered, actionResults, commands: record.commands },
+      { ...gathered, actionResults, commands: pendingCommands(record) },
       now,
       this.settings,
     );
-    const handled = new Set(decision.status.engine.handledCommands);
-    const saved = await this.options.store.update({
-      ...record,
-      status: decision.status,
-      commands: record.commands.filter((c) => !handled.has(c.token)),
-    });
+    const saved = await this.options.store.updateStatus(record, record.resourceVersion, decision.status);
     // Persisted: the results were folded in, and what is still pending is in the status.
     this.results.delete(record.id);
-    this.options.metrics?.observe(record.id, saved.status, now);
-    this.options.metrics?.observeVersions(record.id, gathered.services);
-    if (saved.status.phase !== record.status.phase) {
-      this.options.logger.info(
-        { upgrade: record.id, from: record.status.phase, to: saved.status.phase },
-        "phase changed",
-      );
-    }
+    this.options.metrics?.observe(record.name, saved.status, now);
+    this.options.metrics?.observeVersions(record.name, gathered.services);
+    await this.noteChanges(record, record.status, saved.status, now);
     return saved;
+  }
+
+  /** Events for what a user watching the Upgrade wants to know: phase changes and new reasons to wait. */
+  private async noteChanges(
+    key: UpgradeKey,
+    before: UpgradeStatus,
+    after: UpgradeStatus,
+    now: number,
+  ): Promise<void> {
+    const notes: UpgradeEventNote[] = [];
+    if (after.phase !== before.phase) {
+      const type = WARNING_PHASES.includes(after.phase) ? "Warning" : "Normal";
+      const why = after.engine.reason !== null && type === "Warning" ? `: ${after.engine.reason}` : "";
+      notes.push({ type, reason: "PhaseChanged", message: `${before.phase} → ${after.phase}${why}`, at: now });
+    }
+    const waitingBefore = waitingReason(before);
+    const waitingAfter = waitingReason(after);
+    if (waitingAfter !== null && waitingAfter.reason !== waitingBefore?.reason) {
+      notes.push({ type: "Normal", reason: "Waiting", message: waitingAfter.message, at: now });
+    }
+    for (const note of notes) await this.recordEvent(key, note);
+  }
+
+  private async recordEvent(key: UpgradeKey, note: UpgradeEventNote): Promise<void> {
+    try {
+      await this.options.backend.events.record(key, note);
+    } catch (err) {
+      this.options.logger.warn({ upgrade: keyString(key), err, event: note }, "could not record an event");
+    }
   }
 
   /** Executes every pending action, in order, recording each result for the next tick. */
   private async execute(record: UpgradeRecord): Promise<void> {
     const results: Record<string, ActionResult> = {};
-    const ref = { id: record.id, spec: record.spec };
-    const log = this.options.logger.child({ upgrade: record.id });
+    const ref = { id: record.id, namespace: record.namespace, spec: record.spec };
+    const log = this.options.logger.child({ upgrade: keyString(record) });
+    const events = {
+      record: (note: UpgradeEventNote): Promise<void> => this.recordEvent(record, note),
+    };
     for (const action of record.status.engine.pending) {
-      results[action.key] = await executeAction(action, ref, this.options.backend, log);
+      results[action.key] = await executeAction(action, ref, this.options.backend, log, events, this.clock);
     }
     this.results.set(record.id, results);
   }
@@ -167,7 +230,16 @@ export class Reconciler {
     try {
       await this.options.backend.enrolment.remove(record.id);
     } catch (err) {
-      this.options.logger.warn({ upgrade: record.id, err }, "could not remove the ended upgrade's enrolment");
+      this.options.logger.warn(
+        { upgrade: keyString(record), err },
+        "could not remove the ended upgrade's enrolment",
+      );
     }
   }
+}
+
+/** The Waiting condition while it holds, else null. */
+function waitingReason(status: UpgradeStatus): { reason: string; message: string } | null {
+  const c = status.conditions.find((x) => x.type === ConditionType.Waiting);
+  return c !== undefined && c.status === "True" ? { reason: c.reason, message: c.message } : null;
 }

@@ -22,6 +22,7 @@ import { watchUpgrade } from "../../controller/local/demo/watch-upgrade.js";
 import type { Settings } from "../../controller/engine/settings.js";
 import type { UpgradeSpec } from "../../controller/engine/types.js";
 import { startLocalController, type LocalController } from "../../controller/local/local-controller.js";
+import { KillSwitch } from "../../controller/local/testing/killable.js";
 import type { UpgradeRecord } from "../../controller/ports/upgrade-store.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -120,9 +121,13 @@ export async function bootE2e(options: BootOptions = {}): Promise<E2eEnv> {
     traceManager: { heartbeatMs: timings.traceManagerHeartbeatMs },
   });
   let current: LocalController | undefined;
+  let killSwitch: KillSwitch | undefined;
   const startController = async (): Promise<LocalController> => {
     if (current !== undefined) throw new Error("e2e: a controller is running already; stop it first");
+    const ks = new KillSwitch();
+    killSwitch = ks;
     current = await startLocalController({
+      interpose: (port) => ks.wrap(port),
       mesh:
         options.controllerTraceStore === undefined
           ? mesh
@@ -142,7 +147,8 @@ export async function bootE2e(options: BootOptions = {}): Promise<E2eEnv> {
   const killController = (): void => {
     const c = current;
     current = undefined;
-    c?.kill();
+    killSwitch?.kill();
+    c?.halt();
   };
   try {
     await warmUp(mesh, 30_000);
@@ -258,7 +264,7 @@ export function waitForEnd(
   timeoutMs = 90_000,
   out: (line: string) => void = () => undefined,
 ): Promise<UpgradeRecord> {
-  return watchUpgrade(ctl.store, id, out, timeoutMs);
+  return watchUpgrade(ctl.store, { namespace: "default", name: id }, out, timeoutMs);
 }
 
 /** Polls the upgrade until `pred` holds (or throws after `timeoutMs`). */
@@ -271,7 +277,7 @@ export async function waitUntil(
   const deadline = Date.now() + timeoutMs;
   let last: UpgradeRecord | undefined;
   while (Date.now() < deadline) {
-    last = await ctl().store.get(id);
+    last = await ctl().store.get({ namespace: "default", name: id });
     if (pred(last)) return last;
     await sleep(50);
   }

@@ -495,7 +495,7 @@ describe("upgrades on the local mesh under load", { concurrent: false }, () => {
         await env.startController();
         const removals: Removal[] = [];
         const phases: string[] = [];
-        let phase: string = (await env.ctl().store.get("auth-v2")).status.phase;
+        let phase: string = (await env.ctl().store.get({ namespace: "default", name: "auth-v2" })).status.phase;
         let restarts = 0;
         const deadline = Date.now() + 100_000;
         while (!TERMINAL_PHASES.includes(phase as Phase)) {
@@ -516,7 +516,7 @@ describe("upgrades on the local mesh under load", { concurrent: false }, () => {
           restarts += 1;
         }
         removals.push(...env.ctl().workloads.removals());
-        const final = await env.ctl().store.get("auth-v2");
+        const final = await env.ctl().store.get({ namespace: "default", name: "auth-v2" });
         const report = await users.finish();
         writes.stop();
         v2Pods.stop();
@@ -587,7 +587,7 @@ describe("upgrades on the local mesh under load", { concurrent: false }, () => {
         const deadline = Date.now() + 110_000;
         for (;;) {
           await sleep(nextDelay());
-          const phase = (await env.ctl().store.get("auth-v2")).status.phase;
+          const phase = (await env.ctl().store.get({ namespace: "default", name: "auth-v2" })).status.phase;
           if (TERMINAL_PHASES.includes(phase) || Date.now() > deadline) break;
           removals.push(...env.ctl().workloads.removals());
           env.killController();
@@ -645,9 +645,9 @@ describe("upgrades on the local mesh under load", { concurrent: false }, () => {
       const frozenAt = Date.now();
       let flipped = false;
       let removed = false;
-      let held = await env.ctl().store.get("auth-v2");
+      let held = await env.ctl().store.get({ namespace: "default", name: "auth-v2" });
       while (Date.now() - frozenAt < FROZEN_MS) {
-        held = await env.ctl().store.get("auth-v2");
+        held = await env.ctl().store.get({ namespace: "default", name: "auth-v2" });
         if (held.status.engine.instants.flipAt !== null) flipped = true;
         if (env.ctl().workloads.removals().length > 0) removed = true;
         await sleep(100);
@@ -720,7 +720,7 @@ describe("upgrades on the local mesh under load", { concurrent: false }, () => {
         settled = true;
       });
       while (!settled) {
-        const u = await env.ctl().store.get("entry-train");
+        const u = await env.ctl().store.get({ namespace: "default", name: "entry-train" });
         if (u.status.engine.pins.some((p) => p.id === requestId)) pinned = true;
         await sleep(100);
       }

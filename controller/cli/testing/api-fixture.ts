@@ -68,7 +68,7 @@ export async function writeStatus(
   at = Date.now(),
 ): Promise<UpgradeRecord> {
   for (let attempt = 0; ; attempt++) {
-    const current = await store.get(id);
+    const current = await store.get({ namespace: "default", name: id });
     const { stage, ...fields } = patch;
     const phase = fields.phase ?? current.status.phase;
     const nextStage = stage ?? current.status.engine.stage;
@@ -79,7 +79,7 @@ export async function writeStatus(
       engine: { ...current.status.engine, stage: nextStage, stageSince: at },
     };
     try {
-      return await store.update({ ...current, status });
+      return await store.updateStatus(current, current.resourceVersion, status);
     } catch (err) {
       if (!(err instanceof UpgradeConflictError) || attempt > 5) throw err;
     }

@@ -6,7 +6,7 @@
 import { resolveShortname } from "../../../istio/routing/hosts.js";
 import type { DestinationRule } from "../../../istio/api/types.js";
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, ownedObjectName, UPGRADE_LABEL } from "./names.js";
-import type { ObjectRef } from "./plan-virtual-services.js";
+import { deletionRef, type ObjectRef } from "./plan-virtual-services.js";
 
 /** One subset change. */
 export interface SubsetChange {
@@ -83,7 +83,7 @@ export function planSubset(change: SubsetChange): DestinationRulePlan {
   }
   const remaining = structuredClone(subsets).filter((s) => s.name !== change.version);
   if (remaining.length === 0 && isOwned(current, change.upgradeId)) {
-    return { kind: "delete", ref: { namespace: current.metadata.namespace, name: current.metadata.name } };
+    return { kind: "delete", ref: deletionRef(current) };
   }
   next.spec.subsets = remaining;
   return { kind: "upsert", object: next };

@@ -52,10 +52,22 @@ export interface VirtualServicePlanInput {
   readonly virtualServices: readonly VirtualService[];
 }
 
-/** A reference to an object to delete. */
+/**
+ * A reference to an object to delete, with the resourceVersion it was planned from: the
+ * delete is refused (409) if the object changed since, and the write is planned again.
+ */
 export interface ObjectRef {
   readonly namespace: string;
   readonly name: string;
+  readonly resourceVersion?: string;
+}
+
+/** The deletion precondition for an object as read. */
+export function deletionRef(obj: {
+  readonly metadata: { readonly namespace: string; readonly name: string; readonly resourceVersion?: string };
+}): ObjectRef {
+  const { namespace, name, resourceVersion } = obj.metadata;
+  return resourceVersion === undefined ? { namespace, name } : { namespace, name, resourceVersion };
 }
 
 /** What to write: full desired objects (existing ones keep their resourceVersion), deletions, recorded originals. */
@@ -286,7 +298,7 @@ export function planVirtualServices(input: VirtualServicePlanInput): VirtualServ
       fresh.add(created);
     }
     if (owned !== undefined && (foreign || !keep))
-      deletes.push({ namespace: owned.metadata.namespace, name: owned.metadata.name });
+      deletes.push(deletionRef(owned));
   }
   const deleted = new Set(deletes.map((d) => `${d.namespace}/${d.name}`));
   for (const vs of current) {

@@ -3,16 +3,17 @@
  * weight or the reason it waits changes.
  */
 import { TERMINAL_PHASES } from "../../engine/phases.js";
-import type { UpgradeRecord, UpgradeStore } from "../../ports/upgrade-store.js";
+import { keyString, type UpgradeKey, type UpgradeRecord, type UpgradeStore } from "../../ports/upgrade-store.js";
 
-/** Prints progress lines for `id` until it reaches a terminal phase or `timeoutMs` passes. */
+/** Prints progress lines for `key` until it reaches a terminal phase or `timeoutMs` passes. */
 export async function watchUpgrade(
   store: UpgradeStore,
-  id: string,
+  key: UpgradeKey,
   out: (line: string) => void,
   timeoutMs: number,
 ): Promise<UpgradeRecord> {
   const started = Date.now();
+  const id = key.name;
   let last = "";
   return new Promise<UpgradeRecord>((resolve, reject) => {
     const show = (u: UpgradeRecord): boolean => {
@@ -34,8 +35,10 @@ export async function watchUpgrade(
       unwatch();
       resolve(u);
     };
-    const unwatch = store.watch((event) => {
-      if (event.upgrade.id === id && show(event.upgrade)) finish(event.upgrade);
+    const unwatch = store.watch({
+      onEvent: (event) => {
+        if (keyString(event.upgrade) === keyString(key) && show(event.upgrade)) finish(event.upgrade);
+      },
     });
     const timer = setInterval(() => {
       if (Date.now() - started <= timeoutMs) return;
@@ -43,8 +46,15 @@ export async function watchUpgrade(
       unwatch();
       reject(new Error(`upgrade ${id} did not end within ${Math.round(timeoutMs / 1000)} s`));
     }, 250);
-    void store.get(id).then((u) => {
-      if (show(u)) finish(u);
-    });
+    store.get(key).then(
+      (u) => {
+        if (show(u)) finish(u);
+      },
+      (err: unknown) => {
+        clearInterval(timer);
+        unwatch();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
   });
 }

@@ -68,6 +68,8 @@ export interface MeshHandle {
   readonly ingressUrl: string;
   /** Envoy admin base URL of the ingress gateway. */
   readonly ingressAdminUrl: string;
+  /** The ingress gateway's pod name (what its TraceManager reports as). */
+  readonly gatewayPod: string;
   /** VirtualServices, DestinationRules and endpoints (what the controller's RouteTable writes). */
   readonly configStore: ConfigStore;
   readonly scheduler: PushScheduler;
@@ -207,11 +209,11 @@ export async function startMesh(topology: Topology, options: MeshOptions = {}): 
     await rm(socketDir, { recursive: true, force: true });
   };
 
+  const gwPod = `ingressgateway-${randomBytes(3).toString("hex")}`;
   try {
     // Leaves first does not matter here: every app dials its own sidecar, which routes lazily.
     for (const s of topology.services)
       for (const v of s.versions) for (let i = 0; i < v.instances; i++) await startInstance(s.name, v.name);
-    const gwPod = `ingressgateway-${randomBytes(3).toString("hex")}`;
     const gwSocket = join(socketDir, `${gwPod}.sock`);
     gatewayHolder = new ProxyConfigHolder(
       options.workerLag !== undefined ? { workerLag: options.workerLag } : {},
@@ -260,6 +262,7 @@ export async function startMesh(topology: Topology, options: MeshOptions = {}): 
   );
   return {
     topology,
+    gatewayPod: gwPod,
     ingressUrl: gw.url,
     ingressAdminUrl: `http://127.0.0.1:${gw.adminPort}`,
     configStore,

@@ -1,8 +1,9 @@
 /**
  * Cutting a controller off as a crash would: after `kill()`, every call through a wrapped
  * object fails at once, so whatever the controller had in flight stops half done and nothing
- * more reaches the mesh or the state file. Used by the local controller's `kill()`, which the
- * crash tests (G5) use to stand in for killing the process.
+ * more reaches the mesh or the state file. The crash tests (G5) pass {@link KillSwitch.wrap} as
+ * the local controller's `interpose` option and throw the switch to stand in for killing the
+ * process. Test code only: the product never wraps its ports.
  */
 
 /** Thrown by every call through a killed wrapper. */
