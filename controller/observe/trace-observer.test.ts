@@ -3,7 +3,7 @@ import { initialStatus } from "../engine/status.js";
 import type { UpgradeStatus } from "../engine/types.js";
 import { healthyFacts } from "../engine/testing/harness.js";
 import { MemoryTraceStore } from "../../trace-manager/store/memory.js";
-import type { PodReport } from "../../trace-manager/store/port.js";
+import type { PodReport, TxnId } from "../../trace-manager/store/port.js";
 import { TraceObserver } from "./trace-observer.js";
 
 const NOW = 1_800_000_000_000;
@@ -24,9 +24,15 @@ function report(pod: string, role: "sidecar" | "gateway", epochs: PodReport["epo
   };
 }
 
-async function observe(reports: PodReport[], status: UpgradeStatus, gone: string[] = []) {
+async function observe(
+  reports: PodReport[],
+  status: UpgradeStatus,
+  gone: string[] = [],
+  seed: (store: MemoryTraceStore) => Promise<unknown> = () => Promise.resolve(),
+) {
   const traceStore = new MemoryTraceStore({ clock: () => NOW });
   for (const r of reports) await traceStore.reportPod(r);
+  await seed(traceStore);
   const observer = new TraceObserver({
     traceStore,
     namespace: "default",
@@ -80,5 +86,40 @@ describe("TraceObserver", () => {
     expect(obs.validation).toBeUndefined();
     const validating = await observe(reports, initialStatus(NOW));
     expect(validating.validation?.services["auth-service"]?.exists).toBe(true);
+  });
+
+  it("leaves the transactions the engine declared lost out of activity, oldest age and the old transactions", async () => {
+    const stuck = "a".repeat(32) as TxnId; // its call's end never reached the store
+    const live = "b".repeat(32) as TxnId;
+    const seed = (store: MemoryTraceStore) =>
+      store.recordCallStarts([
+        { txn: stuck, service: "auth-service", version: "v1", pod: "auth-a", at: NOW - 700_000 },
+        { txn: stuck, service: "auth-service", version: "v1", pod: "auth-a", at: NOW - 690_000 },
+        { txn: live, service: "auth-service", version: "v1", pod: "auth-a", at: NOW - 20_000 },
+      ]);
+    const draining: UpgradeStatus = { ...shifting, phase: "Draining" };
+    const before = await observe([], draining, [], seed);
+    expect(before.services["auth-service"]?.versions["v1"]).toMatchObject({
+      activeCalls: 3,
+      activeTransactions: 2,
+      oldestActiveAgeSeconds: 700,
+    });
+    expect(before.transactions.map((t) => t.id)).toEqual([stuck, live]);
+
+    const declared = { ...draining, engine: { ...draining.engine, lost: [stuck] } };
+    const after = await observe([], declared, [], seed);
+    expect(after.services["auth-service"]?.versions["v1"]).toMatchObject({
+      activeCalls: 1,
+      activeTransactions: 1,
+      oldestActiveAgeSeconds: 20,
+    });
+    expect(after.transactions.map((t) => t.id)).toEqual([live]);
+
+    const onlyLost = { ...draining, engine: { ...draining.engine, lost: [stuck, live] } };
+    expect((await observe([], onlyLost, [], seed)).services["auth-service"]?.versions["v1"]).toMatchObject({
+      activeCalls: 0,
+      activeTransactions: 0,
+      oldestActiveAgeSeconds: 0,
+    });
   });
 });
