@@ -81,7 +81,8 @@ describe("HTTP API", () => {
       };
       expect(view.spec.paused).toBe(false);
       expect(view.status.pendingCommands).toBe(2); // promote and abort wait for the engine
-      const stored = await api.store.get("auth-ok");
+      const stored = await api.store.get({ namespace: "default", name: "auth-ok" });
+      // As annotations, one per kind: what `kubectl annotate` would write.
       expect(stored.commands.map((c) => c.kind)).toEqual(["promote", "abort"]);
     });
 
@@ -140,7 +141,7 @@ describe("HTTP API", () => {
           { path: "colour", message: expect.stringMatching(/unknown field "colour"/) },
         ]),
       );
-      await expect(api.store.get("bad-names")).rejects.toThrow(/not found/); // nothing half-applied
+      await expect(api.store.get({ namespace: "default", name: "bad-names" })).rejects.toThrow(/not found/); // nothing half-applied
     });
 
     it("400 for a name that is not a DNS label, a body without a name, and a body that is not JSON", async () => {
@@ -199,7 +200,7 @@ describe("HTTP API", () => {
       const ended = await post("/v1/upgrades/done/abort", {}, api.token);
       expect(ended.status).toBe(409);
       expect(await ended.json()).toEqual({ error: expect.stringMatching(/abort refused.*Succeeded/) });
-      expect((await api.store.get("done")).commands).toEqual([]);
+      expect((await api.store.get({ namespace: "default", name: "done" })).commands).toEqual([]);
     });
   });
 });

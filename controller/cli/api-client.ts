@@ -22,6 +22,8 @@ export interface ApiClientOptions {
   readonly signal?: AbortSignal | undefined;
   /** Time limit of one plain request (not of event streams). */
   readonly timeoutMs?: number;
+  /** The namespace of the Upgrades it names; unset: the controller's default (`default`), and lists show every namespace. */
+  readonly namespace?: string | undefined;
 }
 
 interface ErrorBody {
@@ -41,25 +43,30 @@ export class ApiClient {
 
   /** Every upgrade, oldest first. */
   async list(): Promise<readonly UpgradeView[]> {
-    const body = (await this.request("GET", "/v1/upgrades")) as { upgrades: UpgradeView[] };
+    const body = (await this.request("GET", `/v1/upgrades${this.query()}`)) as { upgrades: UpgradeView[] };
     return body.upgrades;
   }
 
   /** One upgrade. */
   async get(name: string): Promise<UpgradeView> {
-    return (await this.request("GET", `/v1/upgrades/${encodeURIComponent(name)}`)) as UpgradeView;
+    return (await this.request("GET", `/v1/upgrades/${encodeURIComponent(name)}${this.query()}`)) as UpgradeView;
   }
 
   /** Creates an upgrade (needs the token). */
   async create(name: string, spec: UpgradeSpec): Promise<UpgradeView> {
-    return (await this.request("POST", "/v1/upgrades", { name, spec })) as UpgradeView;
+    const namespace = this.options.namespace;
+    return (await this.request("POST", "/v1/upgrades", {
+      name,
+      ...(namespace !== undefined ? { namespace } : {}),
+      spec,
+    })) as UpgradeView;
   }
 
   /** Sends pause, resume, promote or abort (needs the token). */
   async command(name: string, verb: UpgradeVerb): Promise<UpgradeView> {
     return (await this.request(
       "POST",
-      `/v1/upgrades/${encodeURIComponent(name)}/${verb}`,
+      `/v1/upgrades/${encodeURIComponent(name)}/${verb}${this.query()}`,
       {},
     )) as UpgradeView;
   }
@@ -69,7 +76,7 @@ export class ApiClient {
    * when the controller ends the stream (the upgrade reached a terminal phase, or it went away).
    */
   async *events(name: string): AsyncGenerator<UpgradeView> {
-    const path = `/v1/upgrades/${encodeURIComponent(name)}/events`;
+    const path = `/v1/upgrades/${encodeURIComponent(name)}/events${this.query()}`;
     const response = await this.send(
       "GET",
       path,
@@ -103,6 +110,12 @@ export class ApiClient {
       }
       yield view;
     }
+  }
+
+  /** `?namespace=` when one was given. */
+  private query(): string {
+    const ns = this.options.namespace;
+    return ns === undefined ? "" : `?namespace=${encodeURIComponent(ns)}`;
   }
 
   private async request(method: string, path: string, body?: unknown): Promise<unknown> {

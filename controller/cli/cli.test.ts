@@ -53,6 +53,18 @@ describe("tranquil CLI", () => {
       });
     });
 
+    it("creates, shows and commands an upgrade in the namespace -n names", async () => {
+      const created = await run(["-n", "team-a", "upgrade", "ns-service", "--from", "v1", "--to", "v2"]);
+      expect(created).toMatchObject({ code: ExitCode.Ok, err: "" });
+      const stored = await api.store.get({ namespace: "team-a", name: "ns-service-v2" });
+      expect(stored.namespace).toBe("team-a");
+      await expect(api.store.get({ namespace: "default", name: "ns-service-v2" })).rejects.toThrow(/not found/);
+      expect((await run(["--namespace", "team-a", "status", "ns-service-v2"])).code).toBe(ExitCode.Ok);
+      expect((await run(["-n", "team-a", "pause", "ns-service-v2"])).code).toBe(ExitCode.Ok);
+      expect((await api.store.get(stored)).spec.paused).toBe(true);
+      expect((await run(["status", "ns-service-v2"])).code).toBe(ExitCode.BadInput);
+    });
+
     it("creates a release train with --name and per-service images", async () => {
       const r = await run([
         "upgrade",
@@ -169,7 +181,7 @@ describe("tranquil CLI", () => {
       const r = await run(["upgrade", "busy-service", "--from", "v1", "--to", "v3"]);
       expect(r.code).toBe(ExitCode.BadInput);
       expect(r.err).toBe(
-        "error: upgrade busy-service-v2 is still Validating on busy-service; wait for it to finish or abort it first\n",
+        "error: upgrade busy-service-v2 is still Validating on busy-service in namespace default; wait for it to finish or abort it first\n",
       );
     });
 
@@ -245,7 +257,7 @@ describe("tranquil CLI", () => {
     it("says how to list upgrades when the name is unknown, exit 2", async () => {
       const r = await run(["status", "nope"]);
       expect(r.code).toBe(ExitCode.BadInput);
-      expect(r.err).toBe("error: Upgrade nope not found; list upgrades with `tranquil status`\n");
+      expect(r.err).toBe("error: Upgrade default/nope not found; list upgrades with `tranquil status`\n");
     });
   });
 
@@ -274,7 +286,7 @@ describe("tranquil CLI", () => {
       await writeStatus(api.store, "over-service-v2", { phase: "Succeeded", stage: "done" });
       const r = await run(["abort", "over-service-v2"]);
       expect(r.code).toBe(ExitCode.BadInput);
-      expect(r.err).toMatch(/^error: abort refused: upgrade over-service-v2 has ended \(Succeeded\)/);
+      expect(r.err).toMatch(/^error: abort refused: upgrade default\/over-service-v2 has ended \(Succeeded\)/);
     });
   });
 

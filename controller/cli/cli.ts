@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { ApiClient, type UpgradeVerb } from "./api-client.js";
 import { CliError } from "./cli-error.js";
-import { runDemoCommand, type DemoDeps, type DemoOptions } from "./demo.js";
+import { demoSubcommand, realDemoDeps, type DemoDeps } from "./demo.js";
 import { ExitCode } from "./exit-codes.js";
 import { formatServices, stepsOf } from "./format.js";
 import type { CliIo } from "./io.js";
@@ -17,7 +17,7 @@ import { watchUpgrade } from "./watch.js";
 /** Where the CLI looks for the controller when neither --server nor TRANQUIL_URL says. */
 export const DEFAULT_SERVER = "http://127.0.0.1:7070";
 
-/** Extra dependencies of {@link runCli}; tests replace the demo launcher. */
+/** Extra dependencies of {@link runCli}; tests replace the demo. */
 export interface CliDeps {
   readonly demo?: DemoDeps;
 }
@@ -25,6 +25,7 @@ export interface CliDeps {
 interface GlobalFlags {
   readonly server?: string;
   readonly token?: string;
+  readonly namespace?: string;
 }
 
 /** What each user command says it asked for. */
@@ -59,6 +60,12 @@ function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) => void)
     .description("Zero-downtime, version-consistent upgrades for services behind Istio")
     .addOption(new Option("--server <url>", `controller URL (env TRANQUIL_URL, default ${DEFAULT_SERVER})`))
     .addOption(new Option("--token <token>", "API bearer token for changes (env TRANQUIL_TOKEN)"))
+    .addOption(
+      new Option(
+        "-n, --namespace <namespace>",
+        "namespace of the upgrades (env TRANQUIL_NAMESPACE; default: default, and `status` lists every namespace)",
+      ),
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -76,6 +83,7 @@ function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) => void)
         flags.server !== undefined,
       ),
       token: flags.token ?? io.env["TRANQUIL_TOKEN"],
+      namespace: flags.namespace ?? io.env["TRANQUIL_NAMESPACE"],
       fetch: io.fetch,
       signal: io.signal,
     });
@@ -158,27 +166,7 @@ function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) => void)
       setExit(await watchUpgrade(client(cmd), name, io));
     });
 
-  program
-    .command("demo")
-    .description("run the `npm start` demo: the local mesh, the logistics services and an upgrade under load")
-    .option("--quick", "a shortened run")
-    .option("--scenario <name>", "default, or bad-release (a v2 that fails its analysis and rolls back)")
-    .option("--redis <url>", "run the stores on Redis instead of in memory")
-    .option("--duration <seconds>", "keep users busy for at least this long")
-    .option("--report <path>", "where to write the JSON report")
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(async (flags: Omit<DemoOptions, "argv">, cmd: Command) => {
-      const argv = [
-        ...(flags.quick ? ["--quick"] : []),
-        ...(flags.scenario !== undefined ? ["--scenario", flags.scenario] : []),
-        ...(flags.redis !== undefined ? ["--redis", flags.redis] : []),
-        ...(flags.duration !== undefined ? ["--duration", flags.duration] : []),
-        ...(flags.report !== undefined ? ["--report", flags.report] : []),
-        ...cmd.args,
-      ];
-      setExit(await runDemoCommand({ ...flags, argv }, deps.demo));
-    });
+  program.addCommand(demoSubcommand(program, deps.demo ?? realDemoDeps, setExit));
 
   return program;
 }

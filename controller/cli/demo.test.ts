@@ -1,79 +1,69 @@
 /**
- * `tranquil demo`: calls start.ts's `runDemo(options)` when it exports one, and otherwise
- * launches `npm start` with the same flags, without importing (and so running) start.ts.
+ * `tranquil demo`: the demo's own flags, parsed once and handed to the demo in this process;
+ * the exit status is the demo's. A real run is test/demo/quick-demo.test.ts (`npm start`).
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import type { DemoFlags } from "../local/demo/demo-command.js";
 import { runCli } from "./cli.js";
-import { exportsRunDemo } from "./demo.js";
+import { ExitCode } from "./exit-codes.js";
 import { captureIo } from "./testing/capture-io.js";
 
+/** Runs `tranquil <argv>` with a demo that records its flags and exits with `status`. */
+async function demo(argv: readonly string[], status = 0) {
+  const started: DemoFlags[] = [];
+  const io = captureIo();
+  const code = await runCli(argv, io, {
+    demo: { start: (flags) => (started.push(flags), Promise.resolve(status)) },
+  });
+  return { code, started, err: io.err() };
+}
+
 describe("tranquil demo", () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "tranquil-demo-"));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it.each([
-    ["export async function runDemo(options) {}", true],
-    ["export function runDemo() {}", true],
-    ["export const runDemo = async () => 0;", true],
-    ["async function runDemo() {}\nexport { runDemo };", true],
-    ["process.stdout.write('demo');", false],
-    ["export function runDemoLater() {}", false],
-  ])("exportsRunDemo(%j) is %s", (source, expected) => {
-    expect(exportsRunDemo(source)).toBe(expected);
-  });
-
-  it("calls runDemo with the flags when start.ts exports it, and exits with what it returns", async () => {
-    const startFile = join(dir, "with-run-demo.mjs");
-    await writeFile(
-      startFile,
-      "export async function runDemo(options) { globalThis.__demoOptions = options; return 0; }\n",
-    );
-    const launched: string[][] = [];
-    const code = await runCli(["demo", "--quick", "--scenario", "bad-release", "--extra"], captureIo(), {
-      demo: { startFile, launch: (cmd, args) => (launched.push([cmd, ...args]), Promise.resolve(9)) },
-    });
-    expect(code).toBe(0);
-    expect(launched).toEqual([]);
-    expect((globalThis as { __demoOptions?: unknown }).__demoOptions).toEqual({
-      quick: true,
-      scenario: "bad-release",
-      argv: ["--quick", "--scenario", "bad-release", "--extra"],
-    });
-  });
-
-  it("launches `npm start -- <flags>` when start.ts has no runDemo, and exits with its status", async () => {
-    const startFile = join(dir, "without.mjs");
-    await writeFile(startFile, "throw new Error('must not be imported');\n");
-    const launched: string[][] = [];
-    const code = await runCli(
-      ["demo", "--redis", "redis://127.0.0.1:6379", "--duration", "300", "--report", "r.json", "--new-flag"],
-      captureIo(),
-      {
-        demo: { startFile, launch: (cmd, args) => (launched.push([cmd, ...args]), Promise.resolve(1)) },
-      },
-    );
-    expect(code).toBe(1);
-    expect(launched).toEqual([
+  it("runs the demo with every flag parsed, and exits with the demo's status", async () => {
+    const { code, started } = await demo(
       [
-        "npm",
-        "start",
-        "--",
+        "demo",
+        "--quick",
+        "--scenario",
+        "bad-release",
         "--redis",
         "redis://127.0.0.1:6379",
         "--duration",
         "300",
         "--report",
         "r.json",
-        "--new-flag",
       ],
+      1,
+    );
+    expect(code).toBe(1);
+    expect(started).toEqual([
+      {
+        quick: true,
+        scenario: "bad-release",
+        redisUrl: "redis://127.0.0.1:6379",
+        durationSeconds: 300,
+        reportPath: "r.json",
+      },
     ]);
+  });
+
+  it("uses the demo's defaults, and passes --serve with its API port", async () => {
+    expect((await demo(["demo"])).started).toEqual([{ quick: false, scenario: "default" }]);
+    const served = await demo(["demo", "--serve", "--api-port", "0"]);
+    expect(served.code).toBe(ExitCode.Ok);
+    expect(served.started).toEqual([{ serve: { apiPort: 0 }, quick: false, scenario: "default" }]);
+  });
+
+  it.each([
+    [["--duration", "0"], "give whole seconds"],
+    [["--scenario", "worst"], "Allowed choices are default, bad-release"],
+    [["--api-port", "70000"], "give a port number"],
+    [["--new-flag"], "unknown option '--new-flag'"],
+  ])("refuses %j without starting the demo (exit 2)", async (flags, says) => {
+    const { code, started, err } = await demo(["demo", ...flags]);
+    expect(code).toBe(ExitCode.BadInput);
+    expect(started).toEqual([]);
+    expect(err).toContain(says);
+    expect(err).toContain("tranquil --help");
   });
 });

@@ -1,80 +1,30 @@
 /**
- * `tranquil demo`: the `npm start` demo (controller/cli/start.ts). When start.ts exports
- * `runDemo(options)`, it runs in this process; otherwise `npm start` is spawned with the
- * same flags. start.ts runs its demo at import when it has no `runDemo`, so its source is
- * read first and it is imported only when it exports one.
+ * `tranquil demo`: the `npm start` demo, run in this process with the demo's own flags (one
+ * parser, controller/local/demo/demo-command.ts, serves both commands). The demo is imported
+ * only when the command runs, so that the other commands do not load the local mesh.
  */
-import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { CliError } from "./cli-error.js";
-import { ExitCode } from "./exit-codes.js";
+import type { Command } from "commander";
+import { demoCommand, type DemoFlags } from "../local/demo/demo-command.js";
 
-/** The flags `tranquil demo` passes on (the demo defines their meaning). */
-export interface DemoOptions {
-  readonly quick?: boolean;
-  readonly scenario?: string;
-  readonly redis?: string;
-  /** Whole seconds, as text (the demo checks it). */
-  readonly duration?: string;
-  readonly report?: string;
-  /** The same flags as command-line arguments, plus any the CLI does not know. */
-  readonly argv: readonly string[];
-}
-
-/** How the demo is found and started; replaced in tests. */
+/** What runs the demo; tests replace it. */
 export interface DemoDeps {
-  /** start.ts's path. */
-  readonly startFile: string;
-  /** Runs a command in the repository root with inherited stdio; resolves to its exit status. */
-  readonly launch: (command: string, args: readonly string[]) => Promise<number>;
+  /** Runs the demo with the parsed flags; resolves to its exit status. */
+  readonly start: (flags: DemoFlags) => Promise<number>;
 }
 
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-/** The real start.ts and `npm`. */
+/** The demo itself (controller/local/demo/start-demo.ts), as `npm start` runs it. */
 export const realDemoDeps: DemoDeps = {
-  startFile: fileURLToPath(new URL("./start.ts", import.meta.url)),
-  launch: (command, args) =>
-    new Promise((resolve, reject) => {
-      const child = spawn(command, args, { cwd: REPO_ROOT, stdio: "inherit" });
-      child.once("error", (err) => {
-        reject(
-          new CliError(
-            `cannot start \`${command} ${args.join(" ")}\`: ${err.message}`,
-            ExitCode.Unavailable,
-            [],
-            { cause: err },
-          ),
-        );
-      });
-      child.once("exit", (code, signal) => resolve(code ?? (signal === "SIGINT" ? ExitCode.Interrupted : 1)));
-    }),
+  start: async (flags) => {
+    const { startDemo } = await import("../local/demo/start-demo.js");
+    return startDemo(flags);
+  },
 };
 
-/** True when start.ts's source exports a `runDemo`. */
-export function exportsRunDemo(source: string): boolean {
-  return /export\s+(async\s+)?function\s+runDemo\b|export\s+(const|let)\s+runDemo\b|export\s*\{[^}]*\brunDemo\b/.test(
-    source,
-  );
-}
-
-/** Runs the demo; resolves to the exit status. */
-export async function runDemoCommand(options: DemoOptions, deps: DemoDeps = realDemoDeps): Promise<number> {
-  let source: string;
-  try {
-    source = await readFile(deps.startFile, "utf8");
-  } catch (err) {
-    throw new CliError(
-      `cannot read the demo at ${deps.startFile}; run it from a full checkout`,
-      ExitCode.Unavailable,
-      [],
-      { cause: err },
-    );
-  }
-  if (!exportsRunDemo(source)) return deps.launch("npm", ["start", "--", ...options.argv]);
-  const mod = (await import(pathToFileURL(deps.startFile).href)) as { runDemo?: unknown };
-  if (typeof mod.runDemo !== "function") return deps.launch("npm", ["start", "--", ...options.argv]);
-  const result: unknown = await (mod.runDemo as (o: DemoOptions) => unknown)(options);
-  return typeof result === "number" ? result : ExitCode.Ok;
+/** The `demo` subcommand of `parent`: the demo's flags, `parent`'s output and error handling. */
+export function demoSubcommand(parent: Command, deps: DemoDeps, setExit: (code: number) => void): Command {
+  return demoCommand(async (flags) => {
+    setExit(await deps.start(flags));
+  })
+    .description("run the `npm start` demo: the local mesh, the logistics services and an upgrade under load")
+    .copyInheritedSettings(parent);
 }

@@ -10,6 +10,8 @@ function view(status: Partial<UpgradeView["status"]>, drain?: Record<string, str
   const { engine, ...base } = initialStatus(0);
   return {
     name: "u",
+    namespace: "default",
+    enrolmentId: "u-000000",
     spec: { services: [{ name: "s", from: "v1", to: "v2" }], ...(drain ? { drain } : {}) },
     status: { ...base, stage: engine.stage, pendingCommands: 0, phase: "Draining", ...status },
     resourceVersion: "1",

@@ -2,7 +2,8 @@
  * `npm start`: the demo upgrade on the local mesh (controller/local/demo/run-demo.ts).
  *   npm start [-- --quick] [--duration <s>] [--redis <url>] [--scenario default|bad-release] [--report <path>]
  */
-import { demoCommand, startDemo } from "../local/demo/demo-command.js";
+import { demoCommand } from "../local/demo/demo-command.js";
+import { startDemo } from "../local/demo/start-demo.js";
 
 demoCommand(async (options) => {
   process.exitCode = await startDemo(options);

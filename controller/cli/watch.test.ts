@@ -167,7 +167,7 @@ describe("tranquil watch", () => {
   it("exits 2 for an unknown upgrade", async () => {
     const io = captureIo({ env: { TRANQUIL_URL: api.url } });
     expect(await runCli(["watch", "nope"], io)).toBe(ExitCode.BadInput);
-    expect(io.err()).toMatch(/Upgrade nope not found/);
+    expect(io.err()).toMatch(/Upgrade default\/nope not found/);
   });
 
   it("reconnects when the stream ends early, and exits 3 when the controller stays away", async () => {

@@ -58,6 +58,27 @@ describe("decide(): Validating refuses what it cannot do, applying nothing", () 
     expect(h.condition("Invalid")?.message).toMatch(/upgrade "other" is already upgrading ratings/);
   });
 
+  it("refuses an upgrade whose enrolment id another namespace's active upgrade holds", () => {
+    const h = new Harness(specFor());
+    h.validation = { ...h.validation!, enrolmentIdHolder: "team-b/auth-v2" };
+    h.tick();
+    expect(h.status.phase).toBe("Failed");
+    expect(h.condition("Invalid")?.message).toMatch(/held by the active upgrade team-b\/auth-v2/);
+  });
+
+  it("refuses Prometheus checks when no provider is configured, and accepts them with one", () => {
+    const spec = { ...specFor(), strategy: { analysis: { prometheus: [{ query: "up", min: 1 }] } } };
+    const none = new Harness(spec);
+    none.validation = { ...none.validation!, metricsProvider: null };
+    none.tick();
+    expect(none.status.phase).toBe("Failed");
+    expect(none.condition("Invalid")?.message).toMatch(/no Prometheus provider configured/);
+    const configured = new Harness(spec);
+    configured.validation = { ...configured.validation!, metricsProvider: "http://127.0.0.1:9090" };
+    configured.tick();
+    expect(configured.status.phase).not.toBe("Failed");
+  });
+
   it("refuses unsupported mesh shapes the backend found", () => {
     const h = new Harness(specFor());
     h.validation = {

@@ -106,7 +106,7 @@ export interface EngineState {
   /** Originals of user routes edited in Finalizing. */
   readonly originals: readonly RouteOriginal[];
   readonly pins: readonly Pin[];
-  /** Transaction ids declared lost (excluded from pins and activity). */
+  /** Transaction ids declared lost: excluded from pins here, and from activity by the observer. */
   readonly lost: readonly string[];
   /** When the last pin write was issued (rate limit). */
   readonly lastPinWriteAt: number | null;
@@ -388,7 +388,12 @@ export interface DeleteVersionAction extends ActionBase {
   readonly service: string;
   readonly version: string;
 }
-/** Tell the trace store these transactions are lost (past maxTransactionAge, old idle), so their records stop counting. */
+/**
+ * These transactions are lost (past maxTransactionAge, old idle). Their ids are already in
+ * `engine.lost`, from which the observer leaves them out of the activity, oldest age and
+ * transactions it reports; the action lets a backend record the decision (the product's
+ * TraceObserver writes nothing: the trace store reports the records when they expire).
+ */
 export interface DeclareLostAction extends ActionBase {
   readonly kind: typeof ActionKind.DeclareLost;
   readonly ids: readonly string[];

@@ -5,7 +5,7 @@ import { ConfigStoreRouteTable } from "../local/config-store-route-table.js";
 import type { UpgradeRef } from "../ports/router.js";
 import { IstioRouter } from "./istio-router.js";
 
-const upgrade: UpgradeRef = { id: "up1", spec: { services: [{ name: "reviews", from: "v1", to: "v2" }] } };
+const upgrade: UpgradeRef = { id: "up1", namespace: "default", spec: { services: [{ name: "reviews", from: "v1", to: "v2" }] } };
 
 function setup(): { router: IstioRouter; store: ReturnType<typeof createConfigStore> } {
   const store = createConfigStore();
@@ -17,7 +17,6 @@ function setup(): { router: IstioRouter; store: ReturnType<typeof createConfigSt
   );
   const router = new IstioRouter({
     table: new ConfigStoreRouteTable(store),
-    namespace: "default",
     enrolmentHeader: "x-tranquil-release",
   });
   return { router, store };

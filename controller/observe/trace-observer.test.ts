@@ -3,7 +3,9 @@ import { initialStatus } from "../engine/status.js";
 import type { UpgradeStatus } from "../engine/types.js";
 import { healthyFacts } from "../engine/testing/harness.js";
 import { MemoryTraceStore } from "../../trace-manager/store/memory.js";
-import type { PodReport } from "../../trace-manager/store/port.js";
+import type { PodReport, TxnId } from "../../trace-manager/store/port.js";
+import type { UpgradeSpec } from "../engine/types.js";
+import type { MetricsQuery, ProxyEntry } from "../ports/index.js";
 import { TraceObserver } from "./trace-observer.js";
 
 const NOW = 1_800_000_000_000;
@@ -24,12 +26,40 @@ function report(pod: string, role: "sidecar" | "gateway", epochs: PodReport["epo
   };
 }
 
-async function observe(reports: PodReport[], status: UpgradeStatus, gone: string[] = []) {
+/** Proxies the inventory lists: every reporting pod but the gone ones, plus `silent` pods. */
+function inventory(reports: readonly PodReport[], gone: readonly string[], silent: readonly ProxyEntry[]) {
+  const listed = reports
+    .filter((r) => !gone.includes(r.pod))
+    .map(
+      (r): ProxyEntry => ({
+        pod: r.pod,
+        role: r.role,
+        service: r.service,
+        version: r.version,
+        traceManager: true,
+        terminating: false,
+      }),
+    );
+  return {
+    proxies: () => Promise.resolve([...listed, ...silent]),
+    gateways: () => Promise.resolve([]),
+  };
+}
+
+async function observe(
+  reports: PodReport[],
+  status: UpgradeStatus,
+  gone: string[] = [],
+  seed: (store: MemoryTraceStore) => Promise<unknown> = () => Promise.resolve(),
+  extra: { silent?: ProxyEntry[]; metrics?: MetricsQuery; spec?: UpgradeSpec } = {},
+) {
   const traceStore = new MemoryTraceStore({ clock: () => NOW });
   for (const r of reports) await traceStore.reportPod(r);
+  await seed(traceStore);
   const observer = new TraceObserver({
     traceStore,
-    namespace: "default",
+    inventory: inventory(reports, gone, extra.silent ?? []),
+    ...(extra.metrics !== undefined ? { metrics: extra.metrics } : {}),
     workloads: {
       ensureVersion: () => Promise.resolve(),
       scaleVersion: () => Promise.resolve(),
@@ -43,9 +73,8 @@ async function observe(reports: PodReport[], status: UpgradeStatus, gone: string
       epochInTable: () => Promise.resolve(4),
     },
     validationFacts: () => Promise.resolve(healthyFacts(["auth-service"])),
-    podGone: (r) => gone.includes(r.pod),
   });
-  return observer.observe("auth-v2", spec, status, NOW);
+  return observer.observe({ id: "auth-v2", namespace: "default", spec: extra.spec ?? spec }, status, NOW);
 }
 
 describe("TraceObserver", () => {
@@ -80,5 +109,84 @@ describe("TraceObserver", () => {
     expect(obs.validation).toBeUndefined();
     const validating = await observe(reports, initialStatus(NOW));
     expect(validating.validation?.services["auth-service"]?.exists).toBe(true);
+  });
+
+  it("leaves the transactions the engine declared lost out of activity, oldest age and the old transactions", async () => {
+    const stuck = "a".repeat(32) as TxnId; // its call's end never reached the store
+    const live = "b".repeat(32) as TxnId;
+    const seed = (store: MemoryTraceStore) =>
+      store.recordCallStarts([
+        { txn: stuck, service: "auth-service", version: "v1", pod: "auth-a", at: NOW - 700_000 },
+        { txn: stuck, service: "auth-service", version: "v1", pod: "auth-a", at: NOW - 690_000 },
+        { txn: live, service: "auth-service", version: "v1", pod: "auth-a", at: NOW - 20_000 },
+      ]);
+    const draining: UpgradeStatus = { ...shifting, phase: "Draining" };
+    const before = await observe([], draining, [], seed);
+    expect(before.services["auth-service"]?.versions["v1"]).toMatchObject({
+      activeCalls: 3,
+      activeTransactions: 2,
+      oldestActiveAgeSeconds: 700,
+    });
+    expect(before.transactions.map((t) => t.id)).toEqual([stuck, live]);
+
+    const declared = { ...draining, engine: { ...draining.engine, lost: [stuck] } };
+    const after = await observe([], declared, [], seed);
+    expect(after.services["auth-service"]?.versions["v1"]).toMatchObject({
+      activeCalls: 1,
+      activeTransactions: 1,
+      oldestActiveAgeSeconds: 20,
+    });
+    expect(after.transactions.map((t) => t.id)).toEqual([live]);
+
+    const onlyLost = { ...draining, engine: { ...draining.engine, lost: [stuck, live] } };
+    expect((await observe([], onlyLost, [], seed)).services["auth-service"]?.versions["v1"]).toMatchObject({
+      activeCalls: 0,
+      activeTransactions: 0,
+      oldestActiveAgeSeconds: 0,
+    });
+  });
+  it("never skips a proxy the inventory lists but whose TraceManager has not reported", async () => {
+    const silent: ProxyEntry = {
+      pod: "auth-new",
+      role: "sidecar",
+      service: "auth-service",
+      version: "v2",
+      traceManager: false,
+      terminating: false,
+    };
+    const obs = await observe([report("auth-a", "sidecar", { "auth-v2": 4 })], shifting, [], undefined, {
+      silent: [silent],
+    });
+    expect(obs.pods.find((p) => p.name === "auth-new")).toMatchObject({
+      configEpoch: null,
+      watermark: null,
+      dirty: true,
+    });
+  });
+
+  it("evaluates the spec's Prometheus checks while Shifting, and reports a failed query with its error", async () => {
+    const queries: string[] = [];
+    const metrics: MetricsQuery = {
+      describe: "test",
+      instant: (query) => {
+        queries.push(query);
+        return Promise.resolve(query === "up" ? { ok: true, value: 1 } : { ok: false, error: "bad_data: parse error" });
+      },
+    };
+    const checks: UpgradeSpec = {
+      ...spec,
+      strategy: { analysis: { prometheus: [{ query: "up", min: 1 }, { query: "broken(" }] } },
+    };
+    const obs = await observe([], shifting, [], undefined, { metrics, spec: checks });
+    expect(obs.prometheus).toEqual({ up: 1 });
+    expect(obs.prometheusErrors).toEqual({ "broken(": "bad_data: parse error" });
+    const validating = await observe([], initialStatus(NOW), [], undefined, { metrics, spec: checks });
+    expect(validating.validation?.metricsProvider).toBe("test");
+    expect(queries).toHaveLength(2); // not queried outside Shifting
+  });
+
+  it("tells Validating that no Prometheus provider is configured", async () => {
+    const obs = await observe([], initialStatus(NOW));
+    expect(obs.validation?.metricsProvider).toBeNull();
   });
 });

@@ -22,7 +22,12 @@ import type { GatheredObservations, Observer } from "../ports/observer.js";
 import type { Router, UpgradeRef } from "../ports/router.js";
 import type { Workloads } from "../ports/workloads.js";
 import { prometheusChecks } from "./prometheus-checks.js";
-import type { PodReport, TraceStore } from "../../trace-manager/store/port.js";
+import type {
+  ActiveSummary,
+  ActiveTransaction,
+  PodReport,
+  TraceStore,
+} from "../../trace-manager/store/port.js";
 import { parseOutboundCluster, sameHost } from "./clusters.js";
 
 /** Dependencies of {@link TraceObserver}. */
@@ -42,10 +47,14 @@ export interface TraceObserverDeps {
   readonly transactionLimit?: number;
 }
 
-/** Observer over the trace store. */
+/**
+ * Observer over the trace store. Transactions the engine declared lost (`status.engine.lost`)
+ * stop counting in what it reports: the activity, transactions and oldest age of each
+ * version, and the transactions at `old`. The trace store keeps their records until they
+ * expire by its own maxTransactionAge, which can be far longer than the upgrade's, and its
+ * ingress counts still include them (the store has no query to leave them out).
+ */
 export class TraceObserver implements Observer {
-  private readonly lost = new Map<string, Set<string>>();
-
   constructor(private readonly deps: TraceObserverDeps) {}
 
   async observe(upgrade: UpgradeRef, status: UpgradeStatus, now: number): Promise<GatheredObservations> {
@@ -68,11 +77,21 @@ export class TraceObserver implements Observer {
     const terminating = new Set(proxies.filter((p) => p.terminating).map((p) => p.pod));
     const reports = allReports.filter((r) => known.has(r.pod));
     const since = status.engine.instants.stepStartedAt ?? now - 30_000;
+    // From the status, not from declareLost calls: it survives a restart of the controller.
+    const lost: ReadonlySet<string> = new Set(status.engine.lost);
     const services: Record<string, ServiceObservation> = {};
     const transactions: TransactionObservation[] = [];
     for (const member of upgrade.spec.services) {
-      services[member.name] = await this.observeService(upgrade.namespace, member, reports, terminating, since, now);
-      transactions.push(...(await this.oldTransactions(upgradeId, member)));
+      services[member.name] = await this.observeService(
+        upgrade.namespace,
+        member,
+        reports,
+        terminating,
+        since,
+        now,
+        lost,
+      );
+      transactions.push(...(await this.oldTransactions(member, lost)));
     }
     const reported = new Set(reports.map((r) => r.pod));
     const validation =
@@ -101,10 +120,11 @@ export class TraceObserver implements Observer {
     };
   }
 
-  declareLost(upgrade: UpgradeRef, ids: readonly string[]): Promise<void> {
-    const set = this.lost.get(upgrade.id) ?? new Set<string>();
-    for (const id of ids) set.add(id);
-    this.lost.set(upgrade.id, set);
+  /**
+   * Writes nothing: the engine keeps the ids in `status.engine.lost`, which `observe` reads,
+   * and the trace store reports the records when they expire.
+   */
+  declareLost(): Promise<void> {
     return Promise.resolve();
   }
 
@@ -115,12 +135,13 @@ export class TraceObserver implements Observer {
     terminating: ReadonlySet<string>,
     since: number,
     now: number,
+    lost: ReadonlySet<string>,
   ): Promise<ServiceObservation> {
     const replicas = await this.deps.workloads.versions({ namespace, service: member.name });
     const versions: Record<string, VersionObservation> = {};
     for (const version of new Set([member.from, member.to, ...replicas.map((r) => r.version)])) {
       const [active, stats] = await Promise.all([
-        this.deps.traceStore.activeAt(member.name, version),
+        this.activeAt(member.name, version, lost),
         this.deps.traceStore.versionStats(member.name, version, since),
       ]);
       const oldest = active.oldestStartAt;
@@ -143,15 +164,34 @@ export class TraceObserver implements Observer {
     return { versions };
   }
 
-  private async oldTransactions(upgradeId: string, member: ServiceSpec): Promise<TransactionObservation[]> {
-    const lost = this.lost.get(upgradeId);
-    const rows = await this.deps.traceStore.activeTransactions(
-      member.name,
-      member.from,
-      this.deps.transactionLimit ?? 1_000,
+  /** The store's activity at service@version, less the lost transactions. */
+  private async activeAt(
+    service: string,
+    version: string,
+    lost: ReadonlySet<string>,
+  ): Promise<ActiveSummary> {
+    const summary = await this.deps.traceStore.activeAt(service, version);
+    if (lost.size === 0 || summary.transactions === 0) return summary;
+    const limit = this.limit();
+    return withoutLost(
+      summary,
+      await this.deps.traceStore.activeTransactions(service, version, limit),
+      lost,
+      limit,
     );
+  }
+
+  private limit(): number {
+    return this.deps.transactionLimit ?? 1_000;
+  }
+
+  private async oldTransactions(
+    member: ServiceSpec,
+    lost: ReadonlySet<string>,
+  ): Promise<TransactionObservation[]> {
+    const rows = await this.deps.traceStore.activeTransactions(member.name, member.from, this.limit());
     return rows
-      .filter((r) => !lost?.has(r.txn))
+      .filter((r) => !lost.has(r.txn))
       .map((r) => ({
         id: r.txn,
         startedAt: r.startedAt,
@@ -159,6 +199,32 @@ export class TraceObserver implements Observer {
         activeCallsAtOld: r.calls,
       }));
   }
+}
+
+/**
+ * `summary` less the lost transactions among `rows` (the store's oldest-first list, at most
+ * `limit`). Lost ones are past maxTransactionAge, so they are the oldest and in the list.
+ * When the list was cut at `limit` and holds only lost ones, the oldest start left is unknown
+ * and the store's is kept: an age too high only makes the drain wait longer.
+ */
+function withoutLost(
+  summary: ActiveSummary,
+  rows: readonly ActiveTransaction[],
+  lost: ReadonlySet<string>,
+  limit: number,
+): ActiveSummary {
+  const gone = rows.filter((r) => lost.has(r.txn));
+  if (gone.length === 0) return summary;
+  const oldestLeft = rows.find((r) => !lost.has(r.txn))?.startedAt;
+  // The two reads are not atomic: a call that ended in between must not go below zero.
+  const calls = Math.max(0, summary.calls - gone.reduce((n, r) => n + r.calls, 0));
+  const transactions = Math.max(0, summary.transactions - gone.length);
+  return {
+    calls,
+    transactions,
+    oldestStartAt:
+      transactions === 0 ? null : (oldestLeft ?? (rows.length < limit ? null : summary.oldestStartAt)),
+  };
 }
 
 /** Proxies that route to the host (they list one of its clusters), and how many hold this subset. */

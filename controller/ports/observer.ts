@@ -13,9 +13,9 @@ export type GatheredObservations = Omit<Observations, "actionResults" | "command
 export interface Observer {
   observe(upgrade: UpgradeRef, status: UpgradeStatus, now: number): Promise<GatheredObservations>;
   /**
-   * Transactions declared lost (past maxTransactionAge while old is idle): from now on they are
-   * left out of the upgrade's pin candidates. The engine keeps the ids in its status too, so a
-   * restarted controller leaves them out as well.
+   * Transactions declared lost (past maxTransactionAge, old idle). The engine also keeps them
+   * in `status.engine.lost`; `observe` leaves them out of activity, oldest age and
+   * transactions. A backend may record them (the TraceObserver writes nothing).
    */
   declareLost(upgrade: UpgradeRef, ids: readonly string[]): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { healthyFacts } from "../engine/testing/harness.js";
 import { FileUpgradeStore } from "../local/file-upgrade-store.js";
 import { pendingCommands } from "../ports/upgrade-store.js";
 import type { Backend, GatheredObservations, UpgradeEventNote, UpgradeRef } from "../ports/index.js";
+import { ControllerMetrics } from "../metrics.js";
 import { Reconciler } from "./reconciler.js";
 
 const spec: UpgradeSpec = { services: [{ name: "auth-service", from: "v1", to: "v2" }] };
@@ -245,6 +246,34 @@ describe("Reconciler", () => {
       for (let i = 0; i < 100 && !calls.includes(`watch ${ID}`); i++) await new Promise((r) => setTimeout(r, 10));
       expect(calls).toContain(`watch ${ID}`);
       expect(reconciler.watchFailure).toBeNull();
+    } finally {
+      await reconciler.stop();
+    }
+  });
+  it("keeps an ended upgrade's metric series for the retention, then removes them", async () => {
+    const store = await FileUpgradeStore.open();
+    const created = await create(store);
+    await store.setCommand(KEY, created.resourceVersion, { kind: "abort", token: "t-1" });
+    const metrics = new ControllerMetrics();
+    let now = 1_000;
+    const reconciler = new Reconciler({
+      store,
+      backend: recordingBackend([]),
+      logger,
+      metrics,
+      clock: () => now,
+      intervalMs: 3_600_000,
+      metricsRetentionMs: 60_000,
+    });
+    await tickUntil(reconciler, store, (s) => s.phase === "RolledBack", 20);
+    const series = async () =>
+      (await metrics.registry.metrics()).split("\n").filter((l) => l.includes('upgrade="auth-v2"'));
+    expect((await series()).length).toBeGreaterThan(0);
+    now += 61_000;
+    reconciler.start(); // its first pass over the store forgets what ended before the retention
+    try {
+      for (let i = 0; i < 100 && (await series()).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await series()).toEqual([]);
     } finally {
       await reconciler.stop();
     }

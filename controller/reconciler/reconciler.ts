@@ -40,6 +40,8 @@ export interface ReconcilerOptions {
   readonly clock?: () => number;
   /** Time between ticks of one upgrade (the observation interval, part of the G3 bound). */
   readonly intervalMs?: number;
+  /** How long an ended upgrade's series stay in the metrics, so a scrape sees how it ended (default 15 min). */
+  readonly metricsRetentionMs?: number;
 }
 
 const WARNING_PHASES: readonly Phase[] = [Phase.RollingBack, Phase.RolledBack, Phase.Failed];
@@ -58,6 +60,8 @@ export class Reconciler {
   private unwatch: (() => void) | undefined;
   private stopped = false;
   private watchError: Error | null = null;
+  /** Ended upgrades whose metric series were removed. */
+  private readonly forgotten = new Set<string>();
 
   constructor(private readonly options: ReconcilerOptions) {
     this.clock = options.clock ?? Date.now;
@@ -72,6 +76,7 @@ export class Reconciler {
       onEvent: (event) => {
         this.watchError = null;
         const u = event.upgrade;
+        if (event.type === "DELETED") this.forget(u);
         if (event.type === "DELETED" || TERMINAL_PHASES.includes(u.status.phase)) return;
         // A status write by the reconciler itself also lands here; only users' changes trigger.
         if (event.type === "ADDED" || pendingCommands(u).length > 0) void this.trigger(u);
@@ -125,6 +130,11 @@ export class Reconciler {
 
   private async tickAll(): Promise<void> {
     const upgrades = await this.options.store.list();
+    const retention = this.options.metricsRetentionMs ?? 15 * 60_000;
+    const now = this.clock();
+    for (const u of upgrades) {
+      if (TERMINAL_PHASES.includes(u.status.phase) && now - u.status.engine.stageSince > retention) this.forget(u);
+    }
     await Promise.all(
       upgrades.filter((u) => !TERMINAL_PHASES.includes(u.status.phase)).map((u) => this.trigger(u)),
     );
@@ -178,6 +188,14 @@ export class Reconciler {
     this.options.metrics?.observeVersions(record.name, gathered.services);
     await this.noteChanges(record, record.status, saved.status, now);
     return saved;
+  }
+
+  /** Removes an ended or deleted upgrade's metric series, once. */
+  private forget(upgrade: UpgradeRecord): void {
+    const k = keyString(upgrade);
+    if (this.forgotten.has(k)) return;
+    this.forgotten.add(k);
+    this.options.metrics?.forget(upgrade.name);
   }
 
   /** Events for what a user watching the Upgrade wants to know: phase changes and new reasons to wait. */

@@ -485,10 +485,10 @@ describe("upgrades on the local mesh under load", { concurrent: false }, () => {
         await env.stopController();
         const offline = await FileUpgradeStore.open({ path: statePath });
         await offline.create({
-          id: "auth-v2",
+          namespace: "default",
+          name: "auth-v2",
           spec: { services: [{ name: "auth-service", from: "v1", to: "v2" }], strategy: strategy([50, 100]) },
           status: initialStatus(Date.now()),
-          commands: [],
           createdAt: Date.now(),
         });
         await offline.close();

@@ -119,7 +119,7 @@ describe("the Grafana dashboard", () => {
       "tranquil_upgrade_phase",
       "tranquil_upgrade_weight_percent",
       "tranquil_upgrade_confirmations_ready",
-      "tranquil_upgrade_confirmations_total_proxies",
+      "tranquil_upgrade_confirmations_expected_proxies",
       "tranquil_active_calls",
       "tranquil_active_transactions",
       "tranquil_upgrade_oldest_active_age_seconds",

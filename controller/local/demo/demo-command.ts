@@ -2,18 +2,19 @@
  * The demo's command line, shared by `npm start` and `tranquil demo`:
  *   [--quick] [--duration <s>] [--redis <url>] [--scenario default|bad-release] [--report <path>]
  *   [--serve [--api-port <port>]]
+ * It imports no part of the demo itself (start-demo.ts runs it), so `tranquil` can parse these
+ * flags without loading the local mesh.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { resolve } from "node:path";
-import { runDemo, Scenario, type DemoOptions } from "./run-demo.js";
-import { serveLocal } from "./serve.js";
+import type { DemoOptions } from "./run-demo.js";
+import { Scenario } from "./scenario.js";
 
 /** The demo's parsed flags: a demo run, or (`serve`) the local system kept running for the CLI. */
 export type DemoFlags = Omit<DemoOptions, "out" | "signal"> & {
   readonly serve?: { readonly apiPort: number };
 };
 
-/** Parses the demo's flags; exported for `tranquil demo`. */
+/** The demo's flags as a commander command that calls `onRun` with them parsed and checked. */
 export function demoCommand(onRun: (options: DemoFlags) => Promise<void>): Command {
   return new Command("demo")
     .description("run the demo upgrade on the local mesh and print a report")
@@ -62,45 +63,4 @@ export function demoCommand(onRun: (options: DemoFlags) => Promise<void>): Comma
         });
       },
     );
-}
-
-/** Runs the demo (or the served local system) in this process, stopping cleanly on SIGINT/SIGTERM. */
-export async function startDemo(options: DemoFlags): Promise<number> {
-  const stop = new AbortController();
-  let firstSignalAt: number | null = null;
-  const onSignal = (): void => {
-    // A Ctrl-C reaches both tsx and this process, so one key press can arrive twice: only a
-    // second press a moment later forces the exit.
-    if (firstSignalAt === null) {
-      firstSignalAt = Date.now();
-      process.stdout.write("\nStopping: letting what is in flight finish (Ctrl-C again to force) …\n");
-      stop.abort();
-    } else if (Date.now() - firstSignalAt > 1_000) {
-      process.exit(130);
-    }
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
-    if (options.serve !== undefined) {
-      return await serveLocal({
-        apiPort: options.serve.apiPort,
-        statePath: resolve(".tranquil", "serve", "upgrades.json"),
-        logPath: resolve(".tranquil", "serve", "tranquil.log"),
-        out: (line) => process.stdout.write(`${line}\n`),
-        signal: stop.signal,
-        ...(process.env.TRANQUIL_TOKEN !== undefined ? { token: process.env.TRANQUIL_TOKEN } : {}),
-        ...(options.redisUrl !== undefined ? { redisUrl: options.redisUrl } : {}),
-      });
-    }
-    const { exitCode } = await runDemo({
-      ...options,
-      out: (line) => process.stdout.write(`${line}\n`),
-      signal: stop.signal,
-    });
-    return exitCode;
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
 }

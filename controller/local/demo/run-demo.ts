@@ -15,15 +15,11 @@ import type { UpgradeSpec } from "../../engine/types.js";
 import { startLocalController, type LocalController } from "../local-controller.js";
 import { demoTimings, type DemoTimings } from "./demo-settings.js";
 import { gradeRemovals, renderReport, type DemoReport, type UpgradeOutcome } from "./demo-report.js";
+import { Scenario } from "./scenario.js";
 import { waitUntilServing } from "./warm-up.js";
 import { watchUpgrade } from "./watch-upgrade.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-/** What the demo runs. */
-export const Scenario = { Default: "default", BadRelease: "bad-release" } as const;
-/** A demo scenario. */
-export type Scenario = (typeof Scenario)[keyof typeof Scenario];
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {

@@ -1,0 +1,49 @@
+/**
+ * Runs the demo, or the local system kept running for the CLI (`--serve`), in this process:
+ * what `npm start` and `tranquil demo` do once demo-command.ts has parsed their flags.
+ */
+import { resolve } from "node:path";
+import type { DemoFlags } from "./demo-command.js";
+import { runDemo } from "./run-demo.js";
+import { serveLocal } from "./serve.js";
+
+/** Runs the demo (or the served local system) in this process, stopping cleanly on SIGINT/SIGTERM. */
+export async function startDemo(options: DemoFlags): Promise<number> {
+  const stop = new AbortController();
+  let firstSignalAt: number | null = null;
+  const onSignal = (): void => {
+    // A Ctrl-C reaches both tsx and this process, so one key press can arrive twice: only a
+    // second press a moment later forces the exit.
+    if (firstSignalAt === null) {
+      firstSignalAt = Date.now();
+      process.stdout.write("\nStopping: letting what is in flight finish (Ctrl-C again to force) …\n");
+      stop.abort();
+    } else if (Date.now() - firstSignalAt > 1_000) {
+      process.exit(130);
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    if (options.serve !== undefined) {
+      return await serveLocal({
+        apiPort: options.serve.apiPort,
+        statePath: resolve(".tranquil", "serve", "upgrades.json"),
+        logPath: resolve(".tranquil", "serve", "tranquil.log"),
+        out: (line) => process.stdout.write(`${line}\n`),
+        signal: stop.signal,
+        ...(process.env.TRANQUIL_TOKEN !== undefined ? { token: process.env.TRANQUIL_TOKEN } : {}),
+        ...(options.redisUrl !== undefined ? { redisUrl: options.redisUrl } : {}),
+      });
+    }
+    const { exitCode } = await runDemo({
+      ...options,
+      out: (line) => process.stdout.write(`${line}\n`),
+      signal: stop.signal,
+    });
+    return exitCode;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
