@@ -129,9 +129,13 @@ export function createApi(options: ApiOptions): express.Express {
 
   app.post("/v1/upgrades", auth, async (req, res) => {
     const body = (req.body ?? {}) as { name?: unknown; namespace?: unknown; spec?: unknown };
-    if (typeof body.name !== "string" || (body.namespace !== undefined && typeof body.namespace !== "string")) {
+    if (
+      typeof body.name !== "string" ||
+      (body.namespace !== undefined && typeof body.namespace !== "string")
+    ) {
       res.status(400).json({
-        error: 'body must be {"name": <upgrade name>, "namespace": <optional namespace>, "spec": <Upgrade spec>}',
+        error:
+          'body must be {"name": <upgrade name>, "namespace": <optional namespace>, "spec": <Upgrade spec>}',
       });
       return;
     }

@@ -101,7 +101,11 @@ export class UpgradesService {
 
   /** Holds the upgrade in its current phase. */
   pause(key: UpgradeKey): Promise<UpgradeRecord> {
-    return this.mutate(key, (u) => this.store.updateSpec(u, u.resourceVersion, { ...u.spec, paused: true }), "pause");
+    return this.mutate(
+      key,
+      (u) => this.store.updateSpec(u, u.resourceVersion, { ...u.spec, paused: true }),
+      "pause",
+    );
   }
 
   /** Lets a paused upgrade go on. */

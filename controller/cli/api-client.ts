@@ -49,7 +49,10 @@ export class ApiClient {
 
   /** One upgrade. */
   async get(name: string): Promise<UpgradeView> {
-    return (await this.request("GET", `/v1/upgrades/${encodeURIComponent(name)}${this.query()}`)) as UpgradeView;
+    return (await this.request(
+      "GET",
+      `/v1/upgrades/${encodeURIComponent(name)}${this.query()}`,
+    )) as UpgradeView;
   }
 
   /** Creates an upgrade (needs the token). */

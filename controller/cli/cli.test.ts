@@ -58,7 +58,9 @@ describe("tranquil CLI", () => {
       expect(created).toMatchObject({ code: ExitCode.Ok, err: "" });
       const stored = await api.store.get({ namespace: "team-a", name: "ns-service-v2" });
       expect(stored.namespace).toBe("team-a");
-      await expect(api.store.get({ namespace: "default", name: "ns-service-v2" })).rejects.toThrow(/not found/);
+      await expect(api.store.get({ namespace: "default", name: "ns-service-v2" })).rejects.toThrow(
+        /not found/,
+      );
       expect((await run(["--namespace", "team-a", "status", "ns-service-v2"])).code).toBe(ExitCode.Ok);
       expect((await run(["-n", "team-a", "pause", "ns-service-v2"])).code).toBe(ExitCode.Ok);
       expect((await api.store.get(stored)).spec.paused).toBe(true);
@@ -85,10 +87,11 @@ describe("tranquil CLI", () => {
       expect(r.out).toMatch(
         /^upgrade train-release created: train-a v1→v2, train-b v1→v2, steps 10,50,100\n/,
       );
-      expect((await api.store.get({ namespace: "default", name: "train-release" })).spec.services.map((s) => s.image)).toEqual([
-        "reg/a:2",
-        "reg/b:2",
-      ]);
+      expect(
+        (await api.store.get({ namespace: "default", name: "train-release" })).spec.services.map(
+          (s) => s.image,
+        ),
+      ).toEqual(["reg/a:2", "reg/b:2"]);
     });
 
     it("passes --server and --token flags over the environment", async () => {
@@ -267,18 +270,21 @@ describe("tranquil CLI", () => {
       const pause = await run(["pause", "verbs-service-v2"]);
       expect(pause).toMatchObject({ code: ExitCode.Ok, err: "" });
       expect(pause.out).toMatch(/^upgrade verbs-service-v2 paused: it holds in its current phase/);
-      expect((await api.store.get({ namespace: "default", name: "verbs-service-v2" })).spec.paused).toBe(true);
+      expect((await api.store.get({ namespace: "default", name: "verbs-service-v2" })).spec.paused).toBe(
+        true,
+      );
       expect((await run(["status"])).out).toMatch(/verbs-service-v2\s+Validating \(paused\)/);
 
       expect((await run(["resume", "verbs-service-v2"])).out).toMatch(/resumed/);
-      expect((await api.store.get({ namespace: "default", name: "verbs-service-v2" })).spec.paused).toBe(false);
+      expect((await api.store.get({ namespace: "default", name: "verbs-service-v2" })).spec.paused).toBe(
+        false,
+      );
 
       expect((await run(["promote", "verbs-service-v2"])).out).toMatch(/promote requested/);
       expect((await run(["abort", "verbs-service-v2"])).out).toMatch(/abort requested.*tranquil watch/);
-      expect((await api.store.get({ namespace: "default", name: "verbs-service-v2" })).commands.map((c) => c.kind)).toEqual([
-        "promote",
-        "abort",
-      ]);
+      expect(
+        (await api.store.get({ namespace: "default", name: "verbs-service-v2" })).commands.map((c) => c.kind),
+      ).toEqual(["promote", "abort"]);
     });
 
     it("refuses abort once the upgrade Succeeded, exit 2", async () => {
@@ -286,7 +292,9 @@ describe("tranquil CLI", () => {
       await writeStatus(api.store, "over-service-v2", { phase: "Succeeded", stage: "done" });
       const r = await run(["abort", "over-service-v2"]);
       expect(r.code).toBe(ExitCode.BadInput);
-      expect(r.err).toMatch(/^error: abort refused: upgrade default\/over-service-v2 has ended \(Succeeded\)/);
+      expect(r.err).toMatch(
+        /^error: abort refused: upgrade default\/over-service-v2 has ended \(Succeeded\)/,
+      );
     });
   });
 

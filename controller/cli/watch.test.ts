@@ -208,6 +208,8 @@ describe("tranquil watch", () => {
     expect(io.err()).toBe(
       "stopped watching; the upgrade goes on. Resume with `tranquil watch ctrlc-service-v2`\n",
     );
-    expect((await api.store.get({ namespace: "default", name: "ctrlc-service-v2" })).status.phase).toBe("Validating");
+    expect((await api.store.get({ namespace: "default", name: "ctrlc-service-v2" })).status.phase).toBe(
+      "Validating",
+    );
   });
 });

@@ -27,11 +27,15 @@ export class ConfigStoreRouteTable implements RouteTable {
   }
 
   deleteVirtualService(key: DeleteKey): Promise<void> {
-    return this.attempt(() => void this.store.delete("VirtualService", key.namespace, key.name, precondition(key)));
+    return this.attempt(
+      () => void this.store.delete("VirtualService", key.namespace, key.name, precondition(key)),
+    );
   }
 
   deleteDestinationRule(key: DeleteKey): Promise<void> {
-    return this.attempt(() => void this.store.delete("DestinationRule", key.namespace, key.name, precondition(key)));
+    return this.attempt(
+      () => void this.store.delete("DestinationRule", key.namespace, key.name, precondition(key)),
+    );
   }
 
   private put<T extends VirtualService | DestinationRule>(obj: T): Promise<T> {

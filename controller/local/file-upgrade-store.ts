@@ -81,7 +81,9 @@ export class FileUpgradeStore implements UpgradeStore {
     for (const record of state.upgrades) {
       // Version 1: the record keeps its enrolment id, so routes it wrote still match it.
       const stored: UpgradeRecord =
-        state.version === 1 ? { ...record, namespace: V1_NAMESPACE, name: record.id } : (record as UpgradeRecord);
+        state.version === 1
+          ? { ...record, namespace: V1_NAMESPACE, name: record.id }
+          : (record as UpgradeRecord);
       this.records.set(keyString(stored), stored);
     }
   }

@@ -22,7 +22,10 @@ export class LogEventRecorder implements EventRecorder {
     list.push(event);
     if (list.length > EVENTS_KEPT) list.splice(0, list.length - EVENTS_KEPT);
     this.kept.set(k, list);
-    this.logger[event.type === "Warning" ? "warn" : "info"]({ upgrade: k, reason: event.reason }, event.message);
+    this.logger[event.type === "Warning" ? "warn" : "info"](
+      { upgrade: k, reason: event.reason },
+      event.message,
+    );
     return Promise.resolve();
   }
 

@@ -37,7 +37,10 @@ export interface MeshFactsDeps {
 }
 
 /** Gathers the facts Validating needs from the local mesh. */
-export async function meshValidationFacts(deps: MeshFactsDeps, upgrade: UpgradeRef): Promise<ValidationFacts> {
+export async function meshValidationFacts(
+  deps: MeshFactsDeps,
+  upgrade: UpgradeRef,
+): Promise<ValidationFacts> {
   const ns = deps.topology.namespace;
   const { spec } = upgrade;
   const virtualServices = deps.configStore.list("VirtualService");
@@ -51,7 +54,9 @@ export async function meshValidationFacts(deps: MeshFactsDeps, upgrade: UpgradeR
     const routing = virtualServices.filter((vs) =>
       (vs.spec.hosts ?? []).some((h) => resolveShortname(h, vs.metadata.namespace) === fqdn),
     );
-    const versions = (await deps.workloads.versions({ namespace: upgrade.namespace, service: member.name })).filter((v) => v.desired > 0 || v.ready > 0);
+    const versions = (
+      await deps.workloads.versions({ namespace: upgrade.namespace, service: member.name })
+    ).filter((v) => v.desired > 0 || v.ready > 0);
     services[member.name] = {
       exists: known,
       headless: false,
@@ -81,7 +86,9 @@ export async function meshValidationFacts(deps: MeshFactsDeps, upgrade: UpgradeR
     }
   }
   const others = (await deps.upgrades.list()).filter(
-    (u) => !TERMINAL_PHASES.includes(u.status.phase) && !(u.namespace === upgrade.namespace && u.id === upgrade.id),
+    (u) =>
+      !TERMINAL_PHASES.includes(u.status.phase) &&
+      !(u.namespace === upgrade.namespace && u.id === upgrade.id),
   );
   // Services are namespaced: only Upgrades of the same namespace can overlap on one.
   const otherActiveUpgrades = others

@@ -18,16 +18,14 @@ export class MeshInventory implements Inventory {
       terminating: false,
     };
     if (namespace !== this.mesh.topology.namespace) return Promise.resolve([gateway]);
-    const sidecars = this.mesh.instances().map(
-      (i): ProxyEntry => ({
-        pod: i.pod,
-        role: "sidecar",
-        service: i.service,
-        version: i.version,
-        traceManager: true,
-        terminating: i.state === "stopping",
-      }),
-    );
+    const sidecars = this.mesh.instances().map((i): ProxyEntry => ({
+      pod: i.pod,
+      role: "sidecar",
+      service: i.service,
+      version: i.version,
+      traceManager: true,
+      terminating: i.state === "stopping",
+    }));
     return Promise.resolve([gateway, ...sidecars]);
   }
 

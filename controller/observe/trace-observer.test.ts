@@ -30,16 +30,14 @@ function report(pod: string, role: "sidecar" | "gateway", epochs: PodReport["epo
 function inventory(reports: readonly PodReport[], gone: readonly string[], silent: readonly ProxyEntry[]) {
   const listed = reports
     .filter((r) => !gone.includes(r.pod))
-    .map(
-      (r): ProxyEntry => ({
-        pod: r.pod,
-        role: r.role,
-        service: r.service,
-        version: r.version,
-        traceManager: true,
-        terminating: false,
-      }),
-    );
+    .map((r): ProxyEntry => ({
+      pod: r.pod,
+      role: r.role,
+      service: r.service,
+      version: r.version,
+      traceManager: true,
+      terminating: false,
+    }));
   return {
     proxies: () => Promise.resolve([...listed, ...silent]),
     gateways: () => Promise.resolve([]),
@@ -170,7 +168,9 @@ describe("TraceObserver", () => {
       describe: "test",
       instant: (query) => {
         queries.push(query);
-        return Promise.resolve(query === "up" ? { ok: true, value: 1 } : { ok: false, error: "bad_data: parse error" });
+        return Promise.resolve(
+          query === "up" ? { ok: true, value: 1 } : { ok: false, error: "bad_data: parse error" },
+        );
       },
     };
     const checks: UpgradeSpec = {

@@ -5,8 +5,7 @@
 
 /** The outcome of one instant query. */
 export type MetricsQueryResult =
-  | { readonly ok: true; readonly value: number | null }
-  | { readonly ok: false; readonly error: string };
+  { readonly ok: true; readonly value: number | null } | { readonly ok: false; readonly error: string };
 
 /** Evaluates PromQL instant queries. */
 export interface MetricsQuery {

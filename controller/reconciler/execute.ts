@@ -82,7 +82,12 @@ export async function executeAction(
         });
         return { ok: true };
       case ActionKind.RecordEvent:
-        await events.record({ type: action.type, reason: action.reason, message: action.message, at: clock() });
+        await events.record({
+          type: action.type,
+          reason: action.reason,
+          message: action.message,
+          at: clock(),
+        });
         return { ok: true };
     }
   } catch (err) {

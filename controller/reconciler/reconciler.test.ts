@@ -161,7 +161,9 @@ describe("Reconciler", () => {
     const subsetCalls = calls.filter((c) => c.startsWith("ensureSubset"));
     // Once by the first process, once more (idempotently) by the restarted one, then acknowledged.
     expect(subsetCalls).toHaveLength(2);
-    expect((await store.get({ namespace: "default", name: "auth-v2" })).status.engine.acked).toContain(subsetKey);
+    expect((await store.get({ namespace: "default", name: "auth-v2" })).status.engine.acked).toContain(
+      subsetKey,
+    );
   });
 
   it("retries an action that failed transiently, and says why it waits", async () => {
@@ -243,7 +245,8 @@ describe("Reconciler", () => {
     });
     reconciler.start();
     try {
-      for (let i = 0; i < 100 && !calls.includes(`watch ${ID}`); i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 100 && !calls.includes(`watch ${ID}`); i++)
+        await new Promise((r) => setTimeout(r, 10));
       expect(calls).toContain(`watch ${ID}`);
       expect(reconciler.watchFailure).toBeNull();
     } finally {
@@ -272,7 +275,8 @@ describe("Reconciler", () => {
     now += 61_000;
     reconciler.start(); // its first pass over the store forgets what ended before the retention
     try {
-      for (let i = 0; i < 100 && (await series()).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 100 && (await series()).length > 0; i++)
+        await new Promise((r) => setTimeout(r, 10));
       expect(await series()).toEqual([]);
     } finally {
       await reconciler.stop();

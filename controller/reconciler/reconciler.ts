@@ -133,7 +133,8 @@ export class Reconciler {
     const retention = this.options.metricsRetentionMs ?? 15 * 60_000;
     const now = this.clock();
     for (const u of upgrades) {
-      if (TERMINAL_PHASES.includes(u.status.phase) && now - u.status.engine.stageSince > retention) this.forget(u);
+      if (TERMINAL_PHASES.includes(u.status.phase) && now - u.status.engine.stageSince > retention)
+        this.forget(u);
     }
     await Promise.all(
       upgrades.filter((u) => !TERMINAL_PHASES.includes(u.status.phase)).map((u) => this.trigger(u)),
@@ -209,7 +210,12 @@ export class Reconciler {
     if (after.phase !== before.phase) {
       const type = WARNING_PHASES.includes(after.phase) ? "Warning" : "Normal";
       const why = after.engine.reason !== null && type === "Warning" ? `: ${after.engine.reason}` : "";
-      notes.push({ type, reason: "PhaseChanged", message: `${before.phase} → ${after.phase}${why}`, at: now });
+      notes.push({
+        type,
+        reason: "PhaseChanged",
+        message: `${before.phase} → ${after.phase}${why}`,
+        at: now,
+      });
     }
     const waitingBefore = waitingReason(before);
     const waitingAfter = waitingReason(after);

@@ -89,7 +89,9 @@ describe("tranquil CLI against a running local controller", () => {
     expect(io.err()).toBe("");
     expect(code).toBe(0);
     expect(io.out()).toMatch(/Succeeded/);
-    expect((await ctl.store.get({ namespace: "default", name: "auth-service-v2" })).status.phase).toBe("Succeeded");
+    expect((await ctl.store.get({ namespace: "default", name: "auth-service-v2" })).status.phase).toBe(
+      "Succeeded",
+    );
     expect(
       mesh
         .instances()
@@ -130,7 +132,11 @@ describe("tranquil CLI against a running local controller", () => {
     ]);
     expect(created.code).toBe(0);
     const name = "order-service-v2";
-    for (let i = 0; i < 600 && (await ctl.store.get({ namespace: "default", name: name })).status.phase !== "Shifting"; i++) {
+    for (
+      let i = 0;
+      i < 600 && (await ctl.store.get({ namespace: "default", name: name })).status.phase !== "Shifting";
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect((await ctl.store.get({ namespace: "default", name: name })).status.phase).toBe("Shifting");

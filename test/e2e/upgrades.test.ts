@@ -495,7 +495,8 @@ describe("upgrades on the local mesh under load", { concurrent: false }, () => {
         await env.startController();
         const removals: Removal[] = [];
         const phases: string[] = [];
-        let phase: string = (await env.ctl().store.get({ namespace: "default", name: "auth-v2" })).status.phase;
+        let phase: string = (await env.ctl().store.get({ namespace: "default", name: "auth-v2" })).status
+          .phase;
         let restarts = 0;
         const deadline = Date.now() + 100_000;
         while (!TERMINAL_PHASES.includes(phase as Phase)) {

@@ -297,8 +297,7 @@ export function planVirtualServices(input: VirtualServicePlanInput): VirtualServ
       current.push(created);
       fresh.add(created);
     }
-    if (owned !== undefined && (foreign || !keep))
-      deletes.push(deletionRef(owned));
+    if (owned !== undefined && (foreign || !keep)) deletes.push(deletionRef(owned));
   }
   const deleted = new Set(deletes.map((d) => `${d.namespace}/${d.name}`));
   for (const vs of current) {

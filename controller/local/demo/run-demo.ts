@@ -162,7 +162,12 @@ export async function runDemo(options: DemoOptions): Promise<{ report: DemoRepor
       );
       const began = Date.now();
       await createUpgrade(ctl, u);
-      const final = await watchUpgrade(ctl.store, { namespace: mesh.topology.namespace, name: u.name }, out, 5 * 60_000);
+      const final = await watchUpgrade(
+        ctl.store,
+        { namespace: mesh.topology.namespace, name: u.name },
+        out,
+        5 * 60_000,
+      );
       outcomes.push({
         name: u.name,
         services: u.spec.services.map((s) => `${s.name} ${s.from}→${s.to}`),

@@ -3,7 +3,12 @@
  * weight or the reason it waits changes.
  */
 import { TERMINAL_PHASES } from "../../engine/phases.js";
-import { keyString, type UpgradeKey, type UpgradeRecord, type UpgradeStore } from "../../ports/upgrade-store.js";
+import {
+  keyString,
+  type UpgradeKey,
+  type UpgradeRecord,
+  type UpgradeStore,
+} from "../../ports/upgrade-store.js";
 
 /** Prints progress lines for `key` until it reaches a terminal phase or `timeoutMs` passes. */
 export async function watchUpgrade(

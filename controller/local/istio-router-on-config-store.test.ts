@@ -1,11 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { createConfigStore } from "../../istio/local-mesh/control-plane/config-store.js";
 import { virtualService } from "../../istio/api/builders.js";
-import { ConfigStoreRouteTable } from "../local/config-store-route-table.js";
+import { ConfigStoreRouteTable } from "./config-store-route-table.js";
 import type { UpgradeRef } from "../ports/router.js";
-import { IstioRouter } from "./istio-router.js";
+import { IstioRouter } from "../istio/istio-router.js";
 
-const upgrade: UpgradeRef = { id: "up1", namespace: "default", spec: { services: [{ name: "reviews", from: "v1", to: "v2" }] } };
+const upgrade: UpgradeRef = {
+  id: "up1",
+  namespace: "default",
+  spec: { services: [{ name: "reviews", from: "v1", to: "v2" }] },
+};
 
 function setup(): { router: IstioRouter; store: ReturnType<typeof createConfigStore> } {
   const store = createConfigStore();
@@ -49,5 +53,21 @@ describe("IstioRouter", () => {
     expect(vs?.spec.http).toEqual([
       { name: "main", route: [{ destination: { host: "reviews", subset: "v2" } }] },
     ]);
+  });
+
+  it("deletes only the object as it was planned from: a stale resourceVersion is refused (409)", async () => {
+    const { store } = setup();
+    const table = new ConfigStoreRouteTable(store);
+    const read = store.get("VirtualService", "default", "reviews")!;
+    const meta = read.metadata;
+    store.update({ ...read, metadata: { ...meta, labels: { changed: "by-someone-else" } } });
+    await expect(
+      table.deleteVirtualService({
+        namespace: "default",
+        name: "reviews",
+        resourceVersion: meta.resourceVersion!,
+      }),
+    ).rejects.toMatchObject({ status: 409 });
+    expect(store.get("VirtualService", "default", "reviews")).toBeDefined();
   });
 });
