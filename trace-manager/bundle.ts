@@ -22,7 +22,7 @@ export const SIDECAR_ENTRIES = {
 } as const;
 
 /**
- * Writes `<out>/trace-manager/<entry name>.js` for each entry (ES modules for Node 20, minified,
+ * Writes `<out>/trace-manager/<entry name>.js` for each entry (ES modules for Node 24, minified,
  * dependencies inlined), the protos beside them, where `proto/load.ts` of a bundle looks for
  * them, and a `package.json` marking `.js` as ES modules. Returns the bundles' paths.
  */
@@ -40,7 +40,7 @@ export async function bundleSidecar(
       bundle: true,
       platform: "node",
       format: "esm",
-      target: "node20",
+      target: "node24",
       minify: true,
       legalComments: "none",
       logLevel: "warning",
