@@ -189,7 +189,7 @@ describe("upgrades on the local mesh under load", { concurrent: false }, () => {
       expect(final.status.engine.originals).toEqual(authOriginals(ns));
       expect(
         mesh.configStore.get("VirtualService", ns, "auth-service")?.metadata.annotations?.[
-          "originals.tranquil.dev/auth-v2"
+          `originals.tranquil.dev/${final.id}`
         ],
       ).toBeUndefined();
     },
