@@ -8,7 +8,7 @@ import { createPrng } from "./prng.js";
 import { runSimulation, type RunResult } from "./run.js";
 import type { ScenarioOverrides, SimScenario } from "./scenario.js";
 import { drawScenario } from "./scenario.js";
-import type { RoutePlanner } from "./strategies/sim-planner.js";
+import type { RoutePlanner } from "./strategies/product-planner.js";
 import { tranquilStrategy } from "./strategies/tranquil.js";
 
 /** Engine settings for simulated runs. */
@@ -32,7 +32,7 @@ export function simSpec(s: SimScenario): UpgradeSpec {
   };
 }
 
-/** Runs `seed` with decide(); `planner` replaces the simulator's reference route planner. */
+/** Runs `seed` with decide(); `planner` replaces the product's route planner (to test a broken one). */
 export function runTranquil(seed: number, overrides?: ScenarioOverrides, planner?: RoutePlanner): RunResult {
   const scenario = drawScenario(seed, overrides);
   const spec = simSpec(scenario);

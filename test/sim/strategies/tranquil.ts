@@ -19,14 +19,13 @@ import type { ControllerStrategy, Execution } from "../controller-loop.js";
 import { ENROLMENT_HEADER } from "../world/traffic.js";
 import type { World } from "../world/world.js";
 import { buildObservations } from "./observations.js";
-import { productPlanner } from "./product-planner.js";
-import type { RoutePlanner } from "./sim-planner.js";
+import { productPlanner, type RoutePlanner } from "./product-planner.js";
 
 /** Options of the Tranquil strategy. */
 export interface TranquilOptions {
   readonly spec: UpgradeSpec;
   readonly settings: Settings;
-  /** The route planner the reconciler runs for WriteRoutes (default: the product's, controller/istio/routes). */
+  /** The route planner the reconciler runs for WriteRoutes (default: the product's; tests wrap it to break it). */
   readonly planner?: RoutePlanner;
 }
 
