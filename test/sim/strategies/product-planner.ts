@@ -7,7 +7,7 @@
 import { planVirtualServices } from "../../../controller/istio/routes/index.js";
 import type { RoutePlanIntent, RouteOriginal } from "../../../controller/engine/types.js";
 import type { VirtualService } from "../../../istio/api/types.js";
-import type { MeshConfig } from "../route-eval.js";
+import type { MeshConfig } from "../world/config-store.js";
 
 /** The namespace every simulated object lives in. */
 export const SIM_NAMESPACE = "default";

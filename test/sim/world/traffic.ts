@@ -4,7 +4,7 @@
  * inside the mesh). Each call is routed by the caller's proxy with the config its workers run
  * and the endpoints it lists; the callee's TraceManager records it (or fails open).
  */
-import { routeCall } from "../route-eval.js";
+import { createPrng } from "../prng.js";
 import type { TailDelay } from "../scenario.js";
 import { recordFailure, recordServe, type TxnTruth } from "./ground-truth.js";
 import {
@@ -14,6 +14,7 @@ import {
   recordIngressStart,
   recordSample,
 } from "./trace-store.js";
+import { routeCall } from "./routing.js";
 import type { Pod } from "./types.js";
 import { BYPASS_SERVICE, ENTRY_SERVICE, type World } from "./world.js";
 
@@ -44,6 +45,10 @@ export function startTraffic(world: World, stopAt: () => number): void {
     return hex;
   };
   const trainSet = new Set(s.services);
+  // Weighted picks draw from a stream of their own: the evaluator draws for every forwarded
+  // call, even to a single destination, and sharing the world's stream would make each route
+  // change shift every later draw of the run.
+  const picks = createPrng(s.seed ^ 0x5eed);
 
   /** Plans hop start offsets and the transaction's end, nested calls ending in reverse order. */
   const plan = (hops: number, gap: TailDelay, tail: TailDelay): { starts: number[]; end: number } => {
@@ -89,7 +94,7 @@ export function startTraffic(world: World, stopAt: () => number): void {
     const host = hosts[k];
     if (host === undefined || txn.failed !== null || txn.appError) return;
     const cfg = world.config.at(caller.proxy.routingVersion);
-    const route = routeCall(cfg, host, headers, caller.proxy.binding, () => prng.next());
+    const route = routeCall(cfg, host, headers, caller.proxy.binding, () => picks.next());
     if (route.kind === "local") {
       recordFailure(
         world.truth,
@@ -101,7 +106,7 @@ export function startTraffic(world: World, stopAt: () => number): void {
     }
     const candidates: Pod[] = [];
     for (const ep of caller.proxy.endpoints) {
-      if (ep.service === host && (route.version === undefined || ep.version === route.version))
+      if (ep.service === route.host && (route.version === undefined || ep.version === route.version))
         candidates.push(ep);
     }
     if (candidates.length === 0) {

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { DestinationRule, VirtualService } from "../../istio/api/types.js";
-import { literalAlternation, routeCall, type MeshConfig } from "./route-eval.js";
+import type { DestinationRule, VirtualService } from "../../../istio/api/types.js";
+import type { MeshConfig } from "./config-store.js";
+import { routeCall } from "./routing.js";
+
+// The evaluator's semantics are tested in istio/routing; these check what the adapter passes
+// to it and what it makes of the answers.
 
 const dr: DestinationRule = {
   apiVersion: "networking.istio.io/v1",
@@ -27,6 +31,7 @@ function vs(http: NonNullable<VirtualService["spec"]["http"]>, gateways?: string
 const config = (v: VirtualService, rules: DestinationRule[] = [dr]): MeshConfig => ({
   virtualServices: [v],
   destinationRules: rules,
+  services: ["order"],
 });
 const zero = (): number => 0;
 
@@ -101,6 +106,19 @@ describe("routeCall", () => {
     expect(r).toMatchObject({ kind: "local", flag: "NC" });
   });
 
+  it("answers DR for a direct response and NR for a host with no route", () => {
+    const sentinel = { "x-tranquil-sentinel": "never", "x-request-id": "cc" };
+    expect(routeCall(config(routes), "order", sentinel, "mesh", zero)).toMatchObject({
+      kind: "local",
+      flag: "DR",
+      routeName: "sentinel",
+    });
+    expect(routeCall(config(routes), "order", {}, "istio-system/ingress", zero)).toMatchObject({
+      kind: "local",
+      flag: "NR",
+    });
+  });
+
   it("routes a destination without subset to every version, and honours gateway bindings", () => {
     const open = routeCall(
       config(vs([{ route: [{ destination: { host: "order" } }] }])),
@@ -132,19 +150,5 @@ describe("routeCall", () => {
     ]);
     expect(routeCall(config(split), "order", {}, "mesh", () => 0.5)).toMatchObject({ version: "v1" });
     expect(routeCall(config(split), "order", {}, "mesh", () => 0.95)).toMatchObject({ version: "v2" });
-  });
-});
-
-describe("literalAlternation", () => {
-  it.each([
-    ["aa|bb", ["aa", "bb"]],
-    ["a\\-b|c", ["a-b", "c"]],
-    ["abc", ["abc"]],
-  ])("reads %s as literals", (pattern, literals) => {
-    expect([...(literalAlternation(pattern) ?? [])]).toEqual(literals);
-  });
-
-  it.each(["a.b", "(a|b)", "a\\d", "a*", "^a$"])("leaves %s to RE2", (pattern) => {
-    expect(literalAlternation(pattern)).toBeNull();
   });
 });
