@@ -1,9 +1,12 @@
 /**
- * Transactions: ingress ones (gateway enrolment by a hash of the transaction id against the
- * weight the gateway applies, then a chain of nested calls) and bypass ones (calls that start
- * inside the mesh). Each call is routed by the caller's proxy with the config its workers run
- * and the endpoints it lists; the callee's TraceManager records it (or fails open).
+ * Transactions: ingress ones (gateway enrolment by the TraceManager's hash of the upgrade and
+ * transaction ids against the weight the gateway applies, then a chain of nested calls) and
+ * bypass ones (calls that start inside the mesh). Each call is routed by the caller's proxy
+ * with the config its workers run and the endpoints it lists; the callee's TraceManager
+ * records it (or fails open).
  */
+import { enrolmentBucket } from "../../../trace-manager/gateway/enrolment.js";
+import { parseTxnId } from "../../../trace-manager/ids.js";
 import { createPrng } from "../prng.js";
 import type { TailDelay } from "../scenario.js";
 import { recordFailure, recordServe, type TxnTruth } from "./ground-truth.js";
@@ -21,14 +24,14 @@ import { BYPASS_SERVICE, ENTRY_SERVICE, type World } from "./world.js";
 /** The enrolment header name the simulated gateways set. */
 export const ENROLMENT_HEADER = "x-tranquil-release";
 
-/** FNV-1a of a string, the gateways' deterministic enrolment hash. */
-export function enrolmentHash(txn: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < txn.length; i++) {
-    h ^= txn.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h % 100;
+/**
+ * Whether a gateway applying `weight` enrols transaction `txn` of upgrade `upgradeId`: the
+ * gateway TraceManager's own bucket (trace-manager/gateway), which hashes the upgrade id in.
+ */
+function enrols(txn: string, upgradeId: string, weight: number): boolean {
+  const id = parseTxnId(txn);
+  if (id === null) throw new Error(`simulated transaction id "${txn}" is not a valid x-request-id`);
+  return enrolmentBucket(id, upgradeId) < weight;
 }
 
 /** Starts ingress and bypass traffic; arrivals stop once `stopAt()` has passed. */
@@ -206,7 +209,7 @@ export function startTraffic(world: World, stopAt: () => number): void {
     const { starts, end } = plan(hops, s.ingress.gapMs, s.ingress.tail);
     let enrolled = false;
     if (gw.tm.up) {
-      enrolled = enrolmentHash(id) < gw.tm.weight;
+      enrolled = enrols(id, s.upgradeId, gw.tm.weight);
       recordIngressStart(world.store, { txn: id, gateway: gw.id, startAt: queue.now, enrolled, endAt: null });
     } else {
       // The check fails open: no enrolment header, nothing recorded, the gateway turns dirty.
