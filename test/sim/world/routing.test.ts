@@ -56,39 +56,38 @@ describe("routeCall", () => {
     { name: "unreachable", route: [{ destination: { host: "order", subset: "v2" } }] },
   ]);
 
+  // One snapshot object for every call, as a proxy has: the answers are memoised per snapshot.
+  const table = config(routes);
+  const call = (headers: Record<string, string>, binding = "mesh") =>
+    routeCall(table, "order", headers, binding, zero);
+
   it("takes the first matching route; the sentinel never matches", () => {
-    expect(routeCall(config(routes), "order", { "x-request-id": "cc" }, "mesh", zero)).toMatchObject({
-      routeName: "clone",
-      version: "v1",
-    });
+    expect(call({ "x-request-id": "cc" })).toMatchObject({ routeName: "clone", version: "v1" });
   });
 
   it("matches the enrolment token anywhere in a comma list with RE2 full match", () => {
-    const r = routeCall(
-      config(routes),
-      "order",
-      { "x-tranquil-release": "other, up1", "x-request-id": "cc" },
-      "mesh",
-      zero,
-    );
-    expect(r).toMatchObject({ routeName: "enrolled", version: "v2" });
-    const partial = routeCall(
-      config(routes),
-      "order",
-      { "x-tranquil-release": "up10", "x-request-id": "cc" },
-      "mesh",
-      zero,
-    );
-    expect(partial).toMatchObject({ routeName: "clone" });
-  });
-
-  it("pins by transaction id (whole value only)", () => {
-    expect(routeCall(config(routes), "order", { "x-request-id": "bb" }, "mesh", zero)).toMatchObject({
-      routeName: "pins",
+    expect(call({ "x-tranquil-release": "other, up1", "x-request-id": "cc" })).toMatchObject({
+      routeName: "enrolled",
+      version: "v2",
     });
-    expect(routeCall(config(routes), "order", { "x-request-id": "bbb" }, "mesh", zero)).toMatchObject({
+    expect(call({ "x-tranquil-release": "up10", "x-request-id": "cc" })).toMatchObject({
       routeName: "clone",
     });
+  });
+
+  it("pins by transaction id (whole value only), whatever was asked before", () => {
+    expect(call({ "x-request-id": "bb" })).toMatchObject({ routeName: "pins" });
+    expect(call({ "x-request-id": "bbb" })).toMatchObject({ routeName: "clone" });
+    expect(call({ "x-request-id": "aa" })).toMatchObject({ routeName: "pins" });
+  });
+
+  it("answers DR for a direct response and NR for a host with no route", () => {
+    expect(call({ "x-tranquil-sentinel": "never" })).toMatchObject({
+      kind: "local",
+      flag: "DR",
+      routeName: "sentinel",
+    });
+    expect(call({}, "istio-system/ingress")).toMatchObject({ kind: "local", flag: "NR" });
   });
 
   it("answers NC when the subset is missing from the DestinationRule", () => {
@@ -96,27 +95,8 @@ describe("routeCall", () => {
       ...dr,
       spec: { host: "order", subsets: [{ name: "v1", labels: { version: "v1" } }] },
     };
-    const r = routeCall(
-      config(vs([{ route: [{ destination: { host: "order", subset: "v2" } }] }]), [onlyV1]),
-      "order",
-      {},
-      "mesh",
-      zero,
-    );
-    expect(r).toMatchObject({ kind: "local", flag: "NC" });
-  });
-
-  it("answers DR for a direct response and NR for a host with no route", () => {
-    const sentinel = { "x-tranquil-sentinel": "never", "x-request-id": "cc" };
-    expect(routeCall(config(routes), "order", sentinel, "mesh", zero)).toMatchObject({
-      kind: "local",
-      flag: "DR",
-      routeName: "sentinel",
-    });
-    expect(routeCall(config(routes), "order", {}, "istio-system/ingress", zero)).toMatchObject({
-      kind: "local",
-      flag: "NR",
-    });
+    const missing = config(vs([{ route: [{ destination: { host: "order", subset: "v2" } }] }]), [onlyV1]);
+    expect(routeCall(missing, "order", {}, "mesh", zero)).toMatchObject({ kind: "local", flag: "NC" });
   });
 
   it("routes a destination without subset to every version, and honours gateway bindings", () => {
@@ -129,26 +109,27 @@ describe("routeCall", () => {
     );
     expect(open).toMatchObject({ kind: "forward", host: "order" });
     expect(open.kind === "forward" ? open.version : "x").toBeUndefined();
-    const gatewayOnly = vs(
-      [{ route: [{ destination: { host: "order", subset: "v2" } }] }],
-      ["istio-system/ingress"],
+    const gatewayOnly = config(
+      vs([{ route: [{ destination: { host: "order", subset: "v2" } }] }], ["istio-system/ingress"]),
     );
-    expect(routeCall(config(gatewayOnly), "order", {}, "mesh", zero)).toMatchObject({ routeName: "default" });
-    expect(routeCall(config(gatewayOnly), "order", {}, "istio-system/ingress", zero)).toMatchObject({
+    expect(routeCall(gatewayOnly, "order", {}, "mesh", zero)).toMatchObject({ routeName: "default" });
+    expect(routeCall(gatewayOnly, "order", {}, "istio-system/ingress", zero)).toMatchObject({
       version: "v2",
     });
   });
 
-  it("splits by weight", () => {
-    const split = vs([
-      {
-        route: [
-          { destination: { host: "order", subset: "v1" }, weight: 90 },
-          { destination: { host: "order", subset: "v2" }, weight: 10 },
-        ],
-      },
-    ]);
-    expect(routeCall(config(split), "order", {}, "mesh", () => 0.5)).toMatchObject({ version: "v1" });
-    expect(routeCall(config(split), "order", {}, "mesh", () => 0.95)).toMatchObject({ version: "v2" });
+  it("splits by weight on every call (weighted snapshots are not memoised)", () => {
+    const split = config(
+      vs([
+        {
+          route: [
+            { destination: { host: "order", subset: "v1" }, weight: 90 },
+            { destination: { host: "order", subset: "v2" }, weight: 10 },
+          ],
+        },
+      ]),
+    );
+    expect(routeCall(split, "order", {}, "mesh", () => 0.5)).toMatchObject({ version: "v1" });
+    expect(routeCall(split, "order", {}, "mesh", () => 0.95)).toMatchObject({ version: "v2" });
   });
 });

@@ -12,7 +12,7 @@
  * with weighted routes are not memoised: there the answer also depends on the random draw.
  */
 import type { StringMatch } from "../../../istio/api/types.js";
-import { evaluate } from "../../../istio/routing/evaluate.js";
+import { evaluate, type RouteRequest } from "../../../istio/routing/evaluate.js";
 import { matchValue } from "../../../istio/routing/string-match.js";
 import type { MeshConfig } from "./config-store.js";
 
@@ -32,8 +32,8 @@ export type SimRoute =
 /**
  * Routes one call to `host` from a proxy bound as `binding` (`mesh` for sidecars,
  * `<namespace>/<gateway>` for gateways), with header names in lower case; `random` picks
- * among weighted destinations. Subsets in the simulator select pods by their `version` label only, so that label is all
- * the endpoint selection needs.
+ * among weighted destinations. Subsets in the simulator select pods by their `version` label
+ * only, so that label is all the endpoint selection needs.
  */
 export function routeCall(
   config: MeshConfig,
@@ -42,8 +42,9 @@ export function routeCall(
   binding: string,
   random: () => number,
 ): SimRoute {
+  const req: RouteRequest = { authority: host, method: "GET", path: "/", headers, gateway: binding };
   const memo = memoOf(config);
-  if (memo === null) return evaluateCall(config, host, headers, binding, random);
+  if (memo === null) return evaluateCall(config, req, random);
   let key = `${host}\n${binding}\n`;
   for (const c of memo.conditions) {
     const value = headers[c.header];
@@ -54,7 +55,7 @@ export function routeCall(
   }
   let route = memo.routes.get(key);
   if (route === undefined) {
-    route = evaluateCall(config, host, headers, binding, random);
+    route = evaluateCall(config, req, random);
     memo.routes.set(key, route);
   }
   return route;
@@ -100,18 +101,8 @@ function memoOf(config: MeshConfig): SnapshotMemo | null {
   return memo;
 }
 
-function evaluateCall(
-  config: MeshConfig,
-  host: string,
-  headers: Readonly<Record<string, string>>,
-  binding: string,
-  random: () => number,
-): SimRoute {
-  const r = evaluate(
-    config,
-    { authority: host, method: "GET", path: "/", headers, gateway: binding },
-    random,
-  );
+function evaluateCall(config: MeshConfig, req: RouteRequest, random: () => number): SimRoute {
+  const r = evaluate(config, req, random);
   if (r.kind === "local-reply") return { kind: "local", flag: r.flag, routeName: r.routeName ?? "" };
   const version = r.endpointLabels["version"];
   return {
