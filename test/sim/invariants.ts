@@ -105,10 +105,10 @@ export function checkInvariants(
   if (truth.mixedIngress > 0)
     v.push(`G1: ${truth.mixedIngress} ingress transaction(s) served by two versions of one service`);
   const f = truth.failures;
-  const failures = f.NC + f.UH + f.URX + f.DR + f.RESET;
+  const failures = f.NR + f.NC + f.UH + f.URX + f.DR + f.RESET;
   if (failures > 0) {
     v.push(
-      `G2: ${failures} routing failure(s) NC=${f.NC} UH=${f.UH} URX=${f.URX} DR=${f.DR}: ${truth.failureNotes.join("; ")}`,
+      `G2: ${failures} routing failure(s) NR=${f.NR} NC=${f.NC} UH=${f.UH} URX=${f.URX} DR=${f.DR}: ${truth.failureNotes.join("; ")}`,
     );
   }
   if (truth.routedToRemoved > 0) v.push(`G2: ${truth.routedToRemoved} call(s) routed to a terminating pod`);

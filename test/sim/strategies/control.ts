@@ -2,7 +2,9 @@
  * The control strategy: what plain Istio weighted routing (Flagger-style canaries) does. Every
  * hop picks `old` or `new` per request by the route weights, the weight moves by steps, and
  * `old` is scaled away a fixed delay after the weight reaches 100. Run through the same
- * simulator as Tranquil, it must show the violations Tranquil prevents.
+ * simulator as Tranquil, it must show the violations Tranquil prevents. It rewrites the user
+ * routes' weights itself rather than through the product's planner: that planner writes
+ * Tranquil's clones, pins and sentinel, which are what the control must do without.
  */
 import type { DestinationRule, VirtualService } from "../../../istio/api/types.js";
 import type { ControllerStrategy, Execution } from "../controller-loop.js";

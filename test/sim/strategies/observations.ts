@@ -14,6 +14,7 @@ import type {
   VersionAnalysis,
   VersionObservation,
 } from "../../../controller/engine/types.js";
+import { highestEpoch } from "../../../controller/istio/routes/index.js";
 import { deploymentKey, type World } from "../world/world.js";
 
 /**
@@ -199,18 +200,11 @@ export function buildObservations(
 
 const epochCache = new WeakMap<World, { version: number; epoch: number | null }>();
 
-/** The highest sentinel epoch in the route table (cached per config version). */
+/** The highest sentinel epoch in the route table, read as the product does (cached per config version). */
 function highestSentinelEpoch(world: World): number | null {
   const cached = epochCache.get(world);
   if (cached !== undefined && cached.version === world.config.version) return cached.epoch;
-  let epoch: number | null = null;
-  const sentinel = new RegExp(`^tranquil-${world.scenario.upgradeId}-e(\\d+)$`);
-  for (const vs of world.config.current().virtualServices) {
-    for (const r of vs.spec.http ?? []) {
-      const m = sentinel.exec(r.name ?? "");
-      if (m?.[1] !== undefined) epoch = Math.max(epoch ?? 0, Number(m[1]));
-    }
-  }
+  const epoch = highestEpoch(world.scenario.upgradeId, world.config.current().virtualServices);
   epochCache.set(world, { version: world.config.version, epoch });
   return epoch;
 }

@@ -4,7 +4,7 @@
  * table and trace store, acknowledging each by key. Every execution is idempotent: writes
  * are diffed against what is stored, so re-executing a key changes nothing.
  */
-import type { DestinationRule } from "../../../istio/api/types.js";
+import { planSubset } from "../../../controller/istio/routes/index.js";
 import { decide, pendingActions } from "../../../controller/engine/decide.js";
 import { initialStatus } from "../../../controller/engine/status.js";
 import {
@@ -19,44 +19,29 @@ import type { ControllerStrategy, Execution } from "../controller-loop.js";
 import { ENROLMENT_HEADER } from "../world/traffic.js";
 import type { World } from "../world/world.js";
 import { buildObservations } from "./observations.js";
-import { productPlanner } from "./product-planner.js";
-import type { RoutePlanner } from "./sim-planner.js";
+import { productPlanner, SIM_NAMESPACE, type RoutePlanner } from "./product-planner.js";
 
 /** Options of the Tranquil strategy. */
 export interface TranquilOptions {
   readonly spec: UpgradeSpec;
   readonly settings: Settings;
-  /** The route planner the reconciler runs for WriteRoutes (default: the product's, controller/istio/routes). */
+  /** The route planner the reconciler runs for WriteRoutes (default: the product's; tests wrap it to break it). */
   readonly planner?: RoutePlanner;
 }
 
-function ensureSubset(world: World, service: string, version: string): boolean {
-  const drs = world.config.current().destinationRules.filter((d) => d.spec.host === service);
-  if (drs.some((d) => (d.spec.subsets ?? []).some((x) => x.name === version))) return false;
-  const base: DestinationRule = drs[0] ?? {
-    apiVersion: "networking.istio.io/v1",
-    kind: "DestinationRule",
-    metadata: {
-      name: `tranquil-${service}`,
-      namespace: "default",
-      labels: { "app.kubernetes.io/managed-by": "tranquil" },
-    },
-    spec: { host: service, subsets: [] },
-  };
-  const next = structuredClone(base);
-  next.spec.subsets = [...(next.spec.subsets ?? []), { name: version, labels: { version } }];
-  return world.config.applyDestinationRule(next);
-}
-
-function removeSubset(world: World, service: string, version: string): boolean {
-  let changed = false;
-  for (const dr of world.config.current().destinationRules) {
-    if (dr.spec.host !== service || !(dr.spec.subsets ?? []).some((x) => x.name === version)) continue;
-    const next = structuredClone(dr);
-    next.spec.subsets = (next.spec.subsets ?? []).filter((x) => x.name !== version);
-    changed = world.config.applyDestinationRule(next) || changed;
-  }
-  return changed;
+/** Adds or removes one version subset as the product's reconciler does (controller/istio/routes). */
+function writeSubset(world: World, service: string, version: string, present: boolean): boolean {
+  const plan = planSubset({
+    upgradeId: world.scenario.upgradeId,
+    namespace: SIM_NAMESPACE,
+    service,
+    version,
+    present,
+    destinationRules: world.config.current().destinationRules,
+  });
+  if (plan.kind === "upsert") return world.config.applyDestinationRule(plan.object);
+  if (plan.kind === "delete") return world.config.deleteDestinationRule(plan.ref.name);
+  return false;
 }
 
 /** Builds the strategy that runs decide(). */
@@ -75,9 +60,9 @@ export function tranquilStrategy(
   const execute = (action: Action, world: World): Execution<ActionResult> => {
     switch (action.kind) {
       case "ensureSubset":
-        return { changed: ensureSubset(world, action.service, action.version), result: ok };
+        return { changed: writeSubset(world, action.service, action.version, true), result: ok };
       case "removeSubset":
-        return { changed: removeSubset(world, action.service, action.version), result: ok };
+        return { changed: writeSubset(world, action.service, action.version, false), result: ok };
       case "writeRoutes": {
         const plan = planner(world.config.current(), {
           upgradeId: world.scenario.upgradeId,

@@ -5,7 +5,18 @@
  * Writes are diffed: an unchanged object is not written and causes no push (idempotent writes).
  */
 import type { DestinationRule, VirtualService } from "../../../istio/api/types.js";
-import type { MeshConfig } from "../route-eval.js";
+
+/**
+ * The configuration one proxy routes by: the Istio objects and the Kubernetes Services that
+ * exist. It is a RoutingSnapshot of the product's evaluator (istio/routing), which caches its
+ * route tables per snapshot object, so every snapshot is immutable and shared by the proxies.
+ */
+export interface MeshConfig {
+  readonly virtualServices: readonly VirtualService[];
+  readonly destinationRules: readonly DestinationRule[];
+  /** Services by short name; the simulation never creates or deletes one. */
+  readonly services: readonly string[];
+}
 
 /** The config store; `version` is bumped by every effective write. */
 export interface ConfigStore {
@@ -45,9 +56,11 @@ export function createConfigStore(initial: MeshConfig): ConfigStore {
   let version = 1;
   const snapshots = new Map<number, MeshConfig>();
   const listeners: ((v: number) => void)[] = [];
+  const services = [...initial.services];
   const snap = (): MeshConfig => ({
     virtualServices: [...vs.values()],
     destinationRules: [...dr.values()],
+    services,
   });
   snapshots.set(version, snap());
 

@@ -5,7 +5,7 @@
  */
 
 /** Routing failures Envoy would report (response flags). */
-export type FailureFlag = "NC" | "UH" | "URX" | "DR" | "RESET";
+export type FailureFlag = "NR" | "NC" | "UH" | "URX" | "DR" | "RESET";
 
 /** One transaction's ground truth. */
 export interface TxnTruth {
@@ -62,7 +62,7 @@ export function createGroundTruth(): GroundTruth {
     txns: new Map(),
     mixedIngress: 0,
     mixedBypass: 0,
-    failures: { NC: 0, UH: 0, URX: 0, DR: 0, RESET: 0 },
+    failures: { NR: 0, NC: 0, UH: 0, URX: 0, DR: 0, RESET: 0 },
     failureNotes: [],
     routedToRemoved: 0,
     killedInFlight: 0,

@@ -4,9 +4,9 @@
  * and, when the train is not the first hop, the `api` entry bound to the ingress gateway.
  */
 import type { DestinationRule, VirtualService } from "../../../istio/api/types.js";
-import type { MeshConfig } from "../route-eval.js";
 import type { SimScenario } from "../scenario.js";
-import { ENTRY_SERVICE } from "./types.js";
+import type { MeshConfig } from "./config-store.js";
+import { BYPASS_SERVICE, ENTRY_SERVICE } from "./types.js";
 
 /** The user's routing before the upgrade. */
 export function initialConfig(s: SimScenario): MeshConfig {
@@ -55,5 +55,6 @@ export function initialConfig(s: SimScenario): MeshConfig {
       },
     });
   }
-  return { virtualServices, destinationRules };
+  const services = [...s.services, ...(s.entryInTrain ? [] : [ENTRY_SERVICE]), BYPASS_SERVICE];
+  return { virtualServices, destinationRules, services };
 }

@@ -5,6 +5,7 @@
  * VirtualService per host here; one without the sentinel counts as unconfirmed). Cached per
  * config version because every heartbeat asks.
  */
+import { sentinelEpoch } from "../../../controller/istio/routes/index.js";
 import type { SimScenario } from "../scenario.js";
 import type { ConfigStore } from "./config-store.js";
 import { deploymentKey, type Proxy } from "./types.js";
@@ -22,7 +23,6 @@ export function createProxyViews(config: ConfigStore, s: SimScenario): ProxyView
   const trainServices = new Set(s.services);
   const subsetCache = new Map<number, Set<string>>();
   const epochCache = new Map<string, number | null | undefined>();
-  const sentinel = new RegExp(`^tranquil-${s.upgradeId}-e(\\d+)$`);
   return {
     subsetsAt(version) {
       let set = subsetCache.get(version);
@@ -47,8 +47,7 @@ export function createProxyViews(config: ConfigStore, s: SimScenario): ProxyView
         if (!(vs.spec.hosts ?? []).some((h) => trainServices.has(h))) continue;
         let epoch: number | null = null;
         for (const r of vs.spec.http ?? []) {
-          const m = sentinel.exec(r.name ?? "");
-          if (m?.[1] !== undefined) epoch = Number(m[1]);
+          epoch = sentinelEpoch(s.upgradeId, r.name) ?? epoch;
         }
         if (epoch === null) result = null;
         else if (result === undefined) result = epoch;

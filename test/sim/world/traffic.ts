@@ -1,10 +1,13 @@
 /**
- * Transactions: ingress ones (gateway enrolment by a hash of the transaction id against the
- * weight the gateway applies, then a chain of nested calls) and bypass ones (calls that start
- * inside the mesh). Each call is routed by the caller's proxy with the config its workers run
- * and the endpoints it lists; the callee's TraceManager records it (or fails open).
+ * Transactions: ingress ones (gateway enrolment by the TraceManager's hash of the upgrade and
+ * transaction ids against the weight the gateway applies, then a chain of nested calls) and
+ * bypass ones (calls that start inside the mesh). Each call is routed by the caller's proxy
+ * with the config its workers run and the endpoints it lists; the callee's TraceManager
+ * records it (or fails open).
  */
-import { routeCall } from "../route-eval.js";
+import { enrolmentBucket } from "../../../trace-manager/gateway/enrolment.js";
+import { parseTxnId } from "../../../trace-manager/ids.js";
+import { createPrng } from "../prng.js";
 import type { TailDelay } from "../scenario.js";
 import { recordFailure, recordServe, type TxnTruth } from "./ground-truth.js";
 import {
@@ -14,20 +17,21 @@ import {
   recordIngressStart,
   recordSample,
 } from "./trace-store.js";
+import { routeCall } from "./routing.js";
 import type { Pod } from "./types.js";
 import { BYPASS_SERVICE, ENTRY_SERVICE, type World } from "./world.js";
 
 /** The enrolment header name the simulated gateways set. */
 export const ENROLMENT_HEADER = "x-tranquil-release";
 
-/** FNV-1a of a string, the gateways' deterministic enrolment hash. */
-export function enrolmentHash(txn: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < txn.length; i++) {
-    h ^= txn.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h % 100;
+/**
+ * Whether a gateway applying `weight` enrols transaction `txn` of upgrade `upgradeId`: the
+ * gateway TraceManager's own bucket (trace-manager/gateway), which hashes the upgrade id in.
+ */
+function enrols(txn: string, upgradeId: string, weight: number): boolean {
+  const id = parseTxnId(txn);
+  if (id === null) throw new Error(`simulated transaction id "${txn}" is not a valid x-request-id`);
+  return enrolmentBucket(id, upgradeId) < weight;
 }
 
 /** Starts ingress and bypass traffic; arrivals stop once `stopAt()` has passed. */
@@ -44,6 +48,10 @@ export function startTraffic(world: World, stopAt: () => number): void {
     return hex;
   };
   const trainSet = new Set(s.services);
+  // Weighted picks draw from a stream of their own: the evaluator draws for every forwarded
+  // call, even to a single destination, and sharing the world's stream would make each route
+  // change shift every later draw of the run.
+  const picks = createPrng(s.seed ^ 0x5eed);
 
   /** Plans hop start offsets and the transaction's end, nested calls ending in reverse order. */
   const plan = (hops: number, gap: TailDelay, tail: TailDelay): { starts: number[]; end: number } => {
@@ -89,7 +97,7 @@ export function startTraffic(world: World, stopAt: () => number): void {
     const host = hosts[k];
     if (host === undefined || txn.failed !== null || txn.appError) return;
     const cfg = world.config.at(caller.proxy.routingVersion);
-    const route = routeCall(cfg, host, headers, caller.proxy.binding, () => prng.next());
+    const route = routeCall(cfg, host, headers, caller.proxy.binding, () => picks.next());
     if (route.kind === "local") {
       recordFailure(
         world.truth,
@@ -101,7 +109,7 @@ export function startTraffic(world: World, stopAt: () => number): void {
     }
     const candidates: Pod[] = [];
     for (const ep of caller.proxy.endpoints) {
-      if (ep.service === host && (route.version === undefined || ep.version === route.version))
+      if (ep.service === route.host && (route.version === undefined || ep.version === route.version))
         candidates.push(ep);
     }
     if (candidates.length === 0) {
@@ -201,7 +209,7 @@ export function startTraffic(world: World, stopAt: () => number): void {
     const { starts, end } = plan(hops, s.ingress.gapMs, s.ingress.tail);
     let enrolled = false;
     if (gw.tm.up) {
-      enrolled = enrolmentHash(id) < gw.tm.weight;
+      enrolled = enrols(id, s.upgradeId, gw.tm.weight);
       recordIngressStart(world.store, { txn: id, gateway: gw.id, startAt: queue.now, enrolled, endAt: null });
     } else {
       // The check fails open: no enrolment header, nothing recorded, the gateway turns dirty.

@@ -120,7 +120,7 @@ describe("traffic", () => {
     w.queue.runUntil(40_000);
     const t = w.truth;
     expect(t.txns.size).toBeGreaterThan(20);
-    expect(t.failures).toEqual({ NC: 0, UH: 0, URX: 0, DR: 0, RESET: 0 });
+    expect(t.failures).toEqual({ NR: 0, NC: 0, UH: 0, URX: 0, DR: 0, RESET: 0 });
     expect(t.mixedIngress + t.mixedBypass).toBe(0);
     for (const txn of t.txns.values())
       for (const vs of txn.versions.values()) expect([...vs]).toEqual(["v1"]);
