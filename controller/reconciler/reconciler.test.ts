@@ -5,7 +5,7 @@ import type { RoutePlanIntent, UpgradeSpec, UpgradeStatus } from "../engine/type
 import { enrolmentId } from "../upgrade-spec/enrolment-id.js";
 import { healthyFacts } from "../engine/testing/harness.js";
 import { FileUpgradeStore } from "../local/file-upgrade-store.js";
-import { pendingCommands } from "../ports/upgrade-store.js";
+import { pendingCommands, type UpgradeStore, type UpgradeWatcher } from "../ports/upgrade-store.js";
 import type { Backend, GatheredObservations, UpgradeEventNote, UpgradeRef } from "../ports/index.js";
 import { ControllerMetrics } from "../metrics.js";
 import { Reconciler } from "./reconciler.js";
@@ -253,6 +253,45 @@ describe("Reconciler", () => {
       await reconciler.stop();
     }
   });
+  it("reports a failing watch until it resyncs, and keeps ticking on the interval meanwhile", async () => {
+    const inner = await FileUpgradeStore.open();
+    await create(inner);
+    let watcher: UpgradeWatcher | undefined;
+    const store: UpgradeStore = {
+      get: (k) => inner.get(k),
+      list: (ns) => inner.list(ns),
+      create: (u) => inner.create(u),
+      updateSpec: (k, rv, spec) => inner.updateSpec(k, rv, spec),
+      updateStatus: (k, rv, status) => inner.updateStatus(k, rv, status),
+      setCommand: (k, rv, command) => inner.setCommand(k, rv, command),
+      watch: (w) => {
+        watcher = w;
+        return () => undefined;
+      },
+      close: () => inner.close(),
+    };
+    const calls: string[] = [];
+    const reconciler = new Reconciler({
+      store,
+      backend: recordingBackend(calls),
+      logger,
+      clock: () => 1_000,
+      intervalMs: 10,
+    });
+    reconciler.start();
+    try {
+      watcher?.onError?.(new Error("watch closed: 410 Gone"));
+      expect(reconciler.watchFailure?.message).toBe("watch closed: 410 Gone");
+      for (let i = 0; i < 100 && !calls.includes(`watch ${ID}`); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(calls).toContain(`watch ${ID}`); // the interval ticked it without the watch
+      watcher?.onResync?.(await inner.list());
+      expect(reconciler.watchFailure).toBeNull();
+    } finally {
+      await reconciler.stop();
+    }
+  });
+
   it("keeps an ended upgrade's metric series for the retention, then removes them", async () => {
     const store = await FileUpgradeStore.open();
     const created = await create(store);
