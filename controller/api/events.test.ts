@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSse } from "../cli/sse.js";
 import { startApiFixture, TEST_TOKEN, writeStatus, type ApiFixture } from "../cli/testing/api-fixture.js";
 import { initialStatus } from "../engine/status.js";
+import { delegatingStore } from "../local/testing/delegating-store.js";
 import { FileUpgradeStore } from "../local/file-upgrade-store.js";
-import type { UpgradeRecord, UpgradeStore } from "../ports/upgrade-store.js";
+import type { UpgradeRecord } from "../ports/upgrade-store.js";
 import { createApi } from "./server.js";
 import type { UpgradeView } from "./view.js";
 
@@ -105,22 +106,15 @@ describe("GET /v1/upgrades/:id/events over a store with slow reads", () => {
   it("does not lose a change made while the first read is in flight", async () => {
     const inner = await FileUpgradeStore.open();
     let onRead: (() => Promise<void>) | undefined;
-    const store: UpgradeStore = {
-      get: async (id) => {
-        const record = await inner.get(id);
+    const store = delegatingStore(inner, {
+      get: async (key) => {
+        const record = await inner.get(key);
         const hook = onRead;
         onRead = undefined;
         await hook?.();
         return record;
       },
-      list: (ns) => inner.list(ns),
-      create: (r) => inner.create(r),
-      updateSpec: (k, rv, spec) => inner.updateSpec(k, rv, spec),
-      updateStatus: (k, rv, status) => inner.updateStatus(k, rv, status),
-      setCommand: (k, rv, command) => inner.setCommand(k, rv, command),
-      watch: (h) => inner.watch(h),
-      close: () => inner.close(),
-    };
+    });
     const created: UpgradeRecord = await inner.create({
       namespace: "default",
       name: "racy",

@@ -5,7 +5,8 @@ import type { RoutePlanIntent, UpgradeSpec, UpgradeStatus } from "../engine/type
 import { enrolmentId } from "../upgrade-spec/enrolment-id.js";
 import { healthyFacts } from "../engine/testing/harness.js";
 import { FileUpgradeStore } from "../local/file-upgrade-store.js";
-import { pendingCommands, type UpgradeStore, type UpgradeWatcher } from "../ports/upgrade-store.js";
+import { pendingCommands, type UpgradeWatcher } from "../ports/upgrade-store.js";
+import { delegatingStore } from "../local/testing/delegating-store.js";
 import type { Backend, GatheredObservations, UpgradeEventNote, UpgradeRef } from "../ports/index.js";
 import { ControllerMetrics } from "../metrics.js";
 import { Reconciler } from "./reconciler.js";
@@ -236,60 +237,31 @@ describe("Reconciler", () => {
     const store = await FileUpgradeStore.open();
     await create(store);
     const calls: string[] = [];
-    const reconciler = new Reconciler({
-      store,
-      backend: recordingBackend(calls),
-      logger,
-      clock: () => 1_000,
-      intervalMs: 3_600_000,
+    await whileRunning({ store, backend: recordingBackend(calls), intervalMs: 3_600_000 }, async (r) => {
+      await eventually(() => calls.includes(`watch ${ID}`));
+      expect(r.watchFailure).toBeNull();
     });
-    reconciler.start();
-    try {
-      for (let i = 0; i < 100 && !calls.includes(`watch ${ID}`); i++)
-        await new Promise((r) => setTimeout(r, 10));
-      expect(calls).toContain(`watch ${ID}`);
-      expect(reconciler.watchFailure).toBeNull();
-    } finally {
-      await reconciler.stop();
-    }
   });
+
   it("reports a failing watch until it resyncs, and keeps ticking on the interval meanwhile", async () => {
     const inner = await FileUpgradeStore.open();
     await create(inner);
     let watcher: UpgradeWatcher | undefined;
-    const store: UpgradeStore = {
-      get: (k) => inner.get(k),
-      list: (ns) => inner.list(ns),
-      create: (u) => inner.create(u),
-      updateSpec: (k, rv, spec) => inner.updateSpec(k, rv, spec),
-      updateStatus: (k, rv, status) => inner.updateStatus(k, rv, status),
-      setCommand: (k, rv, command) => inner.setCommand(k, rv, command),
+    // The file store never fails its watch: this one hands the test the watcher to fail.
+    const store = delegatingStore(inner, {
       watch: (w) => {
         watcher = w;
         return () => undefined;
       },
-      close: () => inner.close(),
-    };
-    const calls: string[] = [];
-    const reconciler = new Reconciler({
-      store,
-      backend: recordingBackend(calls),
-      logger,
-      clock: () => 1_000,
-      intervalMs: 10,
     });
-    reconciler.start();
-    try {
+    const calls: string[] = [];
+    await whileRunning({ store, backend: recordingBackend(calls), intervalMs: 10 }, async (r) => {
       watcher?.onError?.(new Error("watch closed: 410 Gone"));
-      expect(reconciler.watchFailure?.message).toBe("watch closed: 410 Gone");
-      for (let i = 0; i < 100 && !calls.includes(`watch ${ID}`); i++)
-        await new Promise((r) => setTimeout(r, 10));
-      expect(calls).toContain(`watch ${ID}`); // the interval ticked it without the watch
+      expect(r.watchFailure?.message).toBe("watch closed: 410 Gone");
+      await eventually(() => calls.includes(`watch ${ID}`)); // the interval ticked it without the watch
       watcher?.onResync?.(await inner.list());
-      expect(reconciler.watchFailure).toBeNull();
-    } finally {
-      await reconciler.stop();
-    }
+      expect(r.watchFailure).toBeNull();
+    });
   });
 
   it("keeps an ended upgrade's metric series for the retention, then removes them", async () => {
@@ -298,27 +270,40 @@ describe("Reconciler", () => {
     await store.setCommand(KEY, created.resourceVersion, { kind: "abort", token: "t-1" });
     const metrics = new ControllerMetrics();
     let now = 1_000;
-    const reconciler = new Reconciler({
+    const options = {
       store,
       backend: recordingBackend([]),
-      logger,
       metrics,
       clock: () => now,
       intervalMs: 3_600_000,
       metricsRetentionMs: 60_000,
-    });
-    await tickUntil(reconciler, store, (s) => s.phase === "RolledBack", 20);
+    };
+    await tickUntil(new Reconciler({ ...options, logger }), store, (s) => s.phase === "RolledBack", 20);
     const series = async () =>
       (await metrics.registry.metrics()).split("\n").filter((l) => l.includes('upgrade="auth-v2"'));
     expect((await series()).length).toBeGreaterThan(0);
     now += 61_000;
-    reconciler.start(); // its first pass over the store forgets what ended before the retention
-    try {
-      for (let i = 0; i < 100 && (await series()).length > 0; i++)
-        await new Promise((r) => setTimeout(r, 10));
-      expect(await series()).toEqual([]);
-    } finally {
-      await reconciler.stop();
-    }
+    // A started reconciler's first pass over the store forgets what ended before the retention.
+    await whileRunning(options, () => eventually(async () => (await series()).length === 0));
   });
 });
+
+/** Starts a reconciler, runs `body`, and stops it whatever happens. */
+async function whileRunning(
+  options: Omit<ConstructorParameters<typeof Reconciler>[0], "logger">,
+  body: (r: Reconciler) => Promise<void>,
+): Promise<void> {
+  const reconciler = new Reconciler({ clock: () => 1_000, ...options, logger });
+  reconciler.start();
+  try {
+    await body(reconciler);
+  } finally {
+    await reconciler.stop();
+  }
+}
+
+/** Waits until `done` holds (at most a second), then asserts it. */
+async function eventually(done: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100 && !(await done()); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(await done()).toBe(true);
+}

@@ -74,7 +74,7 @@ export class Reconciler {
     this.stopped = false;
     this.unwatch = this.options.store.watch({
       onEvent: (event) => {
-        this.watchError = null;
+        // An event after a failure does not clear it: events may have been missed until a resync.
         const u = event.upgrade;
         if (event.type === "DELETED") this.forget(u);
         if (event.type === "DELETED" || TERMINAL_PHASES.includes(u.status.phase)) return;
