@@ -1,0 +1,197 @@
+/**
+ * The node agent turns the local mesh into the cluster's one node: graded from the real API
+ * server and controller-manager (Node, Lease, Pods, EndpointSlices) and from the mesh itself
+ * (which instances run, and that a pod's address answers).
+ */
+import { connect } from "node:net";
+import {
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  DiscoveryV1Api,
+  KubeConfig,
+  type V1Pod,
+} from "@kubernetes/client-node";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMesh, type MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
+import { loadTopology } from "../../istio/local-mesh/runtime/topology.js";
+import { startControlPlane, type ControlPlane } from "./control-plane/control-plane.js";
+import { startNodeAgent, type NodeAgent } from "./node-agent/node-agent.js";
+
+const NS = "default";
+const TOPOLOGY = new URL("./node-agent/cluster.topology.yaml", import.meta.url).pathname;
+const START_TIMEOUT_MS = 40 * 60_000;
+const labels = { app: "item", version: "v1" };
+
+let cp: ControlPlane | undefined;
+let mesh: MeshHandle | undefined;
+let agent: NodeAgent | undefined;
+let kc: KubeConfig;
+const errors: string[] = [];
+
+async function eventually<T>(
+  read: () => Promise<T>,
+  done: (v: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await read();
+  while (!done(last)) {
+    if (Date.now() > deadline)
+      throw new Error(`not reached within ${timeoutMs} ms (agent errors: ${errors.join("; ")})`);
+    await new Promise((r) => setTimeout(r, 200));
+    last = await read();
+  }
+  return last;
+}
+
+const ready = (p: V1Pod): boolean =>
+  p.status?.phase === "Running" &&
+  (p.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+
+function answers(address: string): Promise<boolean> {
+  const [host = "", port = ""] = address.split(":");
+  return new Promise((resolve) => {
+    const socket = connect({ host, port: Number(port) }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+describe("the node agent", { timeout: 60_000 }, () => {
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    kc = new KubeConfig();
+    kc.loadFromFile(cp.kubeconfigPath);
+    mesh = await startMesh(await loadTopology(TOPOLOGY), {
+      pushDelay: { minMs: 10, maxMs: 60 },
+      workerLag: { minMs: 0, maxMs: 5 },
+      checkTimeoutMs: 1_000,
+      traceManager: { heartbeatMs: 200 },
+      logger: pino({ level: "silent" }),
+    });
+    agent = await startNodeAgent({
+      kc,
+      mesh,
+      heartbeatMs: 500,
+      onError: (err, what) => errors.push(`${what}: ${err instanceof Error ? err.message : String(err)}`),
+    });
+  }, START_TIMEOUT_MS);
+
+  afterAll(async () => {
+    if (errors.length > 0) console.log(`node agent errors:\n${errors.join("\n")}`);
+    await agent?.stop();
+    await mesh?.stop();
+    await cp?.stop();
+  });
+
+  it("registers a Ready Node and renews its Lease in kube-node-lease", async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    const node = await core.readNode({ name: "local-mesh" });
+    expect(node.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    expect(node.status?.allocatable?.["pods"]).toBe("110");
+    const leases = kc.makeApiClient(CoordinationV1Api);
+    const first = await leases.readNamespacedLease({ name: "local-mesh", namespace: "kube-node-lease" });
+    expect(first.spec?.holderIdentity).toBe("local-mesh");
+    const renewed = await eventually(
+      () => leases.readNamespacedLease({ name: "local-mesh", namespace: "kube-node-lease" }),
+      (l) => new Date(l.spec?.renewTime ?? 0).getTime() > new Date(first.spec?.renewTime ?? 0).getTime(),
+      10_000,
+    );
+    expect(renewed.spec?.leaseDurationSeconds).toBe(40);
+  });
+
+  it("runs a Deployment's pods on the local mesh: bound, Running, Ready, with private pod IPs behind loopback", async () => {
+    const apps = kc.makeApiClient(AppsV1Api);
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespacedService({
+      namespace: NS,
+      body: {
+        metadata: { name: "item" },
+        spec: { selector: { app: "item" }, ports: [{ name: "grpc", port: 50052, targetPort: 50052 }] },
+      },
+    });
+    await apps.createNamespacedDeployment({
+      namespace: NS,
+      body: {
+        metadata: { name: "item-v1", labels },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: {
+              terminationGracePeriodSeconds: 5,
+              containers: [{ name: "app", image: "tranquil/item:v1" }],
+            },
+          },
+        },
+      },
+    });
+    const pods = await eventually(
+      () => core.listNamespacedPod({ namespace: NS, labelSelector: "app=item" }),
+      (l) => l.items.length === 2 && l.items.every(ready),
+    );
+    for (const pod of pods.items) {
+      expect(pod.spec?.nodeName).toBe("local-mesh");
+      const ip = pod.status?.podIP ?? "";
+      expect(ip).toMatch(/^10\.244\.\d+\.\d+$/);
+      const address = agent?.addressOf(ip) ?? "";
+      expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(await answers(address)).toBe(true);
+    }
+    const instances = mesh?.instances().filter((i) => i.service === "item" && i.version === "v1") ?? [];
+    expect(instances).toHaveLength(2);
+
+    // EndpointSlices follow readiness: the real controller-manager lists both pod IPs as ready.
+    const discovery = kc.makeApiClient(DiscoveryV1Api);
+    const slices = await eventually(
+      () =>
+        discovery.listNamespacedEndpointSlice({
+          namespace: NS,
+          labelSelector: "kubernetes.io/service-name=item",
+        }),
+      (l) =>
+        l.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready === true).length === 2,
+    );
+    const ips = slices.items.flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses)).sort();
+    expect(ips).toEqual(pods.items.map((p) => p.status?.podIP ?? "").sort());
+  });
+
+  it("stops a deleted pod's instance gracefully, deletes the pod, and runs its replacement", async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    const before = await core.listNamespacedPod({ namespace: NS, labelSelector: "app=item" });
+    const victim = before.items[0];
+    const name = victim?.metadata?.name ?? "";
+    const instance = agent?.instanceOf(`${NS}/${name}`);
+    expect(instance).toBeDefined();
+    await core.deleteNamespacedPod({ name, namespace: NS });
+    await eventually(
+      () => core.listNamespacedPod({ namespace: NS, labelSelector: "app=item" }),
+      (l) => !l.items.some((p) => p.metadata?.name === name) && l.items.filter(ready).length === 2,
+    );
+    expect(mesh?.instances().some((i) => i.pod === instance)).toBe(false);
+    expect(mesh?.instances().filter((i) => i.service === "item")).toHaveLength(2);
+  });
+
+  it("reports an image it cannot run as ErrImagePull, naming what it can run", async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespacedPod({
+      namespace: NS,
+      body: {
+        metadata: { name: "mystery" },
+        spec: { containers: [{ name: "app", image: "registry.example/unknown:1" }] },
+      },
+    });
+    const pod = await eventually(
+      () => core.readNamespacedPod({ name: "mystery", namespace: NS }),
+      (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === "ErrImagePull",
+    );
+    expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.message).toMatch(/tranquil\/item:v1/);
+    expect(pod.status?.phase).toBe("Pending");
+    expect(mesh?.instances().filter((i) => i.service === "item")).toHaveLength(2);
+  });
+});

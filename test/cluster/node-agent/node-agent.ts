@@ -1,0 +1,251 @@
+/**
+ * The node agent: the local mesh as the cluster's one node, in place of a kubelet. It keeps
+ * its Node Ready and its Lease renewed, binds pending pods to itself (no scheduler runs),
+ * starts each bound pod's program on the local mesh (the image names the service and
+ * version; the mesh adds its sidecar proxy and TraceManager), reports the pod Running and
+ * Ready with a pod IP, and on deletion stops the instance gracefully within the pod's grace
+ * period, sets a terminal phase and deletes the pod with grace 0 and a UID precondition.
+ * Pods are followed with an informer (list + watch, restarted after an error), not polled.
+ * Readiness here means the instance started and its endpoint is registered in the local mesh;
+ * probes in the pod spec are not run.
+ */
+import {
+  ApiException,
+  CoreV1Api,
+  makeInformer,
+  type KubeConfig,
+  type V1ContainerStatus,
+  type V1Pod,
+  type V1PodStatus,
+} from "@kubernetes/client-node";
+import type { MeshHandle } from "../../../istio/local-mesh/runtime/mesh-runtime.js";
+import { KeyedQueue } from "../../../controller/reconciler/keyed-queue.js";
+import { programOf } from "./images.js";
+import { NodeHeartbeat } from "./node-heartbeat.js";
+import { PodAddresses } from "./pod-addresses.js";
+
+/** Options of {@link startNodeAgent}. */
+export interface NodeAgentOptions {
+  readonly kc: KubeConfig;
+  readonly mesh: Pick<MeshHandle, "topology" | "startInstance" | "stopInstance">;
+  /** The Node's name (default `local-mesh`). */
+  readonly nodeName?: string;
+  /** How often the Lease is renewed and Ready re-asserted (default 10 s, as a kubelet). */
+  readonly heartbeatMs?: number;
+  /** Called with what the agent could not do (it retries on the next event or heartbeat). */
+  readonly onError?: (err: unknown, what: string) => void;
+}
+
+/** A running node agent. */
+export interface NodeAgent {
+  readonly nodeName: string;
+  /** The loopback address behind a pod IP (what the local proxies connect to), or undefined. */
+  addressOf(podIp: string): string | undefined;
+  /** The mesh instance running a pod (`namespace/name`), or undefined. */
+  instanceOf(pod: string): string | undefined;
+  /** Stops the informer and the heartbeat; the pods' instances belong to the mesh. */
+  stop(): Promise<void>;
+}
+
+interface Running {
+  readonly uid: string;
+  readonly instance: string;
+  readonly ip: string;
+}
+
+/** Registers the node and starts running the pods bound to it. */
+export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAgent> {
+  const nodeName = options.nodeName ?? "local-mesh";
+  const { kc, mesh } = options;
+  const core = kc.makeApiClient(CoreV1Api);
+  const report = options.onError ?? (() => undefined);
+  const heartbeat = new NodeHeartbeat(kc, nodeName);
+  await heartbeat.register();
+  const addresses = new PodAddresses();
+  const running = new Map<string, Running>();
+  const queue = new KeyedQueue();
+  let stopped = false;
+
+  const keyOf = (pod: V1Pod): string => `${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`;
+
+  const writeStatus = async (pod: V1Pod, status: V1PodStatus): Promise<void> => {
+    const { name = "", namespace = "" } = pod.metadata ?? {};
+    for (let attempt = 0; ; attempt++) {
+      const current = await core.readNamespacedPod({ name, namespace });
+      if (current.metadata?.uid !== pod.metadata?.uid) return;
+      try {
+        current.status = status;
+        await core.replaceNamespacedPodStatus({ name, namespace, body: current });
+        return;
+      } catch (err) {
+        if (!(err instanceof ApiException && err.code === 409) || attempt >= 5) throw err;
+      }
+    }
+  };
+
+  const bind = async (pod: V1Pod): Promise<void> => {
+    const { name = "", namespace = "" } = pod.metadata ?? {};
+    try {
+      await core.createNamespacedPodBinding({
+        name,
+        namespace,
+        body: { metadata: { name, namespace }, target: { apiVersion: "v1", kind: "Node", name: nodeName } },
+      });
+    } catch (err) {
+      // Bound already (an event that raced the binding): the pod's next update runs it.
+      if (!(err instanceof ApiException && err.code === 409)) throw err;
+    }
+  };
+
+  const run = async (pod: V1Pod): Promise<void> => {
+    const container = pod.spec?.containers[0];
+    const program = programOf(container?.image, mesh.topology);
+    const now = new Date();
+    const containerName = container?.name ?? "app";
+    if (!program.ok) {
+      await writeStatus(pod, {
+        phase: "Pending",
+        conditions: [
+          { type: "PodScheduled", status: "True" },
+          { type: "Ready", status: "False", reason: "ContainersNotReady" },
+        ],
+        containerStatuses: [
+          waitingContainer(containerName, container?.image ?? "", program.reason, program.message),
+        ],
+      });
+      return;
+    }
+    const instance = await mesh.startInstance(program.service, program.version);
+    const ip = addresses.allocate(instance.address);
+    running.set(keyOf(pod), { uid: pod.metadata?.uid ?? "", instance: instance.pod, ip });
+    await writeStatus(pod, {
+      phase: "Running",
+      hostIP: "10.244.0.1",
+      podIP: ip,
+      podIPs: [{ ip }],
+      startTime: now,
+      conditions: [
+        { type: "PodScheduled", status: "True", lastTransitionTime: now },
+        { type: "Initialized", status: "True", lastTransitionTime: now },
+        { type: "ContainersReady", status: "True", lastTransitionTime: now },
+        { type: "Ready", status: "True", lastTransitionTime: now },
+      ],
+      containerStatuses: [
+        {
+          name: containerName,
+          image: container?.image ?? "",
+          imageID: container?.image ?? "",
+          ready: true,
+          started: true,
+          restartCount: 0,
+          state: { running: { startedAt: now } },
+        },
+      ],
+    });
+  };
+
+  const terminate = async (pod: V1Pod): Promise<void> => {
+    const key = keyOf(pod);
+    const r = running.get(key);
+    if (r !== undefined) {
+      const graceMs = (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+      // The mesh drains the instance gracefully; the grace period bounds how long it may take.
+      await Promise.race([mesh.stopInstance(r.instance), new Promise((res) => setTimeout(res, graceMs))]);
+      running.delete(key);
+      addresses.release(r.ip);
+      await writeStatus(pod, Object.assign({}, pod.status, { phase: "Succeeded" })).catch((err: unknown) => {
+        report(err, `setting ${key} Succeeded`);
+      });
+    }
+    const { name = "", namespace = "" } = pod.metadata ?? {};
+    try {
+      await core.deleteNamespacedPod({
+        name,
+        namespace,
+        gracePeriodSeconds: 0,
+        body: { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata?.uid ?? "" } },
+      });
+    } catch (err) {
+      // Gone already, or a new pod of the same name (the UID precondition protects it).
+      if (!(err instanceof ApiException && (err.code === 404 || err.code === 409))) throw err;
+    }
+  };
+
+  const handle = async (pod: V1Pod): Promise<void> => {
+    if (stopped) return;
+    const key = keyOf(pod);
+    const node = pod.spec?.nodeName;
+    if (node === undefined || node === "") {
+      if (pod.metadata?.deletionTimestamp === undefined) await bind(pod);
+      return;
+    }
+    if (node !== nodeName) return;
+    if (pod.metadata?.deletionTimestamp !== undefined) {
+      await terminate(pod);
+      return;
+    }
+    const r = running.get(key);
+    if (r !== undefined && r.uid === pod.metadata?.uid) return;
+    const phase = pod.status?.phase;
+    if (phase === "Succeeded" || phase === "Failed") return;
+    const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+    if (waiting === "ErrImagePull") return;
+    await run(pod);
+  };
+
+  const enqueue = (pod: V1Pod): void => {
+    // A run queued behind another handles the pod as the cache holds it then, not this event's copy.
+    const latest = (): V1Pod => informer.get(pod.metadata?.name ?? "", pod.metadata?.namespace) ?? pod;
+    void queue
+      .enqueue(keyOf(pod), () => handle(latest()))
+      .catch((err: unknown) => report(err, `pod ${keyOf(pod)}`));
+  };
+  const forget = (pod: V1Pod): void => {
+    const key = keyOf(pod);
+    const r = running.get(key);
+    if (r === undefined || r.uid !== pod.metadata?.uid) return;
+    // Deleted without passing through a graceful deletion (grace 0 by someone else): stop it now.
+    running.delete(key);
+    addresses.release(r.ip);
+    void mesh.stopInstance(r.instance).catch((err: unknown) => report(err, `stopping ${key}`));
+  };
+
+  const informer = makeInformer(kc, "/api/v1/pods", () => core.listPodForAllNamespaces());
+  informer.on("add", enqueue);
+  informer.on("update", enqueue);
+  informer.on("delete", forget);
+  informer.on("error", (err) => {
+    report(err, "pod watch");
+    // As client-node's informer asks: start it again after a pause; it relists on start.
+    if (!stopped)
+      setTimeout(() => void informer.start().catch((e: unknown) => report(e, "pod watch restart")), 1_000);
+  });
+  await informer.start();
+
+  const timer = setInterval(() => {
+    heartbeat.beat().catch((err: unknown) => report(err, "node heartbeat"));
+  }, options.heartbeatMs ?? 10_000);
+
+  return {
+    nodeName,
+    addressOf: (ip) => addresses.addressOf(ip),
+    instanceOf: (pod) => running.get(pod)?.instance,
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await informer.stop();
+      await queue.idle();
+    },
+  };
+}
+
+function waitingContainer(name: string, image: string, reason: string, message: string): V1ContainerStatus {
+  return {
+    name,
+    image,
+    imageID: "",
+    ready: false,
+    restartCount: 0,
+    state: { waiting: { reason, message } },
+  };
+}
