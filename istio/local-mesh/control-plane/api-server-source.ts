@@ -1,0 +1,103 @@
+/**
+ * The local control plane in cluster mode reads its routing from the API server, as istiod
+ * does: informers (list + watch, started again after an error, which relists) on
+ * VirtualServices and DestinationRules mirror every object into the config store, whose own
+ * watch then pushes it to the proxies with their delays and worker lag. The config store is
+ * a cache here: it keeps its own resourceVersions, and nothing but the API server writes it.
+ */
+import {
+  CustomObjectsApi,
+  makeInformer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from "@kubernetes/client-node";
+import type { DestinationRule, VirtualService } from "../../api/types.js";
+import type { ConfigStore } from "./types.js";
+
+/** Options of {@link mirrorFromApiServer}. */
+export interface ApiServerSourceOptions {
+  /** Called with a failed watch or write; the informer starts again after `restartMs`. */
+  readonly onError?: (err: unknown, what: string) => void;
+  readonly restartMs?: number;
+}
+
+type RoutingKind = "VirtualService" | "DestinationRule";
+const PLURAL: Record<RoutingKind, string> = {
+  VirtualService: "virtualservices",
+  DestinationRule: "destinationrules",
+};
+
+/** Only what the config store keeps of an API server object: the API server's bookkeeping stays there. */
+function mirrored<T extends VirtualService | DestinationRule>(obj: T): T {
+  const { name, namespace, labels, annotations } = obj.metadata;
+  return {
+    ...obj,
+    metadata: {
+      name,
+      namespace,
+      ...(labels !== undefined ? { labels } : {}),
+      ...(annotations !== undefined ? { annotations } : {}),
+    },
+  };
+}
+
+function apply(store: ConfigStore, kind: RoutingKind, obj: VirtualService | DestinationRule): void {
+  const { namespace, name } = obj.metadata;
+  const current = store.get(kind, namespace, name);
+  const next = mirrored(obj);
+  const rv = current?.metadata.resourceVersion;
+  if (current === undefined || rv === undefined) store.create(next);
+  else store.update({ ...next, metadata: { ...next.metadata, resourceVersion: rv } });
+}
+
+/** Mirrors the API server's VirtualServices and DestinationRules into `store`; resolves once both lists are in. */
+export async function mirrorFromApiServer(
+  kc: KubeConfig,
+  store: ConfigStore,
+  options: ApiServerSourceOptions = {},
+): Promise<{ stop(): Promise<void> }> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const report = options.onError ?? (() => undefined);
+  let stopped = false;
+  const informers = (["VirtualService", "DestinationRule"] as const).map((kind) => {
+    const plural = PLURAL[kind];
+    const informer = makeInformer<KubernetesObject>(
+      kc,
+      `/apis/networking.istio.io/v1/${plural}`,
+      () =>
+        api.listClusterCustomObject({ group: "networking.istio.io", version: "v1", plural }) as Promise<
+          KubernetesListObject<KubernetesObject>
+        >,
+    );
+    const upsert = (obj: KubernetesObject): void => {
+      try {
+        apply(store, kind, obj as unknown as VirtualService | DestinationRule);
+      } catch (err) {
+        report(err, `mirroring ${kind} ${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`);
+      }
+    };
+    informer.on("add", upsert);
+    informer.on("update", upsert);
+    informer.on("delete", (obj) => {
+      const { namespace = "", name = "" } = obj.metadata ?? {};
+      if (store.get(kind, namespace, name) !== undefined) store.delete(kind, namespace, name);
+    });
+    informer.on("error", (err) => {
+      report(err, `${kind} watch`);
+      if (!stopped) {
+        setTimeout(() => {
+          if (!stopped) informer.start().catch((e: unknown) => report(e, `${kind} watch restart`));
+        }, options.restartMs ?? 1_000);
+      }
+    });
+    return informer;
+  });
+  await Promise.all(informers.map((i) => i.start()));
+  return {
+    stop: async () => {
+      stopped = true;
+      await Promise.all(informers.map((i) => i.stop()));
+    },
+  };
+}

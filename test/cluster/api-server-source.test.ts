@@ -1,0 +1,111 @@
+/**
+ * In cluster mode the local control plane takes its routing from the API server only: a
+ * VirtualService applied, changed and deleted through the real kube-apiserver reaches every
+ * proxy that receives it, as each proxy's own `/config_dump` shows.
+ */
+import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mirrorFromApiServer } from "../../istio/local-mesh/control-plane/api-server-source.js";
+import { startMesh, type MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
+import { loadTopology } from "../../istio/local-mesh/runtime/topology.js";
+import { startControlPlane, type ControlPlane } from "./control-plane/control-plane.js";
+import { installCrds } from "./control-plane/crds.js";
+
+const TOPOLOGY = new URL("./node-agent/cluster.topology.yaml", import.meta.url).pathname;
+const VS = { group: "networking.istio.io", version: "v1", namespace: "default", plural: "virtualservices" };
+
+let cp: ControlPlane | undefined;
+let mesh: MeshHandle | undefined;
+let mirror: { stop(): Promise<void> } | undefined;
+let kc: KubeConfig;
+const errors: string[] = [];
+
+/** The route names each sidecar's Envoy-shaped admin shows for the item service. */
+async function routeNames(): Promise<string[][]> {
+  const sidecars = mesh?.instances() ?? [];
+  return Promise.all(
+    sidecars.map(async (i) => {
+      const res = await fetch(`${i.adminUrl}/config_dump?resource=dynamic_route_configs`);
+      const dump = (await res.json()) as {
+        configs: { route_config: { virtual_hosts?: { routes?: { name?: string }[] }[] } }[];
+      };
+      return dump.configs.flatMap((c) =>
+        (c.route_config.virtual_hosts ?? []).flatMap((h) => (h.routes ?? []).map((r) => r.name ?? "")),
+      );
+    }),
+  );
+}
+
+async function everyProxy(pred: (names: string[]) => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const all = await routeNames();
+    if (all.length > 0 && all.every(pred)) return;
+    if (Date.now() > deadline)
+      throw new Error(`not every proxy got it: ${JSON.stringify(all)}; ${errors.join("; ")}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function itemRoutes(route: string, subset: string) {
+  return {
+    apiVersion: "networking.istio.io/v1",
+    kind: "VirtualService",
+    metadata: { name: "item" },
+    spec: { hosts: ["item"], http: [{ name: route, route: [{ destination: { host: "item", subset } }] }] },
+  };
+}
+
+describe("the local control plane in cluster mode", { timeout: 60_000 }, () => {
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    kc = new KubeConfig();
+    kc.loadFromFile(cp.kubeconfigPath);
+    await installCrds(kc);
+    mesh = await startMesh(await loadTopology(TOPOLOGY), {
+      pushDelay: { minMs: 10, maxMs: 200 },
+      workerLag: { minMs: 0, maxMs: 5 },
+      checkTimeoutMs: 1_000,
+      traceManager: { heartbeatMs: 200 },
+      logger: pino({ level: "silent" }),
+    });
+    await mesh.startInstance("front", "v1");
+    await mesh.startInstance("item", "v1");
+    mirror = await mirrorFromApiServer(kc, mesh.configStore, {
+      onError: (err, what) => errors.push(`${what}: ${err instanceof Error ? err.message : String(err)}`),
+    });
+  }, 40 * 60_000);
+
+  afterAll(async () => {
+    await mirror?.stop();
+    await mesh?.stop();
+    await cp?.stop();
+  });
+
+  it("pushes a VirtualService applied, changed and deleted through the API server to every proxy", async () => {
+    const api = kc.makeApiClient(CustomObjectsApi);
+    await api.createNamespacedCustomObject({ ...VS, body: itemRoutes("to-v1", "v1") });
+    await everyProxy((names) => names.includes("to-v1"));
+    expect(mesh?.configStore.get("VirtualService", "default", "item")?.spec.http?.[0]?.name).toBe("to-v1");
+
+    const current = (await api.getNamespacedCustomObject({ ...VS, name: "item" })) as {
+      metadata: { resourceVersion: string };
+    };
+    const changed = itemRoutes("to-v2", "v2");
+    await api.replaceNamespacedCustomObject({
+      ...VS,
+      name: "item",
+      body: {
+        ...changed,
+        metadata: { ...changed.metadata, resourceVersion: current.metadata.resourceVersion },
+      },
+    });
+    await everyProxy((names) => names.includes("to-v2") && !names.includes("to-v1"));
+
+    await api.deleteNamespacedCustomObject({ ...VS, name: "item" });
+    await everyProxy((names) => !names.includes("to-v2"));
+    expect(mesh?.configStore.get("VirtualService", "default", "item")).toBeUndefined();
+    expect(errors).toEqual([]);
+  });
+});
