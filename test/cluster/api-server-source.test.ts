@@ -4,15 +4,13 @@
  * proxy that receives it, as each proxy's own `/config_dump` shows.
  */
 import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startNodeMesh } from "./support/cluster-test-kit.js";
 import { mirrorFromApiServer } from "../../istio/local-mesh/control-plane/api-server-source.js";
-import { startMesh, type MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
-import { loadTopology } from "../../istio/local-mesh/runtime/topology.js";
+import type { MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
 import { startControlPlane, type ControlPlane } from "./control-plane/control-plane.js";
 import { installCrds } from "./control-plane/crds.js";
 
-const TOPOLOGY = new URL("./node-agent/cluster.topology.yaml", import.meta.url).pathname;
 const VS = { group: "networking.istio.io", version: "v1", namespace: "default", plural: "virtualservices" };
 
 let cp: ControlPlane | undefined;
@@ -63,13 +61,7 @@ describe("the local control plane in cluster mode", { timeout: 60_000 }, () => {
     kc = new KubeConfig();
     kc.loadFromFile(cp.kubeconfigPath);
     await installCrds(kc);
-    mesh = await startMesh(await loadTopology(TOPOLOGY), {
-      pushDelay: { minMs: 10, maxMs: 200 },
-      workerLag: { minMs: 0, maxMs: 5 },
-      checkTimeoutMs: 1_000,
-      traceManager: { heartbeatMs: 200 },
-      logger: pino({ level: "silent" }),
-    });
+    mesh = await startNodeMesh();
     await mesh.startInstance("front", "v1");
     await mesh.startInstance("item", "v1");
     mirror = await mirrorFromApiServer(kc, mesh.configStore, {

@@ -16,6 +16,7 @@ import {
   type V1Deployment,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "./support/cluster-test-kit.js";
 import { startControlPlane, type ControlPlane } from "./control-plane/control-plane.js";
 import { installCrds } from "./control-plane/crds.js";
 
@@ -25,22 +26,6 @@ const START_TIMEOUT_MS = 40 * 60_000;
 
 let cp: ControlPlane;
 let kc: KubeConfig;
-
-/** Polls `read` until `done` holds on its result (or fails after `timeoutMs`). */
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (v: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (!done(last)) {
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 200));
-    last = await read();
-  }
-  return last;
-}
 
 async function refusal(call: Promise<unknown>): Promise<ApiException<unknown>> {
   try {

@@ -12,15 +12,13 @@ import {
   KubeConfig,
   type V1Pod,
 } from "@kubernetes/client-node";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMesh, type MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
-import { loadTopology } from "../../istio/local-mesh/runtime/topology.js";
+import { eventually, startNodeMesh } from "./support/cluster-test-kit.js";
+import type { MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
 import { startControlPlane, type ControlPlane } from "./control-plane/control-plane.js";
 import { startNodeAgent, type NodeAgent } from "./node-agent/node-agent.js";
 
 const NS = "default";
-const TOPOLOGY = new URL("./node-agent/cluster.topology.yaml", import.meta.url).pathname;
 const START_TIMEOUT_MS = 40 * 60_000;
 const labels = { app: "item", version: "v1" };
 
@@ -29,22 +27,7 @@ let mesh: MeshHandle | undefined;
 let agent: NodeAgent | undefined;
 let kc: KubeConfig;
 const errors: string[] = [];
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (v: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (!done(last)) {
-    if (Date.now() > deadline)
-      throw new Error(`not reached within ${timeoutMs} ms (agent errors: ${errors.join("; ")})`);
-    await new Promise((r) => setTimeout(r, 200));
-    last = await read();
-  }
-  return last;
-}
+const agentErrors = (): string => `(agent errors: ${errors.join("; ")})`;
 
 const ready = (p: V1Pod): boolean =>
   p.status?.phase === "Running" &&
@@ -66,13 +49,7 @@ describe("the node agent", { timeout: 60_000 }, () => {
     cp = await startControlPlane();
     kc = new KubeConfig();
     kc.loadFromFile(cp.kubeconfigPath);
-    mesh = await startMesh(await loadTopology(TOPOLOGY), {
-      pushDelay: { minMs: 10, maxMs: 60 },
-      workerLag: { minMs: 0, maxMs: 5 },
-      checkTimeoutMs: 1_000,
-      traceManager: { heartbeatMs: 200 },
-      logger: pino({ level: "silent" }),
-    });
+    mesh = await startNodeMesh();
     agent = await startNodeAgent({
       kc,
       mesh,
@@ -134,6 +111,8 @@ describe("the node agent", { timeout: 60_000 }, () => {
     const pods = await eventually(
       () => core.listNamespacedPod({ namespace: NS, labelSelector: "app=item" }),
       (l) => l.items.length === 2 && l.items.every(ready),
+      30_000,
+      agentErrors,
     );
     for (const pod of pods.items) {
       expect(pod.spec?.nodeName).toBe("local-mesh");
