@@ -150,11 +150,18 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     if (r !== undefined) {
       const graceMs = (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
       // The mesh drains the instance gracefully; the grace period bounds how long it may take.
-      await Promise.race([mesh.stopInstance(r.instance), new Promise((res) => setTimeout(res, graceMs))]);
+      let timer: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([
+        mesh.stopInstance(r.instance).then(() => true),
+        new Promise<boolean>((res) => (timer = setTimeout(() => res(false), graceMs))),
+      ]);
+      clearTimeout(timer);
       running.delete(key);
       addresses.release(r.ip);
-      await writeStatus(pod, Object.assign({}, pod.status, { phase: "Succeeded" })).catch((err: unknown) => {
-        report(err, `setting ${key} Succeeded`);
+      // As a kubelet reports it: a clean stop within the grace is Succeeded, else Failed.
+      const phase = drained ? "Succeeded" : "Failed";
+      await writeStatus(pod, Object.assign({}, pod.status, { phase })).catch((err: unknown) => {
+        report(err, `setting ${key} ${phase}`);
       });
     }
     const { name = "", namespace = "" } = pod.metadata ?? {};
