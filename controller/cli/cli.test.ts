@@ -53,6 +53,30 @@ describe("tranquil CLI", () => {
       });
     });
 
+    it("takes a version per service for a release train whose services run different versions", async () => {
+      const r = await run([
+        "upgrade",
+        "mix-a",
+        "mix-b",
+        "--from",
+        "mix-a=v1",
+        "--from",
+        "mix-b=v3",
+        "--to",
+        "v4",
+        "--to",
+        "mix-b=v5",
+        "--name",
+        "mixed-train",
+      ]);
+      expect(r).toMatchObject({ code: ExitCode.Ok, err: "" });
+      const stored = await api.store.get({ namespace: "default", name: "mixed-train" });
+      expect(stored.spec.services).toEqual([
+        { name: "mix-a", from: "v1", to: "v4" },
+        { name: "mix-b", from: "v3", to: "v5" },
+      ]);
+    });
+
     it("creates, shows and commands an upgrade in the namespace -n names", async () => {
       const created = await run(["-n", "team-a", "upgrade", "ns-service", "--from", "v1", "--to", "v2"]);
       expect(created).toMatchObject({ code: ExitCode.Ok, err: "" });
@@ -111,7 +135,26 @@ describe("tranquil CLI", () => {
         ["--server", "127.0.0.1:7070", "status"],
         /--server "127.0.0.1:7070" is not an http\(s\) URL; write e.g. http:\/\/127.0.0.1:7070/,
       ],
-      [["upgrade", "auth-service", "--to", "v2"], /--from <version> is required for now.*--from v1/],
+      [
+        ["upgrade", "auth-service", "--to", "v2"],
+        /--from: name the version service "auth-service" runs today.*--from v1/,
+      ],
+      [
+        ["upgrade", "a-service", "b-service", "--from", "a-service=v1", "--to", "v2"],
+        /--from: name the version service "b-service" runs today/,
+      ],
+      [
+        ["upgrade", "a-service", "--from", "v1", "--from", "v3", "--to", "v4"],
+        /--from is given 2 times without a service/,
+      ],
+      [
+        ["upgrade", "a-service", "--from", "a-service=v1", "--from", "a-service=v3", "--to", "v4"],
+        /--from names service "a-service" twice/,
+      ],
+      [
+        ["upgrade", "a-service", "--from", "z-service=v1", "--to", "v2"],
+        /--from "z-service=v1": "z-service" is not one of the services/,
+      ],
       [["upgrade", "x-service", "--from", "v1"], /required option '--to <version>' not specified/],
       [["upgrade", "--from", "v1", "--to", "v2"], /missing required argument 'service'/],
       [

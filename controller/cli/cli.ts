@@ -96,8 +96,16 @@ function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) => void)
     .command("upgrade")
     .description("start an upgrade of one service, or several together (a release train)")
     .argument("<service...>", "services to upgrade")
-    .requiredOption("--to <version>", "the new version (its `version` label and subset)")
-    .option("--from <version>", "the version running today (required for now)")
+    .requiredOption(
+      "--to <version>",
+      "the new version (its `version` label and subset); <service>=<version> per service (repeatable)",
+      collect,
+    )
+    .option(
+      "--from <version>",
+      "the version running today; <service>=<version> per service (repeatable)",
+      collect,
+    )
     .option("--name <name>", "the upgrade's name (default <first-service>-<to>)")
     .option(
       "--image <ref>",
@@ -116,6 +124,7 @@ function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) => void)
         "  tranquil upgrade auth-service --from v1 --to v2 --watch",
         "  tranquil upgrade auth-service order-service --from v1 --to v2 --steps 10,50,100 --step-interval 20s",
         "  tranquil upgrade auth-service --from v1 --to v2 --image registry.local/auth-service:2.0.0",
+        "  tranquil upgrade auth-service order-service --from auth-service=v1 --from order-service=v3 --to v4",
       ].join("\n"),
     )
     .action(async (services: string[], flags: UpgradeFlags & { watch?: boolean }, cmd: Command) => {

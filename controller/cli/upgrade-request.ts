@@ -10,8 +10,10 @@ import { ExitCode } from "./exit-codes.js";
 
 /** The flags of `tranquil upgrade`. */
 export interface UpgradeFlags {
-  readonly to: string;
-  readonly from?: string | undefined;
+  /** `<version>` (every service) or `<service>=<version>`, repeatable. */
+  readonly to: string | readonly string[];
+  /** `<version>` (every service) or `<service>=<version>`, repeatable. */
+  readonly from?: string | readonly string[] | undefined;
   readonly name?: string | undefined;
   /** `<ref>` (one service) or `<service>=<ref>`, repeatable. */
   readonly image?: readonly string[] | undefined;
@@ -36,30 +38,34 @@ export function buildUpgradeRequest(services: readonly string[], flags: UpgradeF
       ExitCode.BadInput,
     );
   }
-  if (flags.from === undefined) {
-    throw new CliError(
-      "--from <version> is required for now: name the version the services run today (their `version` label), e.g. --from v1",
-      ExitCode.BadInput,
-    );
-  }
   const problems: string[] = [];
-  const images = parseImages(services, flags.image ?? [], problems);
+  const from = perService("from", services, flags.from, problems);
+  const to = perService("to", services, flags.to, problems);
+  const images = parsePerService("image", services, flags.image ?? [], problems);
   const steps = flags.steps === undefined ? undefined : parseSteps(flags.steps, problems);
   const strategy = {
     ...(steps !== undefined ? { steps } : {}),
     ...(flags.stepInterval !== undefined ? { stepInterval: flags.stepInterval } : {}),
   };
-  const from = flags.from;
   const spec: UpgradeSpec = {
     services: services.map((name): ServiceSpec => {
       const image = images.get(name);
-      return { name, from, to: flags.to, ...(image !== undefined ? { image } : {}) };
+      return {
+        name,
+        from: from.get(name) ?? "",
+        to: to.get(name) ?? "",
+        ...(image !== undefined ? { image } : {}),
+      };
     }),
     ...(Object.keys(strategy).length > 0 ? { strategy } : {}),
   };
+  // Without a version for every service the validator would only repeat what is missing.
+  if (services.some((svc) => !from.has(svc) || !to.has(svc))) {
+    throw new CliError("the upgrade was not sent; fix these and try again:", ExitCode.BadInput, problems);
+  }
   const validation = validateUpgradeSpec(spec);
   if (!validation.ok) problems.push(...validation.problems.map((p) => describe(p, spec)));
-  const name = flags.name ?? `${services[0] ?? ""}-${flags.to}`;
+  const name = flags.name ?? `${services[0] ?? ""}-${to.get(services[0] ?? "") ?? ""}`;
   // A default name is only worth a complaint when the services and version it is made of are fine.
   if ((flags.name !== undefined || problems.length === 0) && (name.length > 63 || !dnsLabel.test(name))) {
     problems.push(
@@ -84,30 +90,71 @@ function parseSteps(text: string, problems: string[]): number[] | undefined {
   return trimmed.split(",").map(Number);
 }
 
-function parseImages(
+/**
+ * `--from`/`--to`: one version for every service, or `<service>=<version>` per service (a
+ * release train whose services run different versions today). Every service needs one.
+ */
+function perService(
+  flag: "from" | "to",
+  services: readonly string[],
+  value: string | readonly string[] | undefined,
+  problems: string[],
+): Map<string, string> {
+  const values = value === undefined ? [] : typeof value === "string" ? [value] : value;
+  const all = values.filter((v) => !v.includes("="));
+  const versions = parsePerService(flag, services, values, problems, true);
+  if (all.length > 1)
+    problems.push(
+      `--${flag} is given ${all.length} times without a service; give it once, or as <service>=<version>`,
+    );
+  for (const service of services) {
+    if (versions.has(service)) continue;
+    const shared = all[0];
+    if (shared !== undefined) versions.set(service, shared);
+    else if (flag === "from") {
+      problems.push(
+        `--from: name the version service "${service}" runs today (its \`version\` label), e.g. --from v1, or --from ${service}=v1 per service`,
+      );
+    } else
+      problems.push(
+        `--to: name the new version of service "${service}", e.g. --to v2, or --to ${service}=v2`,
+      );
+  }
+  return versions;
+}
+
+/** `<service>=<value>` entries (and a bare `<value>` with one service, unless `sharedAllowed` keeps it for the caller). */
+function parsePerService(
+  flag: "from" | "to" | "image",
   services: readonly string[],
   values: readonly string[],
   problems: string[],
+  sharedAllowed = false,
 ): Map<string, string> {
-  const images = new Map<string, string>();
+  const found = new Map<string, string>();
   for (const value of values) {
     const eq = value.indexOf("=");
     if (eq < 0) {
+      if (sharedAllowed) continue;
       if (services.length !== 1) {
         problems.push(
-          `--image "${value}" names no service; with several services write --image <service>=<ref>`,
+          `--${flag} "${value}" names no service; with several services write --${flag} <service>=<value>`,
         );
-      } else if (services[0] !== undefined) images.set(services[0], value);
+      } else if (services[0] !== undefined) found.set(services[0], value);
       continue;
     }
     const service = value.slice(0, eq);
     if (!services.includes(service)) {
       problems.push(
-        `--image "${value}": "${service}" is not one of the services to upgrade (${services.join(", ")})`,
+        `--${flag} "${value}": "${service}" is not one of the services to upgrade (${services.join(", ")})`,
       );
-    } else images.set(service, value.slice(eq + 1));
+    } else if (found.has(service)) {
+      problems.push(
+        `--${flag} names service "${service}" twice; give one ${flag === "image" ? "image" : "version"} per service`,
+      );
+    } else found.set(service, value.slice(eq + 1));
   }
-  return images;
+  return found;
 }
 
 /** A validator problem in the words of the command line: which flag or service, and why. */
