@@ -12,8 +12,9 @@ const spec = (name: string, extra: Record<string, unknown> = {}) => ({
 
 describe("HTTP API", () => {
   let api: ApiFixture;
+  let notReady: readonly string[] = [];
   beforeAll(async () => {
-    api = await startApiFixture();
+    api = await startApiFixture({ notReady: () => notReady });
   });
   afterAll(async () => {
     await api.close();
@@ -34,6 +35,18 @@ describe("HTTP API", () => {
     const res = await get("/healthz");
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true });
+  });
+
+  it("answers /readyz with 200 when ready, else 503 and the reasons", async () => {
+    notReady = [];
+    const ready = await get("/readyz");
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, reasons: [] });
+    notReady = ["the Upgrade watch failed: connect ECONNREFUSED 127.0.0.1:6443; retrying"];
+    const held = await get("/readyz");
+    expect(held.status).toBe(503);
+    expect(await held.json()).toEqual({ ready: false, reasons: notReady });
+    notReady = [];
   });
 
   describe("auth", () => {

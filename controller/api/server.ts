@@ -5,7 +5,8 @@
  * Upgrades are namespaced: `?namespace=<ns>` picks the namespace (default `default`); the list
  * without it shows every namespace.
  *
- *   GET  /healthz
+ *   GET  /healthz                                      the process runs
+ *   GET  /readyz                                       200 when ready, else 503 with the reasons
  *   GET  /v1/upgrades[?namespace=]                     list
  *   GET  /v1/upgrades/:name[?namespace=]               one
  *   GET  /v1/upgrades/:name/events[?namespace=]        SSE: `status` events until the upgrade ends
@@ -38,6 +39,8 @@ export interface ApiOptions {
   readonly keepAliveMs?: number;
   /** The controller's metrics, served at GET /metrics (Prometheus text format). */
   readonly metrics?: Registry;
+  /** What keeps the controller from being ready (GET /readyz); none = ready. */
+  readonly notReady?: () => readonly string[];
 }
 
 type Verb = "pause" | "resume" | "promote" | "abort";
@@ -63,6 +66,11 @@ export function createApi(options: ApiOptions): express.Express {
 
   app.get("/healthz", (_req, res) => {
     res.json({ ok: true });
+  });
+
+  app.get("/readyz", (_req, res) => {
+    const reasons = options.notReady?.() ?? [];
+    res.status(reasons.length === 0 ? 200 : 503).json({ ready: reasons.length === 0, reasons });
   });
 
   app.get("/v1/upgrades", async (req, res) => {

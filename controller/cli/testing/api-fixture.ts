@@ -27,7 +27,9 @@ export interface ApiFixture {
 export const TEST_TOKEN = "test-token-0123456789abcdef";
 
 /** Starts the API on a free port. */
-export async function startApiFixture(options: { keepAliveMs?: number } = {}): Promise<ApiFixture> {
+export async function startApiFixture(
+  options: { keepAliveMs?: number; notReady?: () => readonly string[] } = {},
+): Promise<ApiFixture> {
   const dir = await mkdtemp(join(tmpdir(), "tranquil-api-"));
   const store = await FileUpgradeStore.open({ path: join(dir, "upgrades.json") });
   const app = createApi({
@@ -35,6 +37,7 @@ export async function startApiFixture(options: { keepAliveMs?: number } = {}): P
     token: TEST_TOKEN,
     logger: pino({ level: "silent" }),
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
+    ...(options.notReady !== undefined ? { notReady: options.notReady } : {}),
   });
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
