@@ -120,6 +120,7 @@ export async function startLocalController(options: LocalControllerOptions): Pro
     logger: logger.child({ component: "api" }),
     clock,
     metrics: metrics.registry,
+    notReady: () => notReadyReasons(reconciler),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.apiPort ?? 0, "127.0.0.1", () => resolve(s));
@@ -157,4 +158,10 @@ export async function startLocalController(options: LocalControllerOptions): Pro
       await store.close();
     },
   };
+}
+
+/** Why the controller is not ready: its Upgrade watch is failing (it retries meanwhile). */
+export function notReadyReasons(reconciler: Pick<Reconciler, "watchFailure">): readonly string[] {
+  const failure = reconciler.watchFailure;
+  return failure === null ? [] : [`the Upgrade watch is failing and being retried: ${failure.message}`];
 }
