@@ -15,6 +15,7 @@ import { ControllerMetrics } from "../metrics.js";
 import { TraceObserver } from "../observe/trace-observer.js";
 import { TraceStoreEnrolment } from "../observe/trace-enrolment.js";
 import type { Backend, MetricsQuery } from "../ports/index.js";
+import { notReadyReasons } from "../reconciler/readiness.js";
 import { Reconciler } from "../reconciler/reconciler.js";
 import { startSweeper } from "../../trace-manager/store/sweeper.js";
 import { ConfigStoreRouteTable } from "./config-store-route-table.js";
@@ -160,8 +161,3 @@ export async function startLocalController(options: LocalControllerOptions): Pro
   };
 }
 
-/** Why the controller is not ready: its Upgrade watch is failing (it retries meanwhile). */
-export function notReadyReasons(reconciler: Pick<Reconciler, "watchFailure">): readonly string[] {
-  const failure = reconciler.watchFailure;
-  return failure === null ? [] : [`the Upgrade watch is failing and being retried: ${failure.message}`];
-}
