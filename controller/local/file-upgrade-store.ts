@@ -135,6 +135,17 @@ export class FileUpgradeStore implements UpgradeStore {
     }));
   }
 
+  /** Deletes an Upgrade (a user's act, as `kubectl delete upgrade`; the controller never deletes). */
+  async remove(key: UpgradeKey): Promise<void> {
+    const k = keyString(key);
+    const current = this.records.get(k);
+    if (!current) throw new UpgradeNotFoundError(key);
+    this.records.delete(k);
+    ++this.revision;
+    await this.persist();
+    this.emit({ type: "DELETED", upgrade: current });
+  }
+
   watch(watcher: UpgradeWatcher): () => void {
     this.watchers.add(watcher);
     // As an informer does after its first list: the watcher learns every current Upgrade.

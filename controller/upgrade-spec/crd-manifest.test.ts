@@ -7,6 +7,7 @@ import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { initialStatus } from "../engine/status.js";
+import { statusToResource } from "../kubernetes/upgrades/status-instants.js";
 import {
   CRD_MANIFEST_HEADER,
   CRD_MANIFEST_PATH,
@@ -140,6 +141,8 @@ describe("upgradeCrd", () => {
     expect((version.additionalPrinterColumns as Node[]).map((c) => [c.name, c.type, c.jsonPath])).toEqual([
       ["Phase", "string", ".status.phase"],
       ["Weight", "integer", ".status.weight"],
+      ["Step", "integer", ".status.step"],
+      ["Active-Old", "integer", ".status.activeOld"],
       ["Age", "date", ".metadata.creationTimestamp"],
     ]);
   });
@@ -200,6 +203,8 @@ describe("upgradeCrd", () => {
 
   describe("validates Upgrade objects the way the API server would", () => {
     const ajv = new Ajv({ allErrors: true });
+    // The API server checks `format: date-time` as RFC 3339.
+    ajv.addFormat("date-time", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
     const checkObject = ajv.compile(forAjv(root));
     const upgrade = (spec: unknown, status?: unknown): Node => ({
       apiVersion: "tranquil.dev/v1alpha1",
@@ -216,8 +221,16 @@ describe("upgradeCrd", () => {
     });
 
     it("accepts the status the engine starts from (JSON round trip, as the API stores it)", () => {
-      const status = JSON.parse(JSON.stringify(initialStatus(1_700_000_000_000))) as unknown;
+      const status = JSON.parse(
+        JSON.stringify(statusToResource(initialStatus(1_700_000_000_000))),
+      ) as unknown;
       expect(checkObject(upgrade(validSpec, status)), JSON.stringify(checkObject.errors)).toBe(true);
+    });
+
+    it("refuses instants as epoch milliseconds: the resource holds RFC 3339 times", () => {
+      const status = JSON.parse(JSON.stringify(initialStatus(1_700_000_000_000))) as unknown;
+      expect(checkObject(upgrade(validSpec, status))).toBe(false);
+      expect(checkObject.errors?.map((e) => e.instancePath)).toContain("/status/history/0/at");
     });
 
     it.each<[string, unknown, string]>([
@@ -244,7 +257,7 @@ describe("upgradeCrd", () => {
     });
 
     it("refuses a status with an unknown phase but keeps any engine bookkeeping", () => {
-      const status = JSON.parse(JSON.stringify(initialStatus(0))) as Node;
+      const status = JSON.parse(JSON.stringify(statusToResource(initialStatus(0)))) as Node;
       expect(checkObject(upgrade(validSpec, { ...status, phase: "Sleeping" }))).toBe(false);
       const engine = { ...(status.engine as Node), futureField: { anything: [1, "two"] } };
       expect(checkObject(upgrade(validSpec, { ...status, engine }))).toBe(true);

@@ -37,6 +37,8 @@ export const CRD_MANIFEST_HEADER =
 const int = (description: string, minimum = 0): OpenApiSchema => ({ type: "integer", minimum, description });
 const num = (description: string): OpenApiSchema => ({ type: "number", minimum: 0, description });
 const str = (description: string): OpenApiSchema => ({ type: "string", description });
+// Instants are RFC 3339 strings in the resource (the engine's milliseconds, converted by the backend).
+const time = (description: string): OpenApiSchema => ({ type: "string", format: "date-time", description });
 const oneOf = (values: Record<string, string>, description: string): OpenApiSchema => ({
   type: "string",
   enum: Object.values(values),
@@ -76,8 +78,7 @@ export function upgradeStatusSchema(): OpenApiSchema {
             status: { type: "string", enum: ["True", "False", "Unknown"] },
             reason: str("CamelCase reason"),
             message: str("what holds, and what to do about it"),
-            // The engine keeps instants as epoch milliseconds, not RFC 3339 strings.
-            lastTransitionTime: int("epoch milliseconds of the last change"),
+            lastTransitionTime: time("when the condition last changed"),
           },
         },
       },
@@ -87,7 +88,7 @@ export function upgradeStatusSchema(): OpenApiSchema {
           type: "object",
           required: ["at", "phase", "stage", "message"],
           properties: {
-            at: int("epoch milliseconds"),
+            at: time("when it happened"),
             phase: oneOf(Phase, "phase entered"),
             stage: oneOf(Stage, "stage entered"),
             message: str("what happened"),
@@ -125,6 +126,8 @@ export function upgradeCrd(): Record<string, unknown> {
           additionalPrinterColumns: [
             { name: "Phase", type: "string", jsonPath: ".status.phase" },
             { name: "Weight", type: "integer", jsonPath: ".status.weight" },
+            { name: "Step", type: "integer", jsonPath: ".status.step", priority: 1 },
+            { name: "Active-Old", type: "integer", jsonPath: ".status.activeOld", priority: 1 },
             { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
           ],
           schema: {
