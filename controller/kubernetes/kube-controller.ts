@@ -1,0 +1,174 @@
+/**
+ * The controller in a cluster: the Kubernetes adapters of every port, the trace store in Redis,
+ * the reconciler behind the leader Lease, and the HTTP API. Every replica serves the API (its
+ * writes are users' writes: spec and command annotations); only the leader reconciles and
+ * sweeps, and every port it acts through is fenced by the Lease, so a replica that lost it acts
+ * no more (G5).
+ */
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import type { Logger } from "pino";
+import type { TraceStore } from "../../trace-manager/store/port.js";
+import { startSweeper, type Sweeper } from "../../trace-manager/store/sweeper.js";
+import { createApi } from "../api/server.js";
+import { DEFAULT_SETTINGS, type Settings, type ValidationFacts } from "../engine/types.js";
+import { IstioRouter } from "../istio/istio-router.js";
+import type { RouteTable } from "../istio/route-table.js";
+import { ControllerMetrics } from "../metrics.js";
+import { TraceObserver } from "../observe/trace-observer.js";
+import { TraceStoreEnrolment } from "../observe/trace-enrolment.js";
+import type {
+  Backend,
+  EventRecorder,
+  Inventory,
+  MetricsQuery,
+  UpgradeRef,
+  UpgradeStore,
+  Workloads,
+} from "../ports/index.js";
+import { notReadyReasons } from "../reconciler/readiness.js";
+import { Reconciler } from "../reconciler/reconciler.js";
+import { fenced } from "./leadership-fence.js";
+
+/** The Kubernetes adapters, started (their informers synced) by the caller. */
+export interface KubeAdapters {
+  readonly store: UpgradeStore;
+  readonly routeTable: RouteTable;
+  readonly workloads: Workloads;
+  readonly inventory: Inventory;
+  readonly events: EventRecorder;
+  readonly validationFacts: (upgrade: UpgradeRef) => Promise<ValidationFacts>;
+  /** Stops the adapters' informers. */
+  stop(): Promise<void>;
+}
+
+/** The leader Lease, as the controller uses it. */
+export interface Leadership {
+  isLeader(): boolean;
+  /** Calls `onStarted` on gaining the Lease and `onStopped` on losing it (renewal failed or released). */
+  run(handlers: { onStarted(): void; onStopped(): void }): void;
+  /** Releases the Lease, so a standby takes over at once. */
+  release(): Promise<void>;
+}
+
+/** Options of {@link startKubeController}. */
+export interface KubeControllerOptions {
+  readonly adapters: KubeAdapters;
+  readonly leadership: Leadership;
+  readonly traceStore: TraceStore;
+  readonly logger: Logger;
+  readonly token: string;
+  /** Listen address of the API, metrics and probes (default 127.0.0.1:0). */
+  readonly host?: string;
+  readonly port?: number;
+  readonly settings?: Settings;
+  readonly intervalMs?: number;
+  readonly metricsQuery?: MetricsQuery;
+  readonly sweepIntervalMs?: number;
+  readonly clock?: () => number;
+}
+
+/** A running cluster controller. */
+export interface KubeController {
+  /** `http://<host>:<port>` of the API. */
+  readonly apiUrl: string;
+  readonly reconciler: Reconciler;
+  readonly metrics: ControllerMetrics;
+  /** Whether this replica leads now. */
+  isLeader(): boolean;
+  /** Graceful stop: the API closes, the reconciler finishes its ticks, the Lease is released, informers stop. */
+  stop(): Promise<void>;
+}
+
+/** Starts the API at once and the reconciler whenever this replica leads. */
+export async function startKubeController(options: KubeControllerOptions): Promise<KubeController> {
+  const { adapters, leadership, logger } = options;
+  const clock = options.clock ?? Date.now;
+  const settings = options.settings ?? DEFAULT_SETTINGS;
+  const leading = (): boolean => leadership.isLeader();
+  const fence = <T extends object>(port: T): T => fenced(port, leading);
+  const router = new IstioRouter({
+    table: fence(adapters.routeTable),
+    enrolmentHeader: settings.enrolmentHeader,
+  });
+  const observer = new TraceObserver({
+    traceStore: options.traceStore,
+    workloads: adapters.workloads,
+    router,
+    inventory: adapters.inventory,
+    validationFacts: adapters.validationFacts,
+    ...(options.metricsQuery !== undefined ? { metrics: options.metricsQuery } : {}),
+  });
+  const backend: Backend = {
+    router,
+    workloads: fence(adapters.workloads),
+    observer,
+    enrolment: fence(new TraceStoreEnrolment(options.traceStore, clock)),
+    events: fence(adapters.events),
+  };
+  const metrics = new ControllerMetrics();
+  const reconciler = new Reconciler({
+    store: fenced(adapters.store, leading, ["watch", "get", "list"]),
+    backend,
+    logger: logger.child({ component: "reconciler" }),
+    settings,
+    metrics,
+    clock,
+    ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+  });
+  const app = createApi({
+    store: adapters.store,
+    token: options.token,
+    logger: logger.child({ component: "api" }),
+    clock,
+    metrics: metrics.registry,
+    notReady: () => (leading() ? notReadyReasons(reconciler) : []),
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve(s));
+    s.once("error", reject);
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(":") ? `[${address}]` : address;
+  let sweeper: Sweeper | undefined;
+  let stopping: Promise<void> | undefined;
+  leadership.run({
+    onStarted: () => {
+      logger.info("leading: reconciling upgrades");
+      reconciler.start();
+      // Expired trace records are reported (an active one means a transaction was lost) and dropped.
+      sweeper = startSweeper(options.traceStore, {
+        intervalMs: options.sweepIntervalMs ?? 60_000,
+        clock,
+        onExpiries: (expiries) =>
+          logger.warn({ expiries }, "active trace records expired (transactions lost)"),
+        onError: (err) => logger.warn({ err }, "trace store sweep failed; retrying on the next tick"),
+      });
+    },
+    onStopped: () => {
+      logger.warn("not leading any more: stopped reconciling");
+      // The fence already refuses every action; stop ticking without waiting.
+      reconciler.halt();
+      void sweeper?.stop();
+      sweeper = undefined;
+    },
+  });
+  logger.info({ apiUrl: `http://${host}:${port}` }, "controller started");
+  return {
+    apiUrl: `http://${host}:${port}`,
+    reconciler,
+    metrics,
+    isLeader: leading,
+    stop: () =>
+      (stopping ??= (async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await reconciler.stop();
+        await sweeper?.stop();
+        await leadership.release();
+        await adapters.stop();
+        await adapters.store.close();
+        await options.traceStore.close();
+      })()),
+  };
+}
