@@ -200,7 +200,8 @@ function describeError(err: unknown): { status: number; message: string } {
   if (err instanceof SyntaxError)
     return { status: 400, message: `request body is not valid JSON: ${err.message}` };
   if (err instanceof Error && "status" in err && typeof err.status === "number") {
-    return { status: err.status, message: err.message };
+    // A store that cannot reach its backend (status 0) is unavailable, not a bad request.
+    return { status: err.status >= 400 && err.status <= 599 ? err.status : 503, message: err.message };
   }
   return { status: 500, message: "internal error; see the controller's log" };
 }

@@ -9,8 +9,9 @@ import { CliError } from "./cli-error.js";
 import { ExitCode } from "./exit-codes.js";
 import { readSse } from "./sse.js";
 
-/** A user command the API accepts on one upgrade. */
-export type UpgradeVerb = "pause" | "resume" | "promote" | "abort";
+import type { UpgradesClient, UpgradeVerb } from "./upgrades-client.js";
+
+export type { UpgradeVerb } from "./upgrades-client.js";
 
 /** Options of {@link ApiClient}. */
 export interface ApiClientOptions {
@@ -34,7 +35,7 @@ interface ErrorBody {
 const DEFAULT_TIMEOUT_MS = 15_000;
 
 /** Calls the controller's HTTP API. */
-export class ApiClient {
+export class ApiClient implements UpgradesClient {
   private readonly base: string;
 
   constructor(private readonly options: ApiClientOptions) {

@@ -4,7 +4,11 @@
  * that says what to do next and an exit status from exit-codes.ts.
  */
 import { Command, CommanderError, Option } from "commander";
+import { KubeUpgradeStore } from "../kubernetes/upgrades/kube-upgrade-store.js";
 import { ApiClient, type UpgradeVerb } from "./api-client.js";
+import { loadKubeContext } from "./kube-context.js";
+import { KubeUpgradesClient } from "./kube-client.js";
+import type { UpgradesClient } from "./upgrades-client.js";
 import { CliError } from "./cli-error.js";
 import { demoSubcommand, realDemoDeps, type DemoDeps } from "./demo.js";
 import { ExitCode } from "./exit-codes.js";
@@ -26,6 +30,8 @@ interface GlobalFlags {
   readonly server?: string;
   readonly token?: string;
   readonly namespace?: string;
+  readonly context?: string;
+  readonly kubeconfig?: string;
 }
 
 /** What each user command says it asked for. */
@@ -39,7 +45,8 @@ const VERB_SAYS: Readonly<Record<UpgradeVerb, string>> = {
 /** Runs the CLI with `argv` (the arguments after the program name); resolves to the exit status. */
 export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps = {}): Promise<number> {
   let exitCode: number = ExitCode.Ok;
-  const program = buildProgram(io, deps, (code) => (exitCode = code));
+  const closers: (() => Promise<void>)[] = [];
+  const program = buildProgram(io, deps, (code) => (exitCode = code), closers);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;
@@ -52,14 +59,33 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     if (io.signal?.aborted) return ExitCode.Interrupted;
     io.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     return ExitCode.Unavailable;
+  } finally {
+    await Promise.all(closers.map((close) => close().catch(() => undefined)));
   }
 }
 
-function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) => void): Command {
+function buildProgram(
+  io: CliIo,
+  deps: CliDeps,
+  setExit: (code: number) => void,
+  closers: (() => Promise<void>)[],
+): Command {
   const program = new Command("tranquil")
     .description("Zero-downtime, version-consistent upgrades for services behind Istio")
     .addOption(new Option("--server <url>", `controller URL (env TRANQUIL_URL, default ${DEFAULT_SERVER})`))
     .addOption(new Option("--token <token>", "API bearer token for changes (env TRANQUIL_TOKEN)"))
+    .addOption(
+      new Option(
+        "--context <name>",
+        "work on the cluster of this kubeconfig context, with your own credentials, instead of a controller's API",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--kubeconfig <path>",
+        "the kubeconfig for --context (default KUBECONFIG or ~/.kube/config)",
+      ),
+    )
     .addOption(
       new Option(
         "-n, --namespace <namespace>",
@@ -75,8 +101,25 @@ function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) => void)
     })
     .showHelpAfterError("(run `tranquil --help` for usage)");
 
-  const client = (cmd: Command): ApiClient => {
+  const client = (cmd: Command): UpgradesClient => {
     const flags = cmd.optsWithGlobals<GlobalFlags>();
+    if (flags.context !== undefined || flags.kubeconfig !== undefined) {
+      if (flags.server !== undefined) {
+        throw new CliError(
+          "give either --server (a controller's API) or --context (a cluster), not both",
+          ExitCode.BadInput,
+        );
+      }
+      const kc = loadKubeContext(flags.kubeconfig, flags.context);
+      const store = new KubeUpgradeStore({ kc });
+      closers.push(() => store.close());
+      return new KubeUpgradesClient({
+        store,
+        namespace: flags.namespace ?? io.env["TRANQUIL_NAMESPACE"],
+        context: kc.getCurrentContext(),
+        signal: io.signal,
+      });
+    }
     return new ApiClient({
       server: checkServer(
         flags.server ?? io.env["TRANQUIL_URL"] ?? DEFAULT_SERVER,

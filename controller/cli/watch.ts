@@ -4,7 +4,7 @@
  * stream that ends early (controller restarted) is re-opened a few times before giving up.
  */
 import type { UpgradeView } from "../api/view.js";
-import type { ApiClient } from "./api-client.js";
+import type { UpgradesClient } from "./upgrades-client.js";
 import { CliError } from "./cli-error.js";
 import { ExitCode } from "./exit-codes.js";
 import { clockTime, formatSeconds } from "./format.js";
@@ -55,7 +55,7 @@ function lineRenderer(out: CliOutput, now: () => number): ProgressRenderer {
 }
 
 /** Follows `name` until it ends; returns the exit status its terminal phase calls for. */
-export async function watchUpgrade(client: ApiClient, name: string, io: CliIo): Promise<ExitCode> {
+export async function watchUpgrade(client: UpgradesClient, name: string, io: CliIo): Promise<ExitCode> {
   const renderer = io.stdout.isTTY ? blockRenderer(io.stdout) : lineRenderer(io.stdout, io.now);
   let last: UpgradeView | undefined;
   for (let attempt = 0; ; attempt++) {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { createApi } from "../../api/server.js";
 import { FileUpgradeStore } from "../../local/file-upgrade-store.js";
-import { UpgradeConflictError, type UpgradeRecord } from "../../ports/upgrade-store.js";
+import { UpgradeConflictError, type UpgradeRecord, type UpgradeStore } from "../../ports/upgrade-store.js";
 import type { UpgradeStatus } from "../../engine/types.js";
 
 /** A running API for one test file. */
@@ -65,13 +65,14 @@ export type StatusPatch = Partial<Omit<UpgradeStatus, "engine">> & {
  * on conflicts like the reconciler's writes) and appends a history entry.
  */
 export async function writeStatus(
-  store: FileUpgradeStore,
+  store: UpgradeStore,
   id: string,
   patch: StatusPatch,
   at = Date.now(),
+  namespace = "default",
 ): Promise<UpgradeRecord> {
   for (let attempt = 0; ; attempt++) {
-    const current = await store.get({ namespace: "default", name: id });
+    const current = await store.get({ namespace, name: id });
     const { stage, ...fields } = patch;
     const phase = fields.phase ?? current.status.phase;
     const nextStage = stage ?? current.status.engine.stage;

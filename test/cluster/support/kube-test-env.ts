@@ -3,7 +3,7 @@
  * the Upgrade CRDs installed, an admin KubeConfig, and namespaces made on demand. Stop it in
  * `afterAll`; every process it started is stopped by pid.
  */
-import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { startControlPlane, type ControlPlane } from "../control-plane/control-plane.js";
 import { installCrds } from "../control-plane/crds.js";
 
@@ -23,7 +23,10 @@ export async function startKubeTestEnv(options: { crds?: boolean } = {}): Promis
   try {
     const kc = new KubeConfig();
     kc.loadFromFile(cp.kubeconfigPath);
-    if (options.crds !== false) await installCrds(kc);
+    if (options.crds !== false) {
+      await installCrds(kc);
+      await untilServed(kc);
+    }
     const core = kc.makeApiClient(CoreV1Api);
     return {
       cp,
@@ -39,5 +42,28 @@ export async function startKubeTestEnv(options: { crds?: boolean } = {}): Promis
   } catch (err) {
     await cp.stop();
     throw err;
+  }
+}
+
+/**
+ * An Established CRD may still answer "storage is (re)initializing" for a moment; wait until
+ * the Upgrade resource and Istio's VirtualServices can be listed.
+ */
+async function untilServed(kc: KubeConfig, timeoutMs = 30_000): Promise<void> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await api.listClusterCustomObject({ group: "tranquil.dev", version: "v1alpha1", plural: "upgrades" });
+      await api.listClusterCustomObject({
+        group: "networking.istio.io",
+        version: "v1",
+        plural: "virtualservices",
+      });
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }
