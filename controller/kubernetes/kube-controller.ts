@@ -55,6 +55,7 @@ export interface Leadership {
 export interface KubeControllerOptions {
   readonly adapters: KubeAdapters;
   readonly leadership: Leadership;
+  /** The TraceManagers' store (the caller's: it closes it after `stop`). */
   readonly traceStore: TraceStore;
   readonly logger: Logger;
   readonly token: string;
@@ -168,7 +169,6 @@ export async function startKubeController(options: KubeControllerOptions): Promi
         await leadership.release();
         await adapters.stop();
         await adapters.store.close();
-        await options.traceStore.close();
       })()),
   };
 }
