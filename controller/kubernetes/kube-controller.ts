@@ -67,6 +67,11 @@ export interface KubeControllerOptions {
   readonly metricsQuery?: MetricsQuery;
   readonly sweepIntervalMs?: number;
   readonly clock?: () => number;
+  /**
+   * Wraps every port the reconciler acts through before the fence; tests use it to cut a
+   * replica off as `kill -9` would (with {@link KubeController.halt}).
+   */
+  readonly interpose?: <T extends object>(port: T) => T;
 }
 
 /** A running cluster controller. */
@@ -79,6 +84,11 @@ export interface KubeController {
   isLeader(): boolean;
   /** Graceful stop: the API closes, the reconciler finishes its ticks, the Lease is released, informers stop. */
   stop(): Promise<void>;
+  /**
+   * Stops ticking and closes the API without waiting and without releasing the Lease: with
+   * `interpose`, what a killed process leaves behind (the standby takes over when the Lease expires).
+   */
+  halt(): void;
 }
 
 /** Starts the API at once and the reconciler whenever this replica leads. */
@@ -87,7 +97,8 @@ export async function startKubeController(options: KubeControllerOptions): Promi
   const clock = options.clock ?? Date.now;
   const settings = options.settings ?? DEFAULT_SETTINGS;
   const leading = (): boolean => leadership.isLeader();
-  const fence = <T extends object>(port: T): T => fenced(port, leading);
+  const interpose = options.interpose ?? (<T extends object>(port: T): T => port);
+  const fence = <T extends object>(port: T): T => fenced(interpose(port), leading);
   const router = new IstioRouter({
     table: fence(adapters.routeTable),
     enrolmentHeader: settings.enrolmentHeader,
@@ -109,7 +120,7 @@ export async function startKubeController(options: KubeControllerOptions): Promi
   };
   const metrics = new ControllerMetrics();
   const reconciler = new Reconciler({
-    store: fenced(adapters.store, leading, ["watch", "get", "list"]),
+    store: fenced(interpose(adapters.store), leading, ["watch", "get", "list"]),
     backend,
     logger: logger.child({ component: "reconciler" }),
     settings,
@@ -160,6 +171,12 @@ export async function startKubeController(options: KubeControllerOptions): Promi
     reconciler,
     metrics,
     isLeader: leading,
+    halt: () => {
+      reconciler.halt();
+      void sweeper?.stop();
+      server.closeAllConnections();
+      server.close();
+    },
     stop: () =>
       (stopping ??= (async () => {
         server.closeAllConnections();
