@@ -7,6 +7,8 @@ import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { initialStatus } from "../engine/status.js";
+import { parseInstant } from "../kubernetes/upgrades/instant.js";
+import { encodeStatus } from "../kubernetes/upgrades/status-codec.js";
 import {
   CRD_MANIFEST_HEADER,
   CRD_MANIFEST_PATH,
@@ -140,6 +142,7 @@ describe("upgradeCrd", () => {
     expect((version.additionalPrinterColumns as Node[]).map((c) => [c.name, c.type, c.jsonPath])).toEqual([
       ["Phase", "string", ".status.phase"],
       ["Weight", "integer", ".status.weight"],
+      ["Step", "integer", ".status.step"],
       ["Age", "date", ".metadata.creationTimestamp"],
     ]);
   });
@@ -199,7 +202,16 @@ describe("upgradeCrd", () => {
   });
 
   describe("validates Upgrade objects the way the API server would", () => {
-    const ajv = new Ajv({ allErrors: true });
+    // `date-time` as the API server checks it: an RFC 3339 instant.
+    const dateTime = (text: string): boolean => {
+      try {
+        parseInstant(text, "");
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const ajv = new Ajv({ allErrors: true, formats: { "date-time": dateTime } });
     const checkObject = ajv.compile(forAjv(root));
     const upgrade = (spec: unknown, status?: unknown): Node => ({
       apiVersion: "tranquil.dev/v1alpha1",
@@ -215,9 +227,18 @@ describe("upgradeCrd", () => {
       expect(checkObject(upgrade({ services: [{ name: "order", from: "v1", to: "v2" }] }))).toBe(true);
     });
 
-    it("accepts the status the engine starts from (JSON round trip, as the API stores it)", () => {
-      const status = JSON.parse(JSON.stringify(initialStatus(1_700_000_000_000))) as unknown;
+    it("accepts the status the engine starts from, as the Kubernetes backend stores it (JSON, RFC 3339)", () => {
+      const status = JSON.parse(JSON.stringify(encodeStatus(initialStatus(1_700_000_000_000)))) as unknown;
       expect(checkObject(upgrade(validSpec, status)), JSON.stringify(checkObject.errors)).toBe(true);
+    });
+
+    it("refuses epoch milliseconds where the status has an instant", () => {
+      const status = JSON.parse(JSON.stringify(initialStatus(1_700_000_000_000))) as unknown;
+      expect(checkObject(upgrade(validSpec, status))).toBe(false);
+      expect(checkObject.errors?.map((e) => e.instancePath)).toContain("/status/history/0/at");
+      const stored = JSON.parse(JSON.stringify(encodeStatus(initialStatus(0)))) as Node;
+      const history = [{ ...(stored.history as Node[])[0], at: "yesterday" }];
+      expect(checkObject(upgrade(validSpec, { ...stored, history }))).toBe(false);
     });
 
     it.each<[string, unknown, string]>([
@@ -244,7 +265,7 @@ describe("upgradeCrd", () => {
     });
 
     it("refuses a status with an unknown phase but keeps any engine bookkeeping", () => {
-      const status = JSON.parse(JSON.stringify(initialStatus(0))) as Node;
+      const status = JSON.parse(JSON.stringify(encodeStatus(initialStatus(0)))) as Node;
       expect(checkObject(upgrade(validSpec, { ...status, phase: "Sleeping" }))).toBe(false);
       const engine = { ...(status.engine as Node), futureField: { anything: [1, "two"] } };
       expect(checkObject(upgrade(validSpec, { ...status, engine }))).toBe(true);
