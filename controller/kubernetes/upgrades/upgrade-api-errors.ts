@@ -49,8 +49,8 @@ export class UpgradeForbiddenError extends Error {
   ) {
     const where = namespace === undefined ? "in every namespace" : `in namespace ${namespace}`;
     super(
-      `forbidden to ${verb} ${resource}.${UPGRADE_API.group} ${where}: grant the controller's account ` +
-        `the verb "${verb}" on "${resource}" in API group ${UPGRADE_API.group} (the API server said: ${serverMessage})`,
+      `forbidden to ${verb} ${resource} ${where}: grant the controller's account the verb "${verb}" ` +
+        `on "${resource}" in API group ${UPGRADE_API.group} (the API server said: ${serverMessage})`,
       options,
     );
     this.name = "UpgradeForbiddenError";
