@@ -20,7 +20,7 @@ import {
 } from "../../ports/testing/upgrade-store-contract.js";
 import { busyStatus, SMALL_SPEC } from "../../ports/testing/upgrade-fixtures.js";
 import { KubeUpgradeStore } from "./kube-upgrade-store.js";
-import { UpgradeInvalidError } from "./upgrade-api-errors.js";
+import { UpgradeInvalidError, UpgradeNamespaceError } from "./upgrade-api-errors.js";
 import {
   CLUSTER_START_TIMEOUT_MS,
   startUpgradeCluster,
@@ -222,6 +222,37 @@ describe("KubeUpgradeStore on the custom resource", () => {
       );
     expect(err?.code).toBe(422);
     expect(err?.body).toContain("status.history[0].at");
+  });
+});
+
+describe("KubeUpgradeStore's namespaces", () => {
+  it("refuses a namespace it does not serve (400), and a namespace that does not exist (404)", async () => {
+    const ns = await cluster.namespace("served");
+    const fresh = (namespace: string) => ({
+      namespace,
+      name: "auth-v2",
+      spec: SMALL_SPEC,
+      status: initialStatus(0),
+      createdAt: 0,
+    });
+    const one = await KubeUpgradeStore.open({ kc: cluster.kc, namespaces: [ns] });
+    const all = await KubeUpgradeStore.open({ kc: cluster.kc });
+    try {
+      const unserved = await one.create(fresh("elsewhere")).catch((e: unknown) => e as UpgradeNamespaceError);
+      expect(unserved).toBeInstanceOf(UpgradeNamespaceError);
+      expect(unserved).toMatchObject({ status: 400 });
+      expect((unserved as Error).message).toBe(
+        `namespace elsewhere is not served by this controller (it serves ${ns}); add it to the controller's namespaces`,
+      );
+      await expect(one.list("elsewhere")).rejects.toBeInstanceOf(UpgradeNamespaceError);
+      const missing = await all
+        .create(fresh("no-such-namespace"))
+        .catch((e: unknown) => e as UpgradeNamespaceError);
+      expect(missing).toMatchObject({ status: 404, message: "namespace no-such-namespace does not exist" });
+    } finally {
+      await one.close();
+      await all.close();
+    }
   });
 });
 
