@@ -103,14 +103,20 @@ describe("KubeUpgradeStore on the custom resource", () => {
     expect(afterSpec.status).toEqual(afterStatus.status);
   });
 
-  it("sees a command given with kubectl annotate, pending until handledCommands has its token", async () => {
-    await store.create({
+  it("reads an Upgrade made with kubectl apply as new, and sees a command given with kubectl annotate until acknowledged", async () => {
+    // What `kubectl apply` creates: no status, which the API server would drop anyway.
+    const applied = (await cluster.admin.createNamespacedCustomObject({
+      ...UPGRADES,
       namespace: ns,
-      name: "cmd",
-      spec: SMALL_SPEC,
-      status: initialStatus(Date.now()),
-      createdAt: 0,
-    });
+      body: {
+        apiVersion: "tranquil.dev/v1alpha1",
+        kind: "Upgrade",
+        metadata: { name: "cmd" },
+        spec: SMALL_SPEC,
+      },
+    })) as { metadata: { creationTimestamp: string } };
+    const fresh = await store.get({ namespace: ns, name: "cmd" });
+    expect(fresh.status).toEqual(initialStatus(Date.parse(applied.metadata.creationTimestamp)));
     const watch = recordWatch(store);
     // What `kubectl annotate --overwrite upgrade cmd commands.tranquil.dev/promote=<token>` sends.
     await cluster.admin.patchNamespacedCustomObject(
