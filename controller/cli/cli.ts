@@ -101,7 +101,7 @@ function buildProgram(
     })
     .showHelpAfterError("(run `tranquil --help` for usage)");
 
-  const client = (cmd: Command): UpgradesClient => {
+  const client = async (cmd: Command): Promise<UpgradesClient> => {
     const flags = cmd.optsWithGlobals<GlobalFlags>();
     if (flags.context !== undefined || flags.kubeconfig !== undefined) {
       if (flags.server !== undefined) {
@@ -111,11 +111,12 @@ function buildProgram(
         );
       }
       const kc = loadKubeContext(flags.kubeconfig, flags.context);
-      const store = new KubeUpgradeStore({ kc });
+      const namespace = flags.namespace ?? io.env["TRANQUIL_NAMESPACE"];
+      const store = await KubeUpgradesClient.openStore(kc, () => KubeUpgradeStore.open({ kc }));
       closers.push(() => store.close());
       return new KubeUpgradesClient({
         store,
-        namespace: flags.namespace ?? io.env["TRANQUIL_NAMESPACE"],
+        namespace,
         context: kc.getCurrentContext(),
         signal: io.signal,
       });
@@ -172,7 +173,7 @@ function buildProgram(
     )
     .action(async (services: string[], flags: UpgradeFlags & { watch?: boolean }, cmd: Command) => {
       const request = buildUpgradeRequest(services, flags);
-      const api = client(cmd);
+      const api = await client(cmd);
       const created = await api.create(request.name, request.spec);
       print([
         `upgrade ${created.name} created: ${formatServices(created)}, steps ${stepsOf(created).join(",")}`,
@@ -187,7 +188,7 @@ function buildProgram(
     .argument("[name]", "an upgrade's name")
     .option("--json", "print the API's JSON")
     .action(async (name: string | undefined, flags: { json?: boolean }, cmd: Command) => {
-      const api = client(cmd);
+      const api = await client(cmd);
       if (name === undefined) {
         const views = await api.list();
         print(flags.json ? [JSON.stringify(views, null, 2)] : renderUpgradeTable(views, io.now()));
@@ -203,7 +204,7 @@ function buildProgram(
       .description(VERB_DESCRIPTIONS[verb])
       .argument("<name>", "the upgrade's name")
       .action(async (name: string, _flags: unknown, cmd: Command) => {
-        const view = await client(cmd).command(name, verb);
+        const view = await (await client(cmd)).command(name, verb);
         print([
           `upgrade ${view.name} ${VERB_SAYS[verb]} (now ${view.status.phase}, weight ${view.status.weight}%)`,
         ]);
@@ -215,7 +216,7 @@ function buildProgram(
     .description("follow an upgrade's progress until it ends (exit 0 Succeeded, 1 Failed or RolledBack)")
     .argument("<name>", "the upgrade's name")
     .action(async (name: string, _flags: unknown, cmd: Command) => {
-      setExit(await watchUpgrade(client(cmd), name, io));
+      setExit(await watchUpgrade(await client(cmd), name, io));
     });
 
   program.addCommand(demoSubcommand(program, deps.demo ?? realDemoDeps, setExit));

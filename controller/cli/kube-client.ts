@@ -28,6 +28,24 @@ export interface KubeUpgradesClientOptions {
 export class KubeUpgradesClient implements UpgradesClient {
   private readonly service: UpgradesService;
 
+  /** Opens the cluster's store; an unreachable cluster exits 3, a missing CRD or RBAC refusal 2. */
+  static async openStore<S extends UpgradeStore>(
+    kc: { getCurrentContext(): string },
+    open: () => Promise<S>,
+  ): Promise<S> {
+    try {
+      return await open();
+    } catch (err) {
+      const status = (err as { status?: unknown }).status;
+      const message = err instanceof Error ? err.message : String(err);
+      const where = `the cluster of context "${kc.getCurrentContext()}"`;
+      if (typeof status === "number" && status >= 400 && status < 500 && status !== 404) {
+        throw new CliError(`${where}: ${message}`, ExitCode.BadInput, [], { cause: err });
+      }
+      throw new CliError(`${where}: ${message}`, ExitCode.Unavailable, [], { cause: err });
+    }
+  }
+
   constructor(private readonly options: KubeUpgradesClientOptions) {
     this.service = new UpgradesService({ store: options.store });
   }

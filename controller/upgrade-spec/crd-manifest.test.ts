@@ -7,7 +7,8 @@ import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { initialStatus } from "../engine/status.js";
-import { statusToResource } from "../kubernetes/upgrades/status-instants.js";
+import { parseInstant } from "../kubernetes/upgrades/instant.js";
+import { encodeStatus } from "../kubernetes/upgrades/status-codec.js";
 import {
   CRD_MANIFEST_HEADER,
   CRD_MANIFEST_PATH,
@@ -142,7 +143,6 @@ describe("upgradeCrd", () => {
       ["Phase", "string", ".status.phase"],
       ["Weight", "integer", ".status.weight"],
       ["Step", "integer", ".status.step"],
-      ["Active-Old", "integer", ".status.activeOld"],
       ["Age", "date", ".metadata.creationTimestamp"],
     ]);
   });
@@ -202,9 +202,16 @@ describe("upgradeCrd", () => {
   });
 
   describe("validates Upgrade objects the way the API server would", () => {
-    const ajv = new Ajv({ allErrors: true });
-    // The API server checks `format: date-time` as RFC 3339.
-    ajv.addFormat("date-time", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
+    // `date-time` as the API server checks it: an RFC 3339 instant.
+    const dateTime = (text: string): boolean => {
+      try {
+        parseInstant(text, "");
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const ajv = new Ajv({ allErrors: true, formats: { "date-time": dateTime } });
     const checkObject = ajv.compile(forAjv(root));
     const upgrade = (spec: unknown, status?: unknown): Node => ({
       apiVersion: "tranquil.dev/v1alpha1",
@@ -220,17 +227,18 @@ describe("upgradeCrd", () => {
       expect(checkObject(upgrade({ services: [{ name: "order", from: "v1", to: "v2" }] }))).toBe(true);
     });
 
-    it("accepts the status the engine starts from (JSON round trip, as the API stores it)", () => {
-      const status = JSON.parse(
-        JSON.stringify(statusToResource(initialStatus(1_700_000_000_000))),
-      ) as unknown;
+    it("accepts the status the engine starts from, as the Kubernetes backend stores it (JSON, RFC 3339)", () => {
+      const status = JSON.parse(JSON.stringify(encodeStatus(initialStatus(1_700_000_000_000)))) as unknown;
       expect(checkObject(upgrade(validSpec, status)), JSON.stringify(checkObject.errors)).toBe(true);
     });
 
-    it("refuses instants as epoch milliseconds: the resource holds RFC 3339 times", () => {
+    it("refuses epoch milliseconds where the status has an instant", () => {
       const status = JSON.parse(JSON.stringify(initialStatus(1_700_000_000_000))) as unknown;
       expect(checkObject(upgrade(validSpec, status))).toBe(false);
       expect(checkObject.errors?.map((e) => e.instancePath)).toContain("/status/history/0/at");
+      const stored = JSON.parse(JSON.stringify(encodeStatus(initialStatus(0)))) as Node;
+      const history = [{ ...(stored.history as Node[])[0], at: "yesterday" }];
+      expect(checkObject(upgrade(validSpec, { ...stored, history }))).toBe(false);
     });
 
     it.each<[string, unknown, string]>([
@@ -257,7 +265,7 @@ describe("upgradeCrd", () => {
     });
 
     it("refuses a status with an unknown phase but keeps any engine bookkeeping", () => {
-      const status = JSON.parse(JSON.stringify(statusToResource(initialStatus(0)))) as Node;
+      const status = JSON.parse(JSON.stringify(encodeStatus(initialStatus(0)))) as Node;
       expect(checkObject(upgrade(validSpec, { ...status, phase: "Sleeping" }))).toBe(false);
       const engine = { ...(status.engine as Node), futureField: { anything: [1, "two"] } };
       expect(checkObject(upgrade(validSpec, { ...status, engine }))).toBe(true);

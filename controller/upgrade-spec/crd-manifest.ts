@@ -37,8 +37,11 @@ export const CRD_MANIFEST_HEADER =
 const int = (description: string, minimum = 0): OpenApiSchema => ({ type: "integer", minimum, description });
 const num = (description: string): OpenApiSchema => ({ type: "number", minimum: 0, description });
 const str = (description: string): OpenApiSchema => ({ type: "string", description });
-// Instants are RFC 3339 strings in the resource (the engine's milliseconds, converted by the backend).
-const time = (description: string): OpenApiSchema => ({ type: "string", format: "date-time", description });
+const instant = (description: string): OpenApiSchema => ({
+  type: "string",
+  format: "date-time",
+  description,
+});
 const oneOf = (values: Record<string, string>, description: string): OpenApiSchema => ({
   type: "string",
   enum: Object.values(values),
@@ -78,7 +81,7 @@ export function upgradeStatusSchema(): OpenApiSchema {
             status: { type: "string", enum: ["True", "False", "Unknown"] },
             reason: str("CamelCase reason"),
             message: str("what holds, and what to do about it"),
-            lastTransitionTime: time("when the condition last changed"),
+            lastTransitionTime: instant("when the condition last changed status or reason (RFC 3339)"),
           },
         },
       },
@@ -88,7 +91,7 @@ export function upgradeStatusSchema(): OpenApiSchema {
           type: "object",
           required: ["at", "phase", "stage", "message"],
           properties: {
-            at: time("when it happened"),
+            at: instant("when it happened (RFC 3339)"),
             phase: oneOf(Phase, "phase entered"),
             stage: oneOf(Stage, "stage entered"),
             message: str("what happened"),
@@ -96,7 +99,8 @@ export function upgradeStatusSchema(): OpenApiSchema {
         },
       },
       // The engine's bookkeeping (pending actions, pins, instants) is internal and changes with
-      // the engine; the API server keeps it as written instead of pruning it.
+      // the engine; the API server keeps it as written instead of pruning it. Its instants are
+      // RFC 3339 strings too (the Kubernetes backend's codec converts them, ADR 0076).
       engine: {
         type: "object",
         description: "the engine's internal state; not an interface",
@@ -126,8 +130,7 @@ export function upgradeCrd(): Record<string, unknown> {
           additionalPrinterColumns: [
             { name: "Phase", type: "string", jsonPath: ".status.phase" },
             { name: "Weight", type: "integer", jsonPath: ".status.weight" },
-            { name: "Step", type: "integer", jsonPath: ".status.step", priority: 1 },
-            { name: "Active-Old", type: "integer", jsonPath: ".status.activeOld", priority: 1 },
+            { name: "Step", type: "integer", jsonPath: ".status.step", description: "-1 before Shifting" },
             { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
           ],
           schema: {

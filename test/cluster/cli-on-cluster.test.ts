@@ -21,7 +21,7 @@ describe("the CLI on a cluster through kubeconfig", { timeout: 60_000 }, () => {
   beforeAll(async () => {
     env = await startKubeTestEnv();
     await env.namespace("shop");
-    store = new KubeUpgradeStore({ kc: env.kc });
+    store = await KubeUpgradeStore.open({ kc: env.kc });
   }, 120_000);
   afterAll(async () => {
     await store.close();
