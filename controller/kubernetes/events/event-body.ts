@@ -6,7 +6,7 @@
 import { V1MicroTime, type EventsV1Event } from "@kubernetes/client-node";
 import type { UpgradeEventNote } from "../../ports/events.js";
 import type { UpgradeKey } from "../../ports/upgrade-store.js";
-import { UPGRADE_API_VERSION } from "../upgrades/upgrade-resource.js";
+import { UPGRADE_API_VERSION } from "../upgrades/upgrade-codec.js";
 
 /** The `reportingController` of every Tranquil Event. */
 export const REPORTING_CONTROLLER = "tranquil.dev/controller";
