@@ -66,8 +66,11 @@ export async function startLocalCluster(
   }
 }
 
-/** Applies objects as `kubectl apply --server-side` does (created or updated, field manager `tranquil-test`). */
-export async function applyObjects(kc: KubeConfig, objects: readonly KubernetesObject[]): Promise<void> {
+/**
+ * Applies objects as `kubectl apply --server-side` does (created or updated, field manager
+ * `tranquil-test`); each needs apiVersion, kind and metadata.name (Istio's builders' objects too).
+ */
+export async function applyObjects(kc: KubeConfig, objects: readonly object[]): Promise<void> {
   const api = KubernetesObjectApi.makeApiClient(kc);
   for (const obj of objects)
     await api.patch(obj, undefined, undefined, "tranquil-test", true, PatchStrategy.ServerSideApply);
