@@ -102,7 +102,12 @@ describe("the node agent", { timeout: 60_000 }, () => {
             metadata: { labels },
             spec: {
               terminationGracePeriodSeconds: 5,
-              containers: [{ name: "app", image: "tranquil/item:v1" }],
+              // The injected containers come first here: the app is the first other one.
+              containers: [
+                { name: "istio-proxy", image: "docker.io/istio/proxyv2:1.28.0" },
+                { name: "app", image: "tranquil/item:v1" },
+                { name: "tranquil-trace-manager", image: "tranquil/trace-manager:local" },
+              ],
             },
           },
         },
@@ -124,6 +129,15 @@ describe("the node agent", { timeout: 60_000 }, () => {
     }
     const instances = mesh?.instances().filter((i) => i.service === "item" && i.version === "v1") ?? [];
     expect(instances).toHaveLength(2);
+    // Each instance is the pod: same name, what its sidecar and TraceManager report as.
+    expect(instances.map((i) => i.pod).sort()).toEqual(pods.items.map((p) => p.metadata?.name).sort());
+    expect(instances.every((i) => i.traceManager)).toBe(true);
+    for (const pod of pods.items)
+      expect(pod.status?.containerStatuses?.map((c) => [c.name, c.ready])).toEqual([
+        ["istio-proxy", true],
+        ["app", true],
+        ["tranquil-trace-manager", true],
+      ]);
 
     // EndpointSlices follow readiness: the real controller-manager lists both pod IPs as ready.
     const discovery = kc.makeApiClient(DiscoveryV1Api);
@@ -146,7 +160,7 @@ describe("the node agent", { timeout: 60_000 }, () => {
     const victim = before.items[0];
     const name = victim?.metadata?.name ?? "";
     const instance = agent?.instanceOf(`${NS}/${name}`);
-    expect(instance).toBeDefined();
+    expect(instance).toBe(name);
     await core.deleteNamespacedPod({ name, namespace: NS });
     await eventually(
       () => core.listNamespacedPod({ namespace: NS, labelSelector: "app=item" }),
@@ -172,5 +186,53 @@ describe("the node agent", { timeout: 60_000 }, () => {
     expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.message).toMatch(/tranquil\/item:v1/);
     expect(pod.status?.phase).toBe("Pending");
     expect(mesh?.instances().filter((i) => i.service === "item")).toHaveLength(2);
+  });
+
+  it("refuses a pod of a namespace the local mesh does not run, saying which one it runs", async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: "elsewhere" } } });
+    await core.createNamespacedPod({
+      namespace: "elsewhere",
+      body: {
+        metadata: { name: "item-elsewhere" },
+        spec: { containers: [{ name: "app", image: "tranquil/item:v1" }] },
+      },
+    });
+    const pod = await eventually(
+      () => core.readNamespacedPod({ name: "item-elsewhere", namespace: "elsewhere" }),
+      (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CreateContainerConfigError",
+    );
+    expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.message).toMatch(/namespace default only/);
+    expect(mesh?.instances().some((i) => i.pod === "item-elsewhere")).toBe(false);
+  });
+
+  it("shows the mesh's ingress gateway as a mirror pod in istio-system, Ready, and puts it back when deleted", async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    const name = mesh?.gatewayPod ?? "";
+    const pod = await eventually(
+      () => core.readNamespacedPod({ name, namespace: "istio-system" }),
+      ready,
+      10_000,
+      agentErrors,
+    );
+    expect(pod.metadata?.labels).toEqual({ istio: "ingressgateway", app: "istio-ingressgateway" });
+    expect(pod.metadata?.annotations?.["kubernetes.io/config.mirror"]).toMatch(/^[0-9a-f]{32}$/);
+    expect(pod.metadata?.ownerReferences?.map((o) => `${o.kind}/${o.name}`)).toEqual(["Node/local-mesh"]);
+    expect(pod.spec?.nodeName).toBe("local-mesh");
+    expect(pod.spec?.containers.map((c) => c.name)).toEqual(["istio-proxy", "tranquil-trace-manager"]);
+    const ip = pod.status?.podIP ?? "";
+    expect(ip).toMatch(/^10\.244\.\d+\.\d+$/);
+    // Its pod IP leads to the gateway's own listener.
+    expect(agent?.addressOf(ip)).toBe(new URL(mesh?.ingressUrl ?? "").host);
+    expect(agent?.gateway).toEqual({ namespace: "istio-system", name, ip });
+
+    await core.deleteNamespacedPod({ name, namespace: "istio-system" });
+    const again = await eventually(
+      () => core.readNamespacedPod({ name, namespace: "istio-system" }).catch(() => undefined),
+      (p) => p !== undefined && p.metadata?.uid !== pod.metadata?.uid && ready(p),
+      10_000,
+      agentErrors,
+    );
+    expect(again?.status?.podIP).toBe(ip);
   });
 });

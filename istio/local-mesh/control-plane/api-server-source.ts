@@ -4,15 +4,19 @@
  * VirtualServices and DestinationRules mirror every object into the config store, whose own
  * watch then pushes it to the proxies with their delays and worker lag. The config store is
  * a cache here: it keeps its own resourceVersions, and nothing but the API server writes it.
+ * Endpoints come from Services, EndpointSlices and Pods (`endpoint-slice-source.ts`).
+ * Gateways and ServiceEntries are not mirrored: the config store has no such kinds (the
+ * ingress gateway binds routes by the topology's gateway name, and the local mesh reaches no
+ * service outside it).
  */
 import {
   CustomObjectsApi,
-  makeInformer,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
 } from "@kubernetes/client-node";
 import type { DestinationRule, VirtualService } from "../../api/types.js";
+import { startMirrorInformer } from "./mirror-informer.js";
 import type { ConfigStore } from "./types.js";
 
 /** Options of {@link mirrorFromApiServer}. */
@@ -59,44 +63,33 @@ export async function mirrorFromApiServer(
 ): Promise<{ stop(): Promise<void> }> {
   const api = kc.makeApiClient(CustomObjectsApi);
   const report = options.onError ?? (() => undefined);
-  let stopped = false;
-  const informers = (["VirtualService", "DestinationRule"] as const).map((kind) => {
-    const plural = PLURAL[kind];
-    const informer = makeInformer<KubernetesObject>(
-      kc,
-      `/apis/networking.istio.io/v1/${plural}`,
-      () =>
-        api.listClusterCustomObject({ group: "networking.istio.io", version: "v1", plural }) as Promise<
-          KubernetesListObject<KubernetesObject>
-        >,
-    );
-    const upsert = (obj: KubernetesObject): void => {
-      try {
+  const informers = await Promise.all(
+    (["VirtualService", "DestinationRule"] as const).map((kind) => {
+      const plural = PLURAL[kind];
+      const upsert = (obj: KubernetesObject): void => {
         apply(store, kind, obj as unknown as VirtualService | DestinationRule);
-      } catch (err) {
-        report(err, `mirroring ${kind} ${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`);
-      }
-    };
-    informer.on("add", upsert);
-    informer.on("update", upsert);
-    informer.on("delete", (obj) => {
-      const { namespace = "", name = "" } = obj.metadata ?? {};
-      if (store.get(kind, namespace, name) !== undefined) store.delete(kind, namespace, name);
-    });
-    informer.on("error", (err) => {
-      report(err, `${kind} watch`);
-      if (!stopped) {
-        setTimeout(() => {
-          if (!stopped) informer.start().catch((e: unknown) => report(e, `${kind} watch restart`));
-        }, options.restartMs ?? 1_000);
-      }
-    });
-    return informer;
-  });
-  await Promise.all(informers.map((i) => i.start()));
+      };
+      return startMirrorInformer<KubernetesObject>({
+        kc,
+        path: `/apis/networking.istio.io/v1/${plural}`,
+        list: () =>
+          api.listClusterCustomObject({ group: "networking.istio.io", version: "v1", plural }) as Promise<
+            KubernetesListObject<KubernetesObject>
+          >,
+        what: kind,
+        onAdd: upsert,
+        onUpdate: upsert,
+        onDelete: (obj) => {
+          const { namespace = "", name = "" } = obj.metadata ?? {};
+          if (store.get(kind, namespace, name) !== undefined) store.delete(kind, namespace, name);
+        },
+        onError: report,
+        ...(options.restartMs !== undefined ? { restartMs: options.restartMs } : {}),
+      });
+    }),
+  );
   return {
     stop: async () => {
-      stopped = true;
       await Promise.all(informers.map((i) => i.stop()));
     },
   };

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { makeConfig, type TraceManagerConfig } from "../../../trace-manager/config.js";
@@ -23,9 +24,12 @@ export interface InstanceInfo {
   readonly appAddress: string;
   /** Envoy admin base URL of the sidecar. */
   readonly adminUrl: string;
-  /** The pod's TraceManager: Unix socket and admin (/metrics, /healthz) port. */
+  /** Whether a TraceManager runs beside the sidecar (injection added one). */
+  readonly traceManager: boolean;
+  /** The Unix socket the sidecar's ext_authz and ALS dial (nobody answers without a TraceManager). */
   readonly traceManagerSocket: string;
-  readonly traceManagerAdminPort: number;
+  /** The TraceManager's admin (/metrics, /healthz) port, or null without a TraceManager. */
+  readonly traceManagerAdminPort: number | null;
   readonly state: "running" | "stopping";
   /** Epoch ms the app last served an application request (start or end), or null. */
   readonly lastServedAt: number | null;
@@ -50,9 +54,34 @@ export interface InstanceDeps extends AppDeps {
   readonly servicePorts: Readonly<Record<string, readonly number[]>>;
   /** Time between endpoint removal and closing the listeners (a preStop sleep), default 0. */
   readonly terminationDrainMs: number;
+  /**
+   * `instances`: each instance registers its endpoint in the config store itself when it is
+   * ready and removes it when it stops. `external`: it never writes its endpoint; something
+   * else does (the API server source mirrors EndpointSlices).
+   */
+  readonly endpoints: EndpointsSource;
 }
 
-/** A running pod: app + sidecar + TraceManager. */
+/** Who writes the instances' endpoints into the config store (see {@link InstanceDeps.endpoints}). */
+export type EndpointsSource = "instances" | "external";
+
+/** What one pod carries besides its app and sidecar. */
+export interface PodOptions {
+  /** Start a TraceManager beside the sidecar (false: the sidecar's hooks fail open, as Envoy's). */
+  readonly traceManager: boolean;
+}
+
+// Unix socket paths are limited to 108 bytes; a long pod name gets a hashed socket name.
+const SOCKET_PATH_MAX = 100;
+
+/** The Unix socket of a pod's TraceManager under `dir`. */
+export function podSocketPath(dir: string, pod: string): string {
+  const plain = join(dir, `${pod}.sock`);
+  if (Buffer.byteLength(plain) <= SOCKET_PATH_MAX) return plain;
+  return join(dir, `tm-${createHash("sha256").update(pod).digest("hex").slice(0, 16)}.sock`);
+}
+
+/** A running pod: app + sidecar, and its TraceManager when the pod has one. */
 export class MeshInstance {
   private stopping = false;
 
@@ -62,20 +91,27 @@ export class MeshInstance {
     readonly version: string,
     private readonly app: RunningApp,
     readonly sidecar: Sidecar,
-    private readonly tm: RunningTraceManager,
+    private readonly tm: RunningTraceManager | undefined,
+    private readonly socketPath: string,
     private readonly holder: ProxyConfigHolder,
     private readonly unregister: () => void,
     private readonly deps: InstanceDeps,
   ) {}
 
-  /** Starts a pod: sidecar (hooks wired to the pod's socket), app, TraceManager, then its ready endpoint. */
+  /**
+   * Starts a pod: sidecar (hooks wired to the pod's socket), app, TraceManager (when the pod has
+   * one), then, with `instances` endpoints, its ready endpoint. Without a TraceManager the
+   * sidecar keeps its hooks (the ext_authz and ALS configuration is mesh-wide) and fails open on
+   * the socket nobody serves, as Envoy does with `failure_mode_allowed`.
+   */
   static async start(
     spec: ServiceSpec,
     version: string,
     pod: string,
     deps: InstanceDeps,
+    options: PodOptions = { traceManager: true },
   ): Promise<MeshInstance> {
-    const socketPath = join(deps.socketDir, `${pod}.sock`);
+    const socketPath = podSocketPath(deps.socketDir, pod);
     const holder = new ProxyConfigHolder(deps.workerLag !== undefined ? { workerLag: deps.workerLag } : {});
     const ref: { app?: RunningApp } = {};
     const sidecar = await startSidecar({
@@ -95,46 +131,56 @@ export class MeshInstance {
     try {
       app = await launchApp(spec, version, `127.0.0.1:${sidecar.outboundPort}`, deps);
       ref.app = app;
-      tm = await startTraceManager(
-        makeConfig({
-          enrolmentHeader: deps.enrolmentHeader,
-          ...deps.traceManager,
-          role: "sidecar",
-          service: spec.name,
-          version,
-          pod,
-          socketPath,
-          adminHost: "127.0.0.1",
-          adminPort: 0,
-          envoyAdminUrl: `http://127.0.0.1:${sidecar.adminPort}`,
-        }),
-        { store: deps.traceStore, logger: deps.logger.child({ component: "trace-manager", pod }) },
-      );
+      if (options.traceManager)
+        tm = await startTraceManager(
+          makeConfig({
+            enrolmentHeader: deps.enrolmentHeader,
+            ...deps.traceManager,
+            role: "sidecar",
+            service: spec.name,
+            version,
+            pod,
+            socketPath,
+            adminHost: "127.0.0.1",
+            adminPort: 0,
+            envoyAdminUrl: `http://127.0.0.1:${sidecar.adminPort}`,
+          }),
+          { store: deps.traceStore, logger: deps.logger.child({ component: "trace-manager", pod }) },
+        );
     } catch (cause) {
       await sidecar.close();
       await app?.stop();
       throw new Error(`cannot start ${spec.name}@${version} (pod ${pod})`, { cause });
     }
     // Ready only once the proxy reaches its TraceManager (Envoy warms the ext_authz cluster first).
-    await sidecar.warmUp(2_000);
+    if (tm !== undefined) await sidecar.warmUp(2_000);
     const unregister = deps.scheduler.register(pod, holder.deliver);
-    upsertEndpoint(
-      deps.configStore,
-      {
-        service: spec.name,
-        address: `127.0.0.1:${sidecar.inboundPort}`,
-        port: spec.port,
-        labels: { app: spec.name, version },
-        pod,
-        ready: true,
-      },
-      deps.namespace,
-    );
+    if (deps.endpoints === "instances") {
+      upsertEndpoint(
+        deps.configStore,
+        {
+          service: spec.name,
+          address: `127.0.0.1:${sidecar.inboundPort}`,
+          port: spec.port,
+          labels: { app: spec.name, version },
+          pod,
+          ready: true,
+        },
+        deps.namespace,
+      );
+    }
     deps.logger.info(
-      { pod, service: spec.name, version, inbound: sidecar.inboundPort, admin: sidecar.adminPort },
+      {
+        pod,
+        service: spec.name,
+        version,
+        inbound: sidecar.inboundPort,
+        admin: sidecar.adminPort,
+        traceManager: tm !== undefined,
+      },
       "instance started",
     );
-    return new MeshInstance(pod, spec, version, app, sidecar, tm, holder, unregister, deps);
+    return new MeshInstance(pod, spec, version, app, sidecar, tm, socketPath, holder, unregister, deps);
   }
 
   /** The runtime's view of this pod. */
@@ -146,8 +192,9 @@ export class MeshInstance {
       address: `127.0.0.1:${this.sidecar.inboundPort}`,
       appAddress: this.app.address,
       adminUrl: `http://127.0.0.1:${this.sidecar.adminPort}`,
-      traceManagerSocket: this.tm.socketPath,
-      traceManagerAdminPort: this.tm.adminPort,
+      traceManager: this.tm !== undefined,
+      traceManagerSocket: this.socketPath,
+      traceManagerAdminPort: this.tm?.adminPort ?? null,
       state: this.stopping ? "stopping" : "running",
       lastServedAt: this.app.lastServedAt(),
       inFlight: this.app.inFlight(),
@@ -155,22 +202,24 @@ export class MeshInstance {
   }
 
   /**
-   * Graceful termination as Kubernetes does it: the endpoint is removed (proxies learn it after
-   * their push delay), then the sidecar sends GOAWAY and lets in-flight requests finish, the app
-   * stops, and the TraceManager flushes and stops after the last access logs.
+   * Graceful termination as Kubernetes does it: the endpoint is removed (by the instance with
+   * `instances` endpoints; with `external` ones the EndpointSlice controller has marked it not
+   * ready already), the `terminationDrainMs` wait lets the proxies learn it after their push
+   * delay, then the sidecar sends GOAWAY and lets in-flight requests finish, the app stops, and
+   * the TraceManager flushes and stops after the last access logs.
    */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     const { deps } = this;
-    removeEndpoint(deps.configStore, this.pod, deps.namespace);
+    if (deps.endpoints === "instances") removeEndpoint(deps.configStore, this.pod, deps.namespace);
     if (deps.terminationDrainMs > 0) await new Promise((r) => setTimeout(r, deps.terminationDrainMs));
     await this.sidecar.drain();
     await this.app.stop();
     this.unregister();
     this.holder.close();
     // The TraceManager's last heartbeat reads the sidecar's admin, which closes after it.
-    await this.tm.stop();
+    await this.tm?.stop();
     await this.sidecar.close();
     deps.logger.info({ pod: this.pod }, "instance stopped");
   }

@@ -22,7 +22,7 @@ import { snapshotSourceOf } from "../proxies/holder-source.js";
 import { startIngressGateway, type IngressGateway } from "../proxies/ingress-gateway.js";
 import type { AlsOptions } from "../proxies/als-client.js";
 import { defaultRouting } from "./default-routing.js";
-import { MeshInstance, type InstanceDeps, type InstanceInfo } from "./instance.js";
+import { MeshInstance, type EndpointsSource, type InstanceDeps, type InstanceInfo } from "./instance.js";
 import type { Topology } from "./topology.js";
 
 /** Defaults of the in-process runtime that differ from a sidecar's own (see ADR 0027). */
@@ -55,11 +55,37 @@ export interface MeshOptions {
   readonly traceManager?: Partial<TraceManagerConfig>;
   /** preStop-like wait between endpoint removal and closing a terminating pod's listeners (default 0). */
   readonly terminationDrainMs?: number;
+  /**
+   * Who writes the endpoints (default `instances`: each instance registers its own). With
+   * `external` no instance ever writes its endpoint: the API server source mirrors them from
+   * the cluster's EndpointSlices, and a terminating pod only waits `terminationDrainMs`.
+   */
+  readonly endpoints?: EndpointsSource;
+  /**
+   * Where the VirtualServices and DestinationRules come from (default `topology`: the store is
+   * seeded with the topology's default routes). With `external` the store starts empty and
+   * the API server source fills it.
+   */
+  readonly routes?: "topology" | "external";
   /** The process logger (default: pino at `info`). */
   readonly logger?: Logger;
   /** Randomness of the push delays and weighted routing (default Math.random). */
   readonly random?: () => number;
 }
+
+/** Options of one instance: its identity and what runs beside its sidecar. */
+export interface StartInstanceOptions {
+  /**
+   * The pod name (a Kubernetes pod's, say): what the sidecar and the TraceManager report as.
+   * Default `<service>-<version>-<6 hex digits>`.
+   */
+  readonly pod?: string;
+  /** Start a TraceManager beside the sidecar (default true). */
+  readonly traceManager?: boolean;
+}
+
+// A pod name as Kubernetes accepts it (a DNS-1123 subdomain).
+const POD_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** A running local mesh. */
 export interface MeshHandle {
@@ -78,8 +104,11 @@ export interface MeshHandle {
   readonly sampleStore: SampleStore;
   /** Directory holding every Unix socket of this mesh. */
   readonly socketDir: string;
-  /** Starts one more instance of `service@version`; resolves once its endpoint is in the store. */
-  startInstance(service: string, version: string): Promise<InstanceInfo>;
+  /**
+   * Starts one more instance of `service@version`; resolves once it serves and, with
+   * `instances` endpoints, once its endpoint is in the store.
+   */
+  startInstance(service: string, version: string, options?: StartInstanceOptions): Promise<InstanceInfo>;
   /** Gracefully terminates a pod (endpoint removal lags; GOAWAY; in-flight requests finish). */
   stopInstance(pod: string): Promise<void>;
   /** Every running (or terminating) instance. */
@@ -122,9 +151,10 @@ function podName(service: string, version: string): string {
 
 /**
  * Starts the whole local mesh in this process: config store (seeded with the topology's default
- * routes) and push scheduler; per instance an app, its sidecar and its TraceManager (sidecar
- * role); the ingress gateway with its TraceManager (gateway role). Every address is on
- * 127.0.0.1 with a free port; every Unix socket sits under one temp directory.
+ * routes unless `routes` is `external`) and push scheduler; per instance an app, its sidecar and
+ * its TraceManager (sidecar role; a pod may run without one); the ingress gateway with its
+ * TraceManager (gateway role). Every address is on 127.0.0.1 with a free port; every Unix
+ * socket sits under one temp directory.
  */
 export async function startMesh(topology: Topology, options: MeshOptions = {}): Promise<MeshHandle> {
   const logger = options.logger ?? pino({ name: "tranquil-mesh" });
@@ -136,9 +166,11 @@ export async function startMesh(topology: Topology, options: MeshOptions = {}): 
     redisUrl !== undefined ? new RedisSampleStore(new Redis(redisUrl), {}, true) : new MemorySampleStore();
   await seedSampleData(sampleStore);
   const configStore = createConfigStore();
-  const routing = defaultRouting(topology);
-  for (const dr of routing.destinationRules) configStore.create(dr);
-  for (const vs of routing.virtualServices) configStore.create(vs);
+  if (options.routes !== "external") {
+    const routing = defaultRouting(topology);
+    for (const dr of routing.destinationRules) configStore.create(dr);
+    for (const vs of routing.virtualServices) configStore.create(vs);
+  }
   const scheduler = createPushScheduler({
     store: configStore,
     ...(options.pushDelay !== undefined ? { delay: options.pushDelay } : {}),
@@ -167,15 +199,22 @@ export async function startMesh(topology: Topology, options: MeshOptions = {}): 
     ...(options.workerLag !== undefined ? { workerLag: options.workerLag } : {}),
     ...(options.traceManager !== undefined ? { traceManager: options.traceManager } : {}),
     terminationDrainMs: options.terminationDrainMs ?? 0,
+    endpoints: options.endpoints ?? "instances",
     servicePorts: Object.fromEntries(topology.services.map((s) => [s.name, [s.port]])),
   };
   const pods = new Map<string, MeshInstance>();
+  // Pod names whose instance is starting: a second start of the same name is refused.
+  const starting = new Set<string>();
   let gateway: IngressGateway | undefined;
   let gatewayTm: RunningTraceManager | undefined;
   let gatewayHolder: ProxyConfigHolder | undefined;
   let unregisterGateway: (() => void) | undefined;
 
-  const startInstance = async (service: string, version: string): Promise<InstanceInfo> => {
+  const startInstance = async (
+    service: string,
+    version: string,
+    instance: StartInstanceOptions = {},
+  ): Promise<InstanceInfo> => {
     const spec = topology.services.find((s) => s.name === service);
     if (spec === undefined)
       throw new Error(
@@ -186,9 +225,23 @@ export async function startMesh(topology: Topology, options: MeshOptions = {}): 
         `cannot start ${service}@${version}: the topology lists versions ${spec.versions.map((v) => v.name).join(", ")}`,
       );
     }
-    const inst = await MeshInstance.start(spec, version, podName(service, version), deps);
-    pods.set(inst.pod, inst);
-    return inst.info();
+    const pod = instance.pod ?? podName(service, version);
+    if (pod.length > 253 || !POD_NAME.test(pod))
+      throw new Error(
+        `cannot start ${service}@${version}: pod name ${JSON.stringify(pod)} is not a DNS-1123 subdomain`,
+      );
+    if (pods.has(pod) || starting.has(pod))
+      throw new Error(`cannot start ${service}@${version}: pod ${pod} runs already`);
+    starting.add(pod);
+    try {
+      const inst = await MeshInstance.start(spec, version, pod, deps, {
+        traceManager: instance.traceManager ?? true,
+      });
+      pods.set(inst.pod, inst);
+      return inst.info();
+    } finally {
+      starting.delete(pod);
+    }
   };
 
   const stop = async (): Promise<void> => {

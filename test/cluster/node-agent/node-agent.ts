@@ -1,33 +1,40 @@
 /**
  * The node agent: the local mesh as the cluster's one node, in place of a kubelet. It keeps
  * its Node Ready and its Lease renewed, binds pending pods to itself (no scheduler runs),
- * starts each bound pod's program on the local mesh (the image names the service and
- * version; the mesh adds its sidecar proxy and TraceManager), reports the pod Running and
- * Ready with a pod IP, and on deletion stops the instance gracefully within the pod's grace
- * period, sets a terminal phase and deletes the pod with grace 0 and a UID precondition.
- * Pods are followed with an informer (list + watch, restarted after an error), not polled.
- * Readiness here means the instance started and its endpoint is registered in the local mesh;
- * probes in the pod spec are not run.
+ * starts each bound pod's program on the local mesh under the pod's own name (the app
+ * container's image names the service and version; the mesh starts its sidecar proxy in place
+ * of `istio-proxy`, and a TraceManager only when the pod has a `tranquil-trace-manager`
+ * container), reports the pod Running and Ready with a pod IP, and on deletion stops the
+ * instance gracefully within the pod's grace period, sets a terminal phase and deletes the pod
+ * with grace 0 and a UID precondition. The mesh's ingress gateway shows in the cluster as a
+ * static pod does: a mirror pod in istio-system. Pods are followed with an informer (list +
+ * watch, restarted after an error), not polled. Readiness here means the instance started and
+ * serves; probes in the pod spec are not run.
  */
 import {
   ApiException,
   CoreV1Api,
   makeInformer,
   type KubeConfig,
-  type V1ContainerStatus,
   type V1Pod,
   type V1PodStatus,
 } from "@kubernetes/client-node";
 import type { MeshHandle } from "../../../istio/local-mesh/runtime/mesh-runtime.js";
 import { KeyedQueue } from "../../../controller/reconciler/keyed-queue.js";
+import { GATEWAY_NAMESPACE, GatewayMirrorPod, isMirrorPod } from "./gateway-mirror-pod.js";
 import { programOf } from "./images.js";
 import { NodeHeartbeat } from "./node-heartbeat.js";
 import { PodAddresses } from "./pod-addresses.js";
+import { appContainerOf, hasTraceManager } from "./pod-containers.js";
+import { runningStatus, waitingStatus, writePodStatus } from "./pod-status.js";
 
 /** Options of {@link startNodeAgent}. */
 export interface NodeAgentOptions {
   readonly kc: KubeConfig;
-  readonly mesh: Pick<MeshHandle, "topology" | "startInstance" | "stopInstance">;
+  readonly mesh: Pick<
+    MeshHandle,
+    "topology" | "startInstance" | "stopInstance" | "gatewayPod" | "ingressUrl"
+  >;
   /** The Node's name (default `local-mesh`). */
   readonly nodeName?: string;
   /** How often the Lease is renewed and Ready re-asserted (default 10 s, as a kubelet). */
@@ -43,6 +50,8 @@ export interface NodeAgent {
   addressOf(podIp: string): string | undefined;
   /** The mesh instance running a pod (`namespace/name`), or undefined. */
   instanceOf(pod: string): string | undefined;
+  /** The gateway's mirror pod: its name in istio-system and its pod IP. */
+  readonly gateway: { readonly namespace: string; readonly name: string; readonly ip: string };
   /** Stops the informer and the heartbeat; the pods' instances belong to the mesh. */
   stop(): Promise<void>;
 }
@@ -62,26 +71,21 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const heartbeat = new NodeHeartbeat(kc, nodeName);
   await heartbeat.register();
   const addresses = new PodAddresses();
+  const writeStatus = (pod: V1Pod, status: V1PodStatus): Promise<void> => writePodStatus(core, pod, status);
+  const gateway = new GatewayMirrorPod(
+    core,
+    nodeName,
+    mesh.gatewayPod,
+    addresses.allocate(new URL(mesh.ingressUrl).host),
+  );
+  const gatewayKey = `${GATEWAY_NAMESPACE}/${gateway.name}`;
+  await gateway.deleteOrphans();
+  await gateway.ensure();
   const running = new Map<string, Running>();
   const queue = new KeyedQueue();
   let stopped = false;
 
   const keyOf = (pod: V1Pod): string => `${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`;
-
-  const writeStatus = async (pod: V1Pod, status: V1PodStatus): Promise<void> => {
-    const { name = "", namespace = "" } = pod.metadata ?? {};
-    for (let attempt = 0; ; attempt++) {
-      const current = await core.readNamespacedPod({ name, namespace });
-      if (current.metadata?.uid !== pod.metadata?.uid) return;
-      try {
-        current.status = status;
-        await core.replaceNamespacedPodStatus({ name, namespace, body: current });
-        return;
-      } catch (err) {
-        if (!(err instanceof ApiException && err.code === 409) || attempt >= 5) throw err;
-      }
-    }
-  };
 
   const bind = async (pod: V1Pod): Promise<void> => {
     const { name = "", namespace = "" } = pod.metadata ?? {};
@@ -97,51 +101,37 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     }
   };
 
+  // Waiting reasons the agent itself reports: such a pod is not retried on every update.
+  const refusals = new Set(["ErrImagePull", "CreateContainerConfigError"]);
+
   const run = async (pod: V1Pod): Promise<void> => {
-    const container = pod.spec?.containers[0];
-    const program = programOf(container?.image, mesh.topology);
-    const now = new Date();
-    const containerName = container?.name ?? "app";
-    if (!program.ok) {
-      await writeStatus(pod, {
-        phase: "Pending",
-        conditions: [
-          { type: "PodScheduled", status: "True" },
-          { type: "Ready", status: "False", reason: "ContainersNotReady" },
-        ],
-        containerStatuses: [
-          waitingContainer(containerName, container?.image ?? "", program.reason, program.message),
-        ],
-      });
+    const container = appContainerOf(pod);
+    const namespace = pod.metadata?.namespace ?? "";
+    if (namespace !== mesh.topology.namespace) {
+      // The local mesh runs one namespace: its pods' names and endpoints are keyed in it.
+      await writeStatus(
+        pod,
+        waitingStatus(
+          container,
+          "CreateContainerConfigError",
+          `the local node runs pods of namespace ${mesh.topology.namespace} only (the local mesh's), not ${namespace}`,
+        ),
+      );
       return;
     }
-    const instance = await mesh.startInstance(program.service, program.version);
+    const program = programOf(container?.image, mesh.topology);
+    if (!program.ok) {
+      await writeStatus(pod, waitingStatus(container, program.reason, program.message));
+      return;
+    }
+    const now = new Date();
+    const instance = await mesh.startInstance(program.service, program.version, {
+      pod: pod.metadata?.name ?? "",
+      traceManager: hasTraceManager(pod),
+    });
     const ip = addresses.allocate(instance.address);
     running.set(keyOf(pod), { uid: pod.metadata?.uid ?? "", instance: instance.pod, ip });
-    await writeStatus(pod, {
-      phase: "Running",
-      hostIP: "10.244.0.1",
-      podIP: ip,
-      podIPs: [{ ip }],
-      startTime: now,
-      conditions: [
-        { type: "PodScheduled", status: "True", lastTransitionTime: now },
-        { type: "Initialized", status: "True", lastTransitionTime: now },
-        { type: "ContainersReady", status: "True", lastTransitionTime: now },
-        { type: "Ready", status: "True", lastTransitionTime: now },
-      ],
-      containerStatuses: [
-        {
-          name: containerName,
-          image: container?.image ?? "",
-          imageID: container?.image ?? "",
-          ready: true,
-          started: true,
-          restartCount: 0,
-          state: { running: { startedAt: now } },
-        },
-      ],
-    });
+    await writeStatus(pod, runningStatus(pod.spec?.containers ?? [], ip, now));
   };
 
   const terminate = async (pod: V1Pod): Promise<void> => {
@@ -180,6 +170,10 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
 
   const handle = async (pod: V1Pod): Promise<void> => {
     if (stopped) return;
+    if (isMirrorPod(pod)) {
+      if (keyOf(pod) === gatewayKey) await gateway.ensure();
+      return;
+    }
     const key = keyOf(pod);
     const node = pod.spec?.nodeName;
     if (node === undefined || node === "") {
@@ -196,7 +190,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     const phase = pod.status?.phase;
     if (phase === "Succeeded" || phase === "Failed") return;
     const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting?.reason;
-    if (waiting === "ErrImagePull") return;
+    if (waiting !== undefined && refusals.has(waiting)) return;
     await run(pod);
   };
 
@@ -209,6 +203,14 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   };
   const forget = (pod: V1Pod): void => {
     const key = keyOf(pod);
+    if (isMirrorPod(pod)) {
+      // A static pod outlives its mirror: the node creates the mirror again.
+      if (key === gatewayKey && !stopped)
+        void queue
+          .enqueue(key, () => gateway.ensure())
+          .catch((err: unknown) => report(err, `mirror pod ${key}`));
+      return;
+    }
     const r = running.get(key);
     if (r === undefined || r.uid !== pod.metadata?.uid) return;
     // Deleted without passing through a graceful deletion (grace 0 by someone else): stop it now.
@@ -231,28 +233,20 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
 
   const timer = setInterval(() => {
     heartbeat.beat().catch((err: unknown) => report(err, "node heartbeat"));
+    // As a kubelet's sync loop does: the static pod's mirror is put back if anything removed it.
+    void queue.enqueue(gatewayKey, () => gateway.ensure()).catch((err: unknown) => report(err, "mirror pod"));
   }, options.heartbeatMs ?? 10_000);
 
   return {
     nodeName,
     addressOf: (ip) => addresses.addressOf(ip),
     instanceOf: (pod) => running.get(pod)?.instance,
+    gateway: { namespace: GATEWAY_NAMESPACE, name: gateway.name, ip: gateway.ip },
     stop: async () => {
       stopped = true;
       clearInterval(timer);
       await informer.stop();
       await queue.idle();
     },
-  };
-}
-
-function waitingContainer(name: string, image: string, reason: string, message: string): V1ContainerStatus {
-  return {
-    name,
-    image,
-    imageID: "",
-    ready: false,
-    restartCount: 0,
-    state: { waiting: { reason, message } },
   };
 }
