@@ -23,7 +23,7 @@ export class MeshInventory implements Inventory {
       role: "sidecar",
       service: i.service,
       version: i.version,
-      traceManager: true,
+      traceManager: i.traceManager,
       terminating: i.state === "stopping",
     }));
     return Promise.resolve([gateway, ...sidecars]);
