@@ -87,7 +87,7 @@ describe("the controller's ServiceAccount", { timeout: 60_000 }, () => {
       { verb: "create", resource: "leases.coordination.k8s.io", namespace: "shop" },
     );
     expect(lease.message).toMatch(
-      /^RBAC forbids the service account tranquil-system\/tranquil-controller to create leases\.coordination\.k8s\.io in namespace shop /,
+      /^RBAC forbids the service account tranquil-system\/tranquil-controller to create leases\.coordination\.k8s\.io in namespace shop; /,
     );
     const upgrades = await refusal(
       sa
