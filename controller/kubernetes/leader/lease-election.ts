@@ -123,6 +123,16 @@ export class LeaseElector implements Leadership {
     return (this.releasing ??= this.doRelease());
   }
 
+  /**
+   * Stops competing at once without a word to the API server, as a killed process does: no
+   * release and no further renewal, so the Lease expires for the standby. A renewal already
+   * in flight may still land, as it may for a process killed mid-request. Tests use it (G5).
+   */
+  abandon(): void {
+    this.stopping.abort();
+    this.stopLeading("abandoned");
+  }
+
   private async loop(): Promise<void> {
     while (!this.stopping.signal.aborted) {
       let waitMs = this.timings.retryPeriodMs;
