@@ -1,0 +1,370 @@
+/**
+ * The Workloads port on Deployments (ADR 0078). Versions are found by their pod template's
+ * `app`/`version` labels in informer caches (Deployments, the Services' EndpointSlices, and
+ * the pods those name), so `versions()` never polls and never guesses from a timer. Writes go
+ * to the API server from a fresh read, carry its resourceVersion and re-read and retry on a
+ * 409; every call is idempotent:
+ * - `ensureVersion` creates the new version's Deployment from the old one's (see
+ *   version-template.ts) and copies the old one's HPAs, or scales the one that exists; an
+ *   existing one that differs from what is asked (image, selector) is refused, never replaced;
+ * - `scaleVersion` writes the scale subresource; scaling to 0 deletes the version's HPAs first;
+ * - `deleteVersion` deletes the HPAs, scales to 0, and deletes the Deployment with Foreground
+ *   propagation, so it stays visible (desired 0) until its ReplicaSets and pods are gone.
+ */
+import {
+  AppsV1Api,
+  CoreV1Api,
+  DiscoveryV1Api,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type V1Deployment,
+  type V1EndpointSlice,
+  type V1Pod,
+} from "@kubernetes/client-node";
+import type { ServiceRef, Workloads } from "../../ports/workloads.js";
+import { PermanentError } from "../../reconciler/execute.js";
+import { startInformer, type Backoff, type ResourceInformer } from "../informer.js";
+import { apiStatusOf, describeKubeError } from "../kube-errors.js";
+import { VersionAutoscalers } from "./hpa-copies.js";
+import { appContainerIndex, APP_LABEL, VERSION_LABEL } from "./pod-conventions.js";
+import { versionCounts, versionOf } from "./version-readiness.js";
+import {
+  appImage,
+  deriveImage,
+  selectorHasVersion,
+  versionDeployment,
+  versionDifferences,
+} from "./version-template.js";
+
+const DEPLOYMENTS = "deployments.apps";
+
+/** Options of {@link DeploymentWorkloads.start}. */
+export interface DeploymentWorkloadsOptions {
+  readonly kc: KubeConfig;
+  /** The namespaces whose workloads this adapter manages; all when omitted. */
+  readonly namespaces?: readonly string[];
+  /** Restart backoff of the informers. */
+  readonly backoff?: Backoff;
+  /** Attempts of a write that meets resourceVersion conflicts (default 5). */
+  readonly conflictAttempts?: number;
+}
+
+/** `ensureVersion`'s request, with the Upgrade's enrolment id when the caller passes it (the `tranquil.dev/upgrade` label). */
+export type EnsureVersionRequest = Parameters<Workloads["ensureVersion"]>[0] & { readonly upgrade?: string };
+
+interface Caches {
+  readonly deployments: ResourceInformer<V1Deployment>;
+  readonly slices: ResourceInformer<V1EndpointSlice>;
+  readonly pods: ResourceInformer<V1Pod>;
+}
+
+function deleting(d: V1Deployment): boolean {
+  return d.metadata?.deletionTimestamp !== undefined && d.metadata.deletionTimestamp !== null;
+}
+
+/** Versions of services as Deployments. */
+export class DeploymentWorkloads implements Workloads {
+  private readonly apps: AppsV1Api;
+  private readonly autoscalers: VersionAutoscalers;
+  private readonly attempts: number;
+
+  private constructor(
+    private readonly options: DeploymentWorkloadsOptions,
+    private readonly caches: ReadonlyMap<string | undefined, Caches>,
+  ) {
+    this.apps = options.kc.makeApiClient(AppsV1Api);
+    this.autoscalers = new VersionAutoscalers(options.kc);
+    this.attempts = options.conflictAttempts ?? 5;
+  }
+
+  /** Starts the informers (Deployments, EndpointSlices, versioned pods) and resolves once each has listed. */
+  static async start(options: DeploymentWorkloadsOptions): Promise<DeploymentWorkloads> {
+    const scopes: (string | undefined)[] =
+      options.namespaces === undefined ? [undefined] : [...options.namespaces];
+    const started: ResourceInformer<KubernetesObject>[] = [];
+    const track = async <T extends KubernetesObject>(
+      p: Promise<ResourceInformer<T>>,
+    ): Promise<ResourceInformer<T>> => {
+      const informer = await p;
+      started.push(informer);
+      return informer;
+    };
+    try {
+      const entries = await Promise.all(
+        scopes.map(async (ns): Promise<[string | undefined, Caches]> => {
+          const [deployments, slices, pods] = await Promise.all([
+            track(deploymentInformer(options, ns)),
+            track(sliceInformer(options, ns)),
+            track(podInformer(options, ns)),
+          ]);
+          return [ns, { deployments, slices, pods }];
+        }),
+      );
+      return new DeploymentWorkloads(options, new Map(entries));
+    } catch (err) {
+      await Promise.all(started.map((i) => i.stop()));
+      throw err;
+    }
+  }
+
+  /** Stops the informers. */
+  async stop(): Promise<void> {
+    await Promise.all(
+      [...this.caches.values()].flatMap((c) => [c.deployments.stop(), c.slices.stop(), c.pods.stop()]),
+    );
+  }
+
+  async ensureVersion(request: EnsureVersionRequest): Promise<void> {
+    const { namespace, service, version, fromVersion } = request;
+    const existing = this.find(request, version);
+    if (existing !== undefined) {
+      await this.keep(existing, request);
+      return;
+    }
+    const cached = this.find(request, fromVersion);
+    if (cached === undefined) {
+      throw new PermanentError(
+        `no Deployment of ${namespace}/${service} with version=${fromVersion}; check "from" (its pod template needs the labels ${APP_LABEL}=${service} and ${VERSION_LABEL}=${fromVersion})`,
+      );
+    }
+    const old = await this.read(namespace, cached.metadata?.name ?? "");
+    const body = versionDeployment(old, { ...request, image: this.imageFor(old, request) });
+    let created: V1Deployment;
+    try {
+      created = await this.apps.createNamespacedDeployment({ namespace, body });
+    } catch (err) {
+      if (apiStatusOf(err)?.code !== 409) {
+        throw describeKubeError(err, {
+          verb: "create",
+          resource: DEPLOYMENTS,
+          namespace,
+          name: body.metadata?.name ?? "",
+        });
+      }
+      // Created by an earlier attempt the cache has not seen yet, or a foreign Deployment of that name.
+      const taken = await this.read(namespace, body.metadata?.name ?? "");
+      if (versionOf(taken, service) !== version) {
+        throw new PermanentError(
+          `Deployment ${namespace}/${taken.metadata?.name ?? ""} exists and is not ${service} version ${version}; rename or delete it`,
+        );
+      }
+      await this.keep(taken, request);
+      return;
+    }
+    await this.autoscalers.copy(old, created, fromVersion, version);
+  }
+
+  async scaleVersion(ref: ServiceRef, version: string, replicas: number): Promise<void> {
+    const d = this.find(ref, version);
+    if (d === undefined) {
+      if (replicas === 0) return;
+      throw new PermanentError(
+        `no Deployment of ${ref.namespace}/${ref.service} with version=${version} to scale`,
+      );
+    }
+    const name = d.metadata?.name ?? "";
+    // An HPA would scale it back up (and an HPA of a retired version is only clutter).
+    if (replicas === 0) await this.autoscalers.remove(ref.namespace, name);
+    await this.scale(ref.namespace, name, replicas);
+  }
+
+  async deleteVersion(ref: ServiceRef, version: string): Promise<void> {
+    const d = this.find(ref, version);
+    if (d === undefined) return;
+    const name = d.metadata?.name ?? "";
+    const { namespace } = ref;
+    await this.autoscalers.remove(namespace, name);
+    await this.scale(namespace, name, 0);
+    try {
+      await this.apps.deleteNamespacedDeployment({
+        name,
+        namespace,
+        propagationPolicy: "Foreground",
+        body: { propagationPolicy: "Foreground", preconditions: { uid: d.metadata?.uid ?? "" } },
+      });
+    } catch (err) {
+      // Gone already, or replaced by a new Deployment of that name (the UID precondition keeps it).
+      const code = apiStatusOf(err)?.code;
+      if (code !== 404 && code !== 409) {
+        throw describeKubeError(err, { verb: "delete", resource: DEPLOYMENTS, namespace, name });
+      }
+    }
+  }
+
+  versions(ref: ServiceRef): Promise<readonly { version: string; desired: number; ready: number }[]> {
+    const caches = this.cachesFor(ref.namespace);
+    if (caches === undefined) return Promise.resolve([]);
+    const { namespace, service } = ref;
+    return Promise.resolve(
+      versionCounts(service, caches.deployments.list(namespace), caches.slices.list(namespace), (pod) =>
+        caches.pods.get(pod, namespace),
+      ),
+    );
+  }
+
+  /** An existing Deployment of the version: refused when it differs from the request, else scaled. */
+  private async keep(existing: V1Deployment, request: EnsureVersionRequest): Promise<void> {
+    const { namespace, version } = request;
+    const name = existing.metadata?.name ?? "";
+    const problems = versionDifferences(existing, request);
+    if (problems.length > 0) {
+      throw new PermanentError(
+        `Deployment ${namespace}/${name} of version ${version} exists but ${problems.join(" and ")}; delete it or change the upgrade`,
+      );
+    }
+    await this.scale(namespace, name, request.replicas);
+    const old = this.find(request, request.fromVersion);
+    // An earlier attempt may have created the Deployment and failed before its HPA.
+    if (old !== undefined) await this.autoscalers.copy(old, existing, request.fromVersion, version);
+  }
+
+  /** The image of the new version: the one asked for, else derived from the old one's tag. */
+  private imageFor(old: V1Deployment, request: EnsureVersionRequest): string {
+    const where = `${request.namespace}/${old.metadata?.name ?? ""}`;
+    if (appContainerIndex(old.spec?.template.spec) < 0) {
+      throw new PermanentError(
+        `Deployment ${where} has no app container (only the proxy and the TraceManager)`,
+      );
+    }
+    if (!selectorHasVersion(old.spec?.selector, request.fromVersion)) {
+      throw new PermanentError(
+        `the selector of Deployment ${where} lacks "${VERSION_LABEL}: ${request.fromVersion}"; add it`,
+      );
+    }
+    if (request.image !== undefined) return request.image;
+    const derived = deriveImage(appImage(old) ?? "", request.fromVersion, request.version);
+    if (!derived.ok) {
+      throw new PermanentError(
+        `cannot tell the image of ${request.service} ${request.version}: ${derived.reason}; set services[].image for ${request.service}`,
+      );
+    }
+    return derived.image;
+  }
+
+  /** Writes `replicas` through the scale subresource, from a fresh read, retrying on conflicts. */
+  private async scale(namespace: string, name: string, replicas: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      let scale;
+      try {
+        scale = await this.apps.readNamespacedDeploymentScale({ name, namespace });
+      } catch (err) {
+        if (apiStatusOf(err)?.code === 404 && replicas === 0) return;
+        throw describeKubeError(err, { verb: "get", resource: `${DEPLOYMENTS}/scale`, namespace, name });
+      }
+      if (scale.spec?.replicas === replicas) return;
+      scale.spec = Object.assign(scale.spec ?? {}, { replicas });
+      try {
+        await this.apps.replaceNamespacedDeploymentScale({ name, namespace, body: scale });
+        return;
+      } catch (err) {
+        if (apiStatusOf(err)?.code === 409 && attempt < this.attempts) continue;
+        throw describeKubeError(err, { verb: "update", resource: `${DEPLOYMENTS}/scale`, namespace, name });
+      }
+    }
+  }
+
+  private async read(namespace: string, name: string): Promise<V1Deployment> {
+    try {
+      return await this.apps.readNamespacedDeployment({ name, namespace });
+    } catch (err) {
+      throw describeKubeError(err, { verb: "get", resource: DEPLOYMENTS, namespace, name });
+    }
+  }
+
+  /** The one live Deployment of `version` of the service, from the cache. */
+  private find(ref: ServiceRef, version: string): V1Deployment | undefined {
+    const caches = this.cachesFor(ref.namespace);
+    if (caches === undefined) {
+      throw new PermanentError(
+        `namespace ${ref.namespace} is not one this controller manages (${[...this.caches.keys()].join(", ")}); add it to the watched namespaces`,
+      );
+    }
+    const found = caches.deployments
+      .list(ref.namespace)
+      .filter((d) => !deleting(d) && versionOf(d, ref.service) === version);
+    if (found.length > 1) {
+      throw new PermanentError(
+        `${found.length} Deployments of ${ref.namespace}/${ref.service} have version=${version} (${found.map((d) => d.metadata?.name ?? "").join(", ")}); keep one`,
+      );
+    }
+    return found[0];
+  }
+
+  private cachesFor(namespace: string): Caches | undefined {
+    return this.caches.get(undefined) ?? this.caches.get(namespace);
+  }
+}
+
+function deploymentInformer(o: DeploymentWorkloadsOptions, ns: string | undefined) {
+  const apps = o.kc.makeApiClient(AppsV1Api);
+  return startWith<V1Deployment>(
+    o,
+    ns === undefined ? "/apis/apps/v1/deployments" : `/apis/apps/v1/namespaces/${ns}/deployments`,
+    () =>
+      ns === undefined
+        ? apps.listDeploymentForAllNamespaces()
+        : apps.listNamespacedDeployment({ namespace: ns }),
+    DEPLOYMENTS,
+    ns,
+  );
+}
+
+function sliceInformer(o: DeploymentWorkloadsOptions, ns: string | undefined) {
+  const discovery = o.kc.makeApiClient(DiscoveryV1Api);
+  return startWith<V1EndpointSlice>(
+    o,
+    ns === undefined
+      ? "/apis/discovery.k8s.io/v1/endpointslices"
+      : `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`,
+    () =>
+      ns === undefined
+        ? discovery.listEndpointSliceForAllNamespaces()
+        : discovery.listNamespacedEndpointSlice({ namespace: ns }),
+    "endpointslices.discovery.k8s.io",
+    ns,
+  );
+}
+
+/** Only pods with both labels can be a version's endpoints. */
+const VERSIONED = `${APP_LABEL},${VERSION_LABEL}`;
+
+function podInformer(o: DeploymentWorkloadsOptions, ns: string | undefined) {
+  const core = o.kc.makeApiClient(CoreV1Api);
+  return startWith<V1Pod>(
+    o,
+    ns === undefined ? "/api/v1/pods" : `/api/v1/namespaces/${ns}/pods`,
+    () =>
+      ns === undefined
+        ? core.listPodForAllNamespaces({ labelSelector: VERSIONED })
+        : core.listNamespacedPod({ namespace: ns, labelSelector: VERSIONED }),
+    "pods",
+    ns,
+    VERSIONED,
+  );
+}
+
+async function startWith<T extends KubernetesObject>(
+  o: DeploymentWorkloadsOptions,
+  path: string,
+  list: () => Promise<KubernetesListObject<T>>,
+  resource: string,
+  namespace: string | undefined,
+  labelSelector?: string,
+): Promise<ResourceInformer<T>> {
+  try {
+    return await startInformer<T>({
+      kc: o.kc,
+      path,
+      list,
+      ...(labelSelector !== undefined ? { labelSelector } : {}),
+      ...(o.backoff !== undefined ? { backoff: o.backoff } : {}),
+    });
+  } catch (err) {
+    throw describeKubeError(err, {
+      verb: "list",
+      resource,
+      ...(namespace !== undefined ? { namespace } : {}),
+    });
+  }
+}
