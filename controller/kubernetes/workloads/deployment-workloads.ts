@@ -108,6 +108,15 @@ export class DeploymentWorkloads implements Workloads {
     }
   }
 
+  /** An informer's last error, while it reconnects (for readiness). */
+  lastError(): Error | undefined {
+    for (const c of this.caches.values()) {
+      const err = c.deployments.lastError() ?? c.slices.lastError() ?? c.pods.lastError();
+      if (err !== undefined) return err;
+    }
+    return undefined;
+  }
+
   /** Stops the informers. */
   async stop(): Promise<void> {
     await Promise.all(
