@@ -104,7 +104,11 @@ export class VersionAutoscalers {
           throw describeKubeError(err, { verb: "create", resource: RESOURCE, namespace, name });
         }
         // Created by an earlier attempt whose answer was lost, or a foreign HPA of that name.
-        const existing = await this.api.readNamespacedHorizontalPodAutoscaler({ name, namespace });
+        const existing = await this.api
+          .readNamespacedHorizontalPodAutoscaler({ name, namespace })
+          .catch((e: unknown) => {
+            throw describeKubeError(e, { verb: "get", resource: RESOURCE, namespace, name });
+          });
         if (!targets(existing, targetName)) {
           throw new PermanentError(
             `HorizontalPodAutoscaler ${namespace}/${name} exists and scales ${existing.spec?.scaleTargetRef.name ?? "?"}, not ${targetName}; rename or delete it so the new version gets its own`,
