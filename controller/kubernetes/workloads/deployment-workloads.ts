@@ -1,9 +1,10 @@
 /**
- * The Workloads port on Deployments (ADR 0078). Versions are found by their pod template's
- * `app`/`version` labels in informer caches (Deployments, the Services' EndpointSlices, and
- * the pods those name), so `versions()` never polls and never guesses from a timer. Writes go
- * to the API server from a fresh read, carry its resourceVersion and re-read and retry on a
- * 409; every call is idempotent:
+ * The Workloads port on Deployments (ADR 0078). A version is the Deployment whose pod template
+ * has `app: <service>` and `version: <version>`. `versions()` reads informer caches
+ * (Deployments, the Services' EndpointSlices, and the pods those name), so it never polls and
+ * never guesses from a timer. Writes start from a fresh read of the API server (a cache may not
+ * have seen the latest create yet), carry its resourceVersion and re-read and retry on a 409;
+ * every call is idempotent:
  * - `ensureVersion` creates the new version's Deployment from the old one's (see
  *   version-template.ts) and copies the old one's HPAs, or scales the one that exists; an
  *   existing one that differs from what is asked (image, selector) is refused, never replaced;
@@ -126,18 +127,18 @@ export class DeploymentWorkloads implements Workloads {
 
   async ensureVersion(request: EnsureVersionRequest): Promise<void> {
     const { namespace, service, version, fromVersion } = request;
-    const existing = this.find(request, version);
+    const deployments = await this.serviceDeployments(request);
+    const old = this.pick(request, deployments, fromVersion);
+    const existing = this.pick(request, deployments, version);
     if (existing !== undefined) {
-      await this.keep(existing, request);
+      await this.keep(existing, old, request);
       return;
     }
-    const cached = this.find(request, fromVersion);
-    if (cached === undefined) {
+    if (old === undefined) {
       throw new PermanentError(
         `no Deployment of ${namespace}/${service} with version=${fromVersion}; check "from" (its pod template needs the labels ${APP_LABEL}=${service} and ${VERSION_LABEL}=${fromVersion})`,
       );
     }
-    const old = await this.read(namespace, cached.metadata?.name ?? "");
     const body = versionDeployment(old, { ...request, image: this.imageFor(old, request) });
     let created: V1Deployment;
     try {
@@ -151,21 +152,26 @@ export class DeploymentWorkloads implements Workloads {
           name: body.metadata?.name ?? "",
         });
       }
-      // Created by an earlier attempt the cache has not seen yet, or a foreign Deployment of that name.
+      // Created concurrently since the list, still being deleted, or a foreign Deployment of that name.
       const taken = await this.read(namespace, body.metadata?.name ?? "");
+      if (deleting(taken)) {
+        throw new Error(
+          `Deployment ${namespace}/${taken.metadata?.name ?? ""} is still being deleted; the new one is created once it is gone`,
+        );
+      }
       if (versionOf(taken, service) !== version) {
         throw new PermanentError(
           `Deployment ${namespace}/${taken.metadata?.name ?? ""} exists and is not ${service} version ${version}; rename or delete it`,
         );
       }
-      await this.keep(taken, request);
+      await this.keep(taken, old, request);
       return;
     }
     await this.autoscalers.copy(old, created, fromVersion, version);
   }
 
   async scaleVersion(ref: ServiceRef, version: string, replicas: number): Promise<void> {
-    const d = this.find(ref, version);
+    const d = await this.find(ref, version);
     if (d === undefined) {
       if (replicas === 0) return;
       throw new PermanentError(
@@ -179,7 +185,7 @@ export class DeploymentWorkloads implements Workloads {
   }
 
   async deleteVersion(ref: ServiceRef, version: string): Promise<void> {
-    const d = this.find(ref, version);
+    const d = await this.find(ref, version);
     if (d === undefined) return;
     const name = d.metadata?.name ?? "";
     const { namespace } = ref;
@@ -213,7 +219,11 @@ export class DeploymentWorkloads implements Workloads {
   }
 
   /** An existing Deployment of the version: refused when it differs from the request, else scaled. */
-  private async keep(existing: V1Deployment, request: EnsureVersionRequest): Promise<void> {
+  private async keep(
+    existing: V1Deployment,
+    old: V1Deployment | undefined,
+    request: EnsureVersionRequest,
+  ): Promise<void> {
     const { namespace, version } = request;
     const name = existing.metadata?.name ?? "";
     const problems = versionDifferences(existing, request);
@@ -223,7 +233,6 @@ export class DeploymentWorkloads implements Workloads {
       );
     }
     await this.scale(namespace, name, request.replicas);
-    const old = this.find(request, request.fromVersion);
     // An earlier attempt may have created the Deployment and failed before its HPA.
     if (old !== undefined) await this.autoscalers.copy(old, existing, request.fromVersion, version);
   }
@@ -281,23 +290,42 @@ export class DeploymentWorkloads implements Workloads {
     }
   }
 
-  /** The one live Deployment of `version` of the service, from the cache. */
-  private find(ref: ServiceRef, version: string): V1Deployment | undefined {
-    const caches = this.cachesFor(ref.namespace);
-    if (caches === undefined) {
+  /**
+   * The Deployments of the service in its namespace, read from the API server: a write starts
+   * from what is stored now, never from a cache that may not have seen the latest create.
+   */
+  private async serviceDeployments(ref: ServiceRef): Promise<V1Deployment[]> {
+    if (this.cachesFor(ref.namespace) === undefined) {
       throw new PermanentError(
         `namespace ${ref.namespace} is not one this controller manages (${[...this.caches.keys()].join(", ")}); add it to the watched namespaces`,
       );
     }
-    const found = caches.deployments
-      .list(ref.namespace)
-      .filter((d) => !deleting(d) && versionOf(d, ref.service) === version);
+    try {
+      const list = await this.apps.listNamespacedDeployment({ namespace: ref.namespace });
+      return list.items.filter((d) => !deleting(d) && versionOf(d, ref.service) !== undefined);
+    } catch (err) {
+      throw describeKubeError(err, { verb: "list", resource: DEPLOYMENTS, namespace: ref.namespace });
+    }
+  }
+
+  /** The one live Deployment of `version` among `deployments`. */
+  private pick(
+    ref: ServiceRef,
+    deployments: readonly V1Deployment[],
+    version: string,
+  ): V1Deployment | undefined {
+    const found = deployments.filter((d) => versionOf(d, ref.service) === version);
     if (found.length > 1) {
       throw new PermanentError(
         `${found.length} Deployments of ${ref.namespace}/${ref.service} have version=${version} (${found.map((d) => d.metadata?.name ?? "").join(", ")}); keep one`,
       );
     }
     return found[0];
+  }
+
+  /** The one live Deployment of `version` of the service, as stored now. */
+  private async find(ref: ServiceRef, version: string): Promise<V1Deployment | undefined> {
+    return this.pick(ref, await this.serviceDeployments(ref), version);
   }
 
   private cachesFor(namespace: string): Caches | undefined {
