@@ -338,8 +338,11 @@ describe("DeploymentWorkloads on a real cluster", { timeout: 90_000 }, () => {
     await wl().deleteVersion(item, "v2");
     const list = await hpas.listNamespacedHorizontalPodAutoscaler({ namespace: NS });
     expect(list.items.filter((h) => h.spec?.scaleTargetRef.name === "item-v2")).toEqual([]);
-    // Until its pods are gone, the version is listed with nothing desired.
-    expect((await versionOf(item, "v2"))?.desired ?? 0).toBe(0);
+    // Until its pods are gone, the version is listed with nothing desired, never with its old size.
+    await eventually(
+      () => versionOf(item, "v2"),
+      (v) => v === undefined || v.desired === 0,
+    );
     await eventually(
       async () => {
         const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: "app=item,version=v2" });
