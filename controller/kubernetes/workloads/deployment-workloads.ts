@@ -12,24 +12,15 @@
  * - `deleteVersion` deletes the HPAs, scales to 0, and deletes the Deployment with Foreground
  *   propagation, so it stays visible (desired 0) until its ReplicaSets and pods are gone.
  */
-import {
-  AppsV1Api,
-  CoreV1Api,
-  DiscoveryV1Api,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  type V1Deployment,
-  type V1EndpointSlice,
-  type V1Pod,
-} from "@kubernetes/client-node";
+import { AppsV1Api, type KubeConfig, type V1Deployment } from "@kubernetes/client-node";
 import type { ServiceRef, Workloads } from "../../ports/workloads.js";
 import { PermanentError } from "../../reconciler/execute.js";
-import { startInformer, type Backoff, type ResourceInformer } from "../informer.js";
+import type { Backoff } from "../informer.js";
 import { apiStatusOf, describeKubeError } from "../kube-errors.js";
 import { VersionAutoscalers } from "./hpa-copies.js";
 import { appContainerIndex, APP_LABEL, VERSION_LABEL } from "./pod-conventions.js";
 import { versionCounts, versionOf } from "./version-readiness.js";
+import { startWorkloadCaches, type WorkloadCaches } from "./workload-caches.js";
 import {
   appImage,
   deriveImage,
@@ -54,12 +45,6 @@ export interface DeploymentWorkloadsOptions {
 /** `ensureVersion`'s request, with the Upgrade's enrolment id when the caller passes it (the `tranquil.dev/upgrade` label). */
 export type EnsureVersionRequest = Parameters<Workloads["ensureVersion"]>[0] & { readonly upgrade?: string };
 
-interface Caches {
-  readonly deployments: ResourceInformer<V1Deployment>;
-  readonly slices: ResourceInformer<V1EndpointSlice>;
-  readonly pods: ResourceInformer<V1Pod>;
-}
-
 function deleting(d: V1Deployment): boolean {
   return d.metadata?.deletionTimestamp !== undefined && d.metadata.deletionTimestamp !== null;
 }
@@ -71,8 +56,8 @@ export class DeploymentWorkloads implements Workloads {
   private readonly attempts: number;
 
   private constructor(
-    private readonly options: DeploymentWorkloadsOptions,
-    private readonly caches: ReadonlyMap<string | undefined, Caches>,
+    options: DeploymentWorkloadsOptions,
+    private readonly caches: WorkloadCaches,
   ) {
     this.apps = options.kc.makeApiClient(AppsV1Api);
     this.autoscalers = new VersionAutoscalers(options.kc);
@@ -81,48 +66,17 @@ export class DeploymentWorkloads implements Workloads {
 
   /** Starts the informers (Deployments, EndpointSlices, versioned pods) and resolves once each has listed. */
   static async start(options: DeploymentWorkloadsOptions): Promise<DeploymentWorkloads> {
-    const scopes: (string | undefined)[] =
-      options.namespaces === undefined ? [undefined] : [...options.namespaces];
-    const started: ResourceInformer<KubernetesObject>[] = [];
-    const track = async <T extends KubernetesObject>(
-      p: Promise<ResourceInformer<T>>,
-    ): Promise<ResourceInformer<T>> => {
-      const informer = await p;
-      started.push(informer);
-      return informer;
-    };
-    try {
-      const entries = await Promise.all(
-        scopes.map(async (ns): Promise<[string | undefined, Caches]> => {
-          const [deployments, slices, pods] = await Promise.all([
-            track(deploymentInformer(options, ns)),
-            track(sliceInformer(options, ns)),
-            track(podInformer(options, ns)),
-          ]);
-          return [ns, { deployments, slices, pods }];
-        }),
-      );
-      return new DeploymentWorkloads(options, new Map(entries));
-    } catch (err) {
-      await Promise.all(started.map((i) => i.stop()));
-      throw err;
-    }
+    return new DeploymentWorkloads(options, await startWorkloadCaches(options));
   }
 
   /** An informer's last error, while it reconnects (for readiness). */
   lastError(): Error | undefined {
-    for (const c of this.caches.values()) {
-      const err = c.deployments.lastError() ?? c.slices.lastError() ?? c.pods.lastError();
-      if (err !== undefined) return err;
-    }
-    return undefined;
+    return this.caches.lastError();
   }
 
   /** Stops the informers. */
-  async stop(): Promise<void> {
-    await Promise.all(
-      [...this.caches.values()].flatMap((c) => [c.deployments.stop(), c.slices.stop(), c.pods.stop()]),
-    );
+  stop(): Promise<void> {
+    return this.caches.stop();
   }
 
   async ensureVersion(request: EnsureVersionRequest): Promise<void> {
@@ -208,7 +162,7 @@ export class DeploymentWorkloads implements Workloads {
   }
 
   versions(ref: ServiceRef): Promise<readonly { version: string; desired: number; ready: number }[]> {
-    const caches = this.cachesFor(ref.namespace);
+    const caches = this.caches.of(ref.namespace);
     if (caches === undefined) return Promise.resolve([]);
     const { namespace, service } = ref;
     return Promise.resolve(
@@ -295,9 +249,9 @@ export class DeploymentWorkloads implements Workloads {
    * from what is stored now, never from a cache that may not have seen the latest create.
    */
   private async serviceDeployments(ref: ServiceRef): Promise<V1Deployment[]> {
-    if (this.cachesFor(ref.namespace) === undefined) {
+    if (this.caches.of(ref.namespace) === undefined) {
       throw new PermanentError(
-        `namespace ${ref.namespace} is not one this controller manages (${[...this.caches.keys()].join(", ")}); add it to the watched namespaces`,
+        `namespace ${ref.namespace} is not one this controller manages (${this.caches.namespaces.join(", ")}); add it to the watched namespaces`,
       );
     }
     try {
@@ -326,82 +280,5 @@ export class DeploymentWorkloads implements Workloads {
   /** The one live Deployment of `version` of the service, as stored now. */
   private async find(ref: ServiceRef, version: string): Promise<V1Deployment | undefined> {
     return this.pick(ref, await this.serviceDeployments(ref), version);
-  }
-
-  private cachesFor(namespace: string): Caches | undefined {
-    return this.caches.get(undefined) ?? this.caches.get(namespace);
-  }
-}
-
-function deploymentInformer(o: DeploymentWorkloadsOptions, ns: string | undefined) {
-  const apps = o.kc.makeApiClient(AppsV1Api);
-  return startWith<V1Deployment>(
-    o,
-    ns === undefined ? "/apis/apps/v1/deployments" : `/apis/apps/v1/namespaces/${ns}/deployments`,
-    () =>
-      ns === undefined
-        ? apps.listDeploymentForAllNamespaces()
-        : apps.listNamespacedDeployment({ namespace: ns }),
-    DEPLOYMENTS,
-    ns,
-  );
-}
-
-function sliceInformer(o: DeploymentWorkloadsOptions, ns: string | undefined) {
-  const discovery = o.kc.makeApiClient(DiscoveryV1Api);
-  return startWith<V1EndpointSlice>(
-    o,
-    ns === undefined
-      ? "/apis/discovery.k8s.io/v1/endpointslices"
-      : `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`,
-    () =>
-      ns === undefined
-        ? discovery.listEndpointSliceForAllNamespaces()
-        : discovery.listNamespacedEndpointSlice({ namespace: ns }),
-    "endpointslices.discovery.k8s.io",
-    ns,
-  );
-}
-
-/** Only pods with both labels can be a version's endpoints. */
-const VERSIONED = `${APP_LABEL},${VERSION_LABEL}`;
-
-function podInformer(o: DeploymentWorkloadsOptions, ns: string | undefined) {
-  const core = o.kc.makeApiClient(CoreV1Api);
-  return startWith<V1Pod>(
-    o,
-    ns === undefined ? "/api/v1/pods" : `/api/v1/namespaces/${ns}/pods`,
-    () =>
-      ns === undefined
-        ? core.listPodForAllNamespaces({ labelSelector: VERSIONED })
-        : core.listNamespacedPod({ namespace: ns, labelSelector: VERSIONED }),
-    "pods",
-    ns,
-    VERSIONED,
-  );
-}
-
-async function startWith<T extends KubernetesObject>(
-  o: DeploymentWorkloadsOptions,
-  path: string,
-  list: () => Promise<KubernetesListObject<T>>,
-  resource: string,
-  namespace: string | undefined,
-  labelSelector?: string,
-): Promise<ResourceInformer<T>> {
-  try {
-    return await startInformer<T>({
-      kc: o.kc,
-      path,
-      list,
-      ...(labelSelector !== undefined ? { labelSelector } : {}),
-      ...(o.backoff !== undefined ? { backoff: o.backoff } : {}),
-    });
-  } catch (err) {
-    throw describeKubeError(err, {
-      verb: "list",
-      resource,
-      ...(namespace !== undefined ? { namespace } : {}),
-    });
   }
 }
