@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadControllerKubeConfig, type KubeConfigSources } from "./kube-config.js";
-import { ConfigError } from "./parse-config.js";
+import { ConfigError } from "./config-problems.js";
 
 /** A kubeconfig with one context per entry, the first current. */
 function kubeconfig(...contexts: { name: string; server: string }[]): string {

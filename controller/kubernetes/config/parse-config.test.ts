@@ -3,13 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { OPTIONS } from "./config-schema.js";
-import {
-  ConfigError,
-  isHelpRequest,
-  parseControllerConfig,
-  readApiToken,
-  type ConfigInputs,
-} from "./parse-config.js";
+import { readApiToken } from "./api-token.js";
+import { ConfigError } from "./config-problems.js";
+import { isHelpRequest, parseControllerConfig, type ConfigInputs } from "./parse-config.js";
 import { controllerUsage } from "./usage.js";
 
 const BASE_ENV = { TRANQUIL_REDIS_URL: "redis://redis:6379", TRANQUIL_API_TOKEN: "s3cret" };

@@ -6,10 +6,11 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { Ajv, type ErrorObject } from "ajv";
+import { Ajv } from "ajv";
 import { parseDuration } from "../../upgrade-spec/duration.js";
-import { DNS_LABEL_PATTERN, DURATION_PATTERN } from "../../upgrade-spec/schema.js";
+import { DNS_LABEL_PATTERN } from "../../upgrade-spec/schema.js";
 import { electionTimingProblems, type ElectionTimings } from "../leader/election-timings.js";
+import { apiTokenSource, type ApiTokenSource } from "./api-token.js";
 import {
   ControllerInputSchema,
   LOG_LEVELS,
@@ -20,17 +21,23 @@ import {
   type OptionName,
   type OptionSpec,
 } from "./config-schema.js";
+import {
+  ConfigError,
+  describeArgsError,
+  optionOf,
+  problem,
+  schemaProblem,
+  specOf,
+  unique,
+  type ConfigProblem,
+  type Given,
+} from "./config-problems.js";
 
 /** Where the pod's service account mounts its namespace. */
 export const SERVICE_ACCOUNT_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
 /** The controller's namespace when nothing else names it. */
 export const DEFAULT_CONTROLLER_NAMESPACE = "tranquil-system";
-
-/** Where the API's bearer token comes from. */
-export type ApiTokenSource =
-  | { readonly kind: "file"; readonly path: string }
-  | { readonly kind: "env"; readonly variable: "TRANQUIL_API_TOKEN"; readonly value: string };
 
 /** A pino log level. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -47,26 +54,6 @@ export interface ControllerConfig {
   readonly api: { readonly address: string; readonly port: number; readonly token: ApiTokenSource };
   readonly lease: { readonly name: string } & ElectionTimings;
   readonly logLevel: LogLevel;
-}
-
-/** One problem with the flags or environment. */
-export interface ConfigProblem {
-  /** `--api-port (TRANQUIL_API_PORT)`. */
-  readonly option: string;
-  readonly message: string;
-}
-
-/** Thrown by {@link parseControllerConfig}; `problems` lists every one found. */
-export class ConfigError extends Error {
-  readonly problems: readonly ConfigProblem[];
-  constructor(problems: readonly ConfigProblem[], options?: ErrorOptions) {
-    super(
-      `invalid configuration of tranquil-controller:\n${problems.map((p) => `  ${p.option}: ${p.message}`).join("\n")}\nrun tranquil-controller --help for every option`,
-      options,
-    );
-    this.name = "ConfigError";
-    this.problems = problems;
-  }
 }
 
 /** What {@link parseControllerConfig} reads. */
@@ -86,12 +73,6 @@ export function isHelpRequest(argv: readonly string[]): boolean {
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 ajv.addKeyword(SOURCE_KEYWORD).addKeyword("kind").addKeyword("modifier");
 const check = ajv.compile<ControllerInput>(ControllerInputSchema);
-
-interface Given {
-  readonly value: string | number;
-  /** `--api-port`, `TRANQUIL_API_PORT` or `the default`. */
-  readonly origin: string;
-}
 
 /** Parses and checks the flags and environment; throws ConfigError listing every problem. */
 export function parseControllerConfig(inputs: ConfigInputs): ControllerConfig {
@@ -120,10 +101,6 @@ export function parseControllerConfig(inputs: ConfigInputs): ControllerConfig {
   return config;
 }
 
-function optionOf(error: ErrorObject): OptionName {
-  return error.instancePath.replace(/^\//, "").split("/")[0] as OptionName;
-}
-
 function readFlags(argv: readonly string[]): Record<string, string | undefined> {
   const options = Object.fromEntries(
     OPTIONS.filter((o) => o.source.flag !== undefined).map((o) => [
@@ -139,80 +116,8 @@ function readFlags(argv: readonly string[]): Record<string, string | undefined> 
   }
 }
 
-/** node:util's parseArgs messages, in this program's words where they are about a mistyped flag. */
-function describeArgsError(err: unknown): string {
-  const { code, message } = err as { code?: string; message?: string };
-  const text = message ?? String(err);
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-    const flag = /'([^']+)'/.exec(text)?.[1] ?? text;
-    return `unknown flag ${flag}`;
-  }
-  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
-    const arg = /'([^']+)'/.exec(text)?.[1] ?? text;
-    return `unexpected argument ${JSON.stringify(arg)}: every option is a flag with a value (--flag value)`;
-  }
-  return text.split("\n")[0] ?? text;
-}
-
 function convert(spec: OptionSpec, text: string): string | number {
   return spec.type === "integer" && /^-?[0-9]+$/.test(text.trim()) ? Number(text.trim()) : text;
-}
-
-function specOf(name: OptionName): OptionSpec {
-  return OPTIONS.find((o) => o.name === name) as OptionSpec;
-}
-
-function problem(name: OptionName, message: string, given?: Given): ConfigProblem {
-  const where =
-    given !== undefined && given.origin !== "the default"
-      ? ` (got ${JSON.stringify(String(given.value))} from ${given.origin})`
-      : "";
-  return { option: optionLabel(specOf(name).source), message: `${message}${where}` };
-}
-
-function schemaProblem(error: ErrorObject, given: Map<OptionName, Given>): ConfigProblem {
-  const name = optionOf(error);
-  const params = error.params as Record<string, unknown>;
-  const g = given.get(name);
-  switch (error.keyword) {
-    case "pattern":
-      if (params["pattern"] === DURATION_PATTERN)
-        return problem(name, 'not a duration; write a whole number and a unit, e.g. "15s", "500ms", "1m"', g);
-      if (params["pattern"] === DNS_LABEL_PATTERN)
-        return problem(
-          name,
-          "not a namespace name (a DNS-1123 label: lower-case letters, digits and '-')",
-          g,
-        );
-      if (name === "redisUrl")
-        return problem(name, "not a Redis URL; write redis://host:port or rediss://host:port", g);
-      return problem(name, "not a valid name (lower-case letters, digits, '-' and '.')", g);
-    case "type":
-      return problem(
-        name,
-        params["type"] === "integer" ? "must be a whole number" : `must be ${String(params["type"])}`,
-        g,
-      );
-    case "minimum":
-    case "maximum":
-      return problem(name, `must be ${String(params["comparison"])} ${String(params["limit"])}`, g);
-    case "minLength":
-      return problem(name, "must not be empty", g);
-    case "maxLength":
-      return problem(name, `must be at most ${String(params["limit"])} characters`, g);
-    case "const":
-    case "anyOf":
-      return problem(name, `must be one of ${LOG_LEVELS.join(", ")}`, g);
-    default:
-      return problem(name, error.message ?? "is invalid", g);
-  }
-}
-
-function unique(problems: ConfigProblem[]): ConfigProblem[] {
-  const seen = new Set<string>();
-  return problems.filter(
-    (p) => !seen.has(`${p.option}\n${p.message}`) && seen.add(`${p.option}\n${p.message}`),
-  );
 }
 
 function resolve(
@@ -266,7 +171,7 @@ function resolve(
       message: `${timingProblems.join("; ")}: ${values}`,
     });
   }
-  const token = apiToken(input, given, problems);
+  const token = apiTokenSource(input, given, problems);
   if (problems.length > 0 || token === undefined) return undefined;
   return {
     kube: {
@@ -314,30 +219,6 @@ function parseNamespaces(
   return names;
 }
 
-function apiToken(
-  input: ControllerInput,
-  given: Map<OptionName, Given>,
-  problems: ConfigProblem[],
-): ApiTokenSource | undefined {
-  const file = input.apiTokenFile;
-  const value = input.apiToken;
-  if (file !== undefined && value !== undefined) {
-    problems.push({
-      option: `${optionLabel(specOf("apiTokenFile").source)}, ${specOf("apiToken").source.env}`,
-      message: `give the API token one way, not both (a file from ${given.get("apiTokenFile")?.origin ?? "?"}, and TRANQUIL_API_TOKEN)`,
-    });
-    return undefined;
-  }
-  if (file !== undefined) return { kind: "file", path: file };
-  if (value !== undefined) return { kind: "env", variable: "TRANQUIL_API_TOKEN", value };
-  problems.push({
-    option: `${optionLabel(specOf("apiTokenFile").source)}, ${specOf("apiToken").source.env}`,
-    message:
-      "the HTTP API needs a bearer token: name a file that holds it (e.g. a mounted Secret), or set TRANQUIL_API_TOKEN",
-  });
-  return undefined;
-}
-
 function serviceAccountNamespace(inputs: ConfigInputs): string | undefined {
   const read =
     inputs.serviceAccountNamespace ??
@@ -350,36 +231,4 @@ function serviceAccountNamespace(inputs: ConfigInputs): string | undefined {
     });
   const ns = read()?.trim();
   return ns !== undefined && ns !== "" ? ns : undefined;
-}
-
-/** Reads the API token from its source: a file's content (trimmed; empty is an error) or the variable. */
-export function readApiToken(
-  source: ApiTokenSource,
-  readFile: (path: string) => string = (p) => readFileSync(p, "utf8"),
-): string {
-  if (source.kind === "env") return source.value;
-  let text: string;
-  try {
-    text = readFile(source.path);
-  } catch (err) {
-    throw new ConfigError(
-      [
-        {
-          option: optionLabel(specOf("apiTokenFile").source),
-          message: `cannot read ${source.path}: ${err instanceof Error ? err.message : String(err)}`,
-        },
-      ],
-      { cause: err },
-    );
-  }
-  const token = text.trim();
-  if (token === "") {
-    throw new ConfigError([
-      {
-        option: optionLabel(specOf("apiTokenFile").source),
-        message: `${source.path} is empty; it must hold the API's bearer token`,
-      },
-    ]);
-  }
-  return token;
 }
