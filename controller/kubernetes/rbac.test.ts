@@ -24,6 +24,9 @@ const EXPECTED: Record<string, readonly string[]> = {
   services: ["get", "list", "watch"],
   "endpointslices.discovery.k8s.io": ["get", "list", "watch"],
   "events.events.k8s.io": ["create", "patch", "update"],
+  namespaces: ["get"],
+  "httproutes.gateway.networking.k8s.io": ["list"],
+  "grpcroutes.gateway.networking.k8s.io": ["list"],
 };
 
 describe("the controller's RBAC manifest", () => {

@@ -128,7 +128,7 @@ export async function bootClusterE2e(): Promise<ClusterE2e> {
         leadership: elector,
         traceStore: mesh.traceStore,
         logger: logger.child({ replica: identity }),
-        token: "e2e-token",
+        token: "e2e-token-of-the-cluster-tests",
         settings: timings.settings,
         intervalMs: timings.reconcileIntervalMs,
         interpose: (port) => ks.wrap(port),
