@@ -22,6 +22,7 @@ import type { NodeAgent } from "../node-agent/node-agent.js";
 import type { KubeTestEnv } from "../support/kube-test-env.js";
 import { applyYamlFile, startLocalCluster } from "../support/local-cluster.js";
 import { serviceAccountKubeConfig } from "../support/service-account.js";
+import { logPods, type PodLog } from "./pod-log.js";
 import { recordRemovals, type RemovalRecorder } from "./removal-recorder.js";
 
 const DEMO_DIR = new URL("../demo/", import.meta.url).pathname;
@@ -47,6 +48,8 @@ export interface ClusterE2e {
   /** The user's view of the Upgrades (admin credentials, as `kubectl`). */
   readonly upgrades: KubeUpgradeStore;
   readonly removals: RemovalRecorder;
+  /** Every pod created in the namespace since the logistics services were applied. */
+  readonly pods: PodLog;
   /** The controller's own credentials: its ServiceAccount bound to the shipped RBAC. */
   readonly controllerKc: KubeConfig;
   /** Starts one more controller replica. */
@@ -107,6 +110,8 @@ export async function bootClusterE2e(): Promise<ClusterE2e> {
     stops.push(() => upgrades.close());
     const removals = await recordRemovals(env.kc, namespace, mesh);
     stops.push(() => removals.stop());
+    const pods = await logPods(env.kc, namespace);
+    stops.push(() => pods.stop());
     const replicas: Replica[] = [];
     stops.push(async () => {
       for (const r of replicas) await r.controller.stop().catch(() => undefined);
@@ -154,6 +159,7 @@ export async function bootClusterE2e(): Promise<ClusterE2e> {
       logger,
       upgrades,
       removals,
+      pods,
       controllerKc,
       startReplica,
       apply,

@@ -140,6 +140,7 @@ describe("upgrades on the local cluster under load", { concurrent: false }, () =
       const final = await waitForEnd(c, "auth-v2");
       const load = await grade([users]);
       const v2Pods = (await podNames(c)).filter((p) => p.startsWith("auth-service-v2"));
+      const v2Created = c.pods.created().filter((p) => p.startsWith("auth-service-v2"));
       console.log(
         `[cluster e2e G5] leader ${leader.identity} cut off in Shifting; ${standby.identity} led after ${takeoverMs} ms; ${final.status.phase}; ${load.described}`,
       );
@@ -147,8 +148,9 @@ describe("upgrades on the local cluster under load", { concurrent: false }, () =
       expect(takeoverMs).toBeLessThanOrEqual(4_000 + 500 + 1_000);
       expect(load.failed).toEqual([]);
       expect(load.mixed).toEqual([]);
-      // The new Deployment was created once, with its two replicas: no pod beyond them.
+      // The new Deployment was created once, with its two replicas: no pod was ever created beyond them.
       expect(v2Pods).toHaveLength(2);
+      expect(v2Created.sort()).toEqual(v2Pods.sort());
     },
     TEST_TIMEOUT_MS,
   );
