@@ -10,16 +10,15 @@ export interface PodLog {
 /** Starts watching `namespace`'s pods. */
 export async function logPods(kc: KubeConfig, namespace: string): Promise<PodLog> {
   const core = kc.makeApiClient(CoreV1Api);
-  const seen = new Set<string>();
+  // By uid: a pod deleted and made again under the same name counts twice.
+  const names = new Map<string, string>();
   const informer = makeInformer(kc, `/api/v1/namespaces/${namespace}/pods`, () =>
     core.listNamespacedPod({ namespace }),
   );
-  informer.on("add", (p) => seen.add(p.metadata?.uid ?? p.metadata?.name ?? ""));
-  const names = new Map<string, string>();
   informer.on("add", (p) => names.set(p.metadata?.uid ?? "", p.metadata?.name ?? ""));
   await informer.start();
   return {
-    created: () => [...seen].map((uid) => names.get(uid) ?? uid),
+    created: () => [...names.values()],
     stop: () => informer.stop(),
   };
 }
