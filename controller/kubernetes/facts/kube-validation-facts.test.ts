@@ -10,6 +10,7 @@ import {
   ApiextensionsV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  type KubeConfig,
   type V1Deployment,
   type V1Service,
 } from "@kubernetes/client-node";
@@ -22,7 +23,9 @@ import { Phase } from "../../engine/phases.js";
 import type { UpgradeSpec } from "../../engine/types.js";
 import type { UpgradeRecord } from "../../ports/upgrade-store.js";
 import { enrolmentId } from "../../upgrade-spec/enrolment-id.js";
+import { serviceAccountKubeConfig } from "../routes/testing/service-account.js";
 import { kubeValidationFacts } from "./kube-validation-facts.js";
+import { VALIDATION_FACTS_RBAC_RULES } from "./rbac.js";
 
 const NS = "shop";
 const ISTIO = { group: "networking.istio.io", version: "v1" };
@@ -32,6 +35,8 @@ let core: CoreV1Api;
 let apps: AppsV1Api;
 let custom: CustomObjectsApi;
 let records: UpgradeRecord[] = [];
+/** The facts gather as a service account holding exactly their rules. */
+let factsKc: KubeConfig;
 
 const train = (...names: string[]): UpgradeSpec => ({
   services: names.map((name) => ({ name, from: "v1", to: "v2" })),
@@ -42,7 +47,7 @@ const ref = (spec: UpgradeSpec, namespace = NS, name = "up") => ({
   spec,
 });
 const facts = (spec: UpgradeSpec, namespace = NS) =>
-  kubeValidationFacts({ kc: env.kc, listUpgrades: () => Promise.resolve(records) }, ref(spec, namespace));
+  kubeValidationFacts({ kc: factsKc, listUpgrades: () => Promise.resolve(records) }, ref(spec, namespace));
 
 async function service(name: string, spec: Partial<NonNullable<V1Service["spec"]>> = {}, namespace = NS) {
   await core.createNamespacedService({
@@ -120,6 +125,11 @@ describe("kubeValidationFacts on a real API server", { timeout: 60_000 }, () => 
     core = env.kc.makeApiClient(CoreV1Api);
     apps = env.kc.makeApiClient(AppsV1Api);
     custom = env.kc.makeApiClient(CustomObjectsApi);
+    factsKc = await serviceAccountKubeConfig(env.kc, {
+      namespace: "tranquil-system",
+      name: "facts",
+      rules: VALIDATION_FACTS_RBAC_RULES,
+    });
     await env.namespace(NS);
     await service("item", { ports: [{ name: "grpc", port: 50052 }] });
     await deployment("item", "v1", { replicas: 2 });

@@ -8,7 +8,9 @@ import { CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../../test/cluster/support/cluster-test-kit.js";
 import { startKubeTestEnv, type KubeTestEnv } from "../../../test/cluster/support/kube-test-env.js";
+import { serviceAccountKubeConfig } from "../routes/testing/service-account.js";
 import { PodInventory } from "./pod-inventory.js";
+import { INVENTORY_RBAC_RULES } from "./rbac.js";
 
 const NS = "shop";
 const GATEWAY_NS = "istio-system";
@@ -112,7 +114,12 @@ describe("PodInventory on a real API server", { timeout: 60_000 }, () => {
     });
     await gateway("public", { istio: "ingressgateway" });
     await gateway("unbound", undefined);
-    inventory = await PodInventory.start({ kc: env.kc, backoff: { initialMs: 200, maxMs: 2_000 } });
+    const kc = await serviceAccountKubeConfig(env.kc, {
+      namespace: "tranquil-system",
+      name: "inventory",
+      rules: INVENTORY_RBAC_RULES,
+    });
+    inventory = await PodInventory.start({ kc, backoff: { initialMs: 200, maxMs: 2_000 } });
   }, 120_000);
 
   afterAll(async () => {

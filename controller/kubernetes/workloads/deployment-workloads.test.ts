@@ -18,9 +18,12 @@ import { startKubeTestEnv, type KubeTestEnv } from "../../../test/cluster/suppor
 import { startNodeAgent, type NodeAgent } from "../../../test/cluster/node-agent/node-agent.js";
 import type { MeshHandle } from "../../../istio/local-mesh/runtime/mesh-runtime.js";
 import { PermanentError } from "../../reconciler/execute.js";
+import { serviceAccountKubeConfig } from "../routes/testing/service-account.js";
 import { DeploymentWorkloads } from "./deployment-workloads.js";
+import { WORKLOADS_RBAC_RULES } from "./rbac.js";
 
-const NS = "shop";
+// The local node runs pods of the local mesh's one namespace.
+const NS = "default";
 const item = { namespace: NS, service: "item" };
 const front = { namespace: NS, service: "front" };
 
@@ -139,7 +142,18 @@ describe("DeploymentWorkloads on a real cluster", { timeout: 90_000 }, () => {
         },
       },
     });
-    workloads = await DeploymentWorkloads.start({ kc: env.kc, backoff: { initialMs: 200, maxMs: 2_000 } });
+    // Least privilege, per namespace: exactly the adapter's rules, bound in the one namespace it manages.
+    const kc = await serviceAccountKubeConfig(env.kc, {
+      namespace: "tranquil-system",
+      name: "workloads",
+      rules: WORKLOADS_RBAC_RULES,
+      onlyIn: [NS],
+    });
+    workloads = await DeploymentWorkloads.start({
+      kc,
+      namespaces: [NS],
+      backoff: { initialMs: 200, maxMs: 2_000 },
+    });
     await eventually(
       () => versionOf(item, "v1"),
       (v) => v?.ready === 2,
@@ -388,14 +402,18 @@ describe("DeploymentWorkloads on a real cluster", { timeout: 90_000 }, () => {
   });
 
   it("refuses a namespace it does not manage", async () => {
-    const scoped = await DeploymentWorkloads.start({ kc: env.kc, namespaces: ["elsewhere"] });
-    try {
-      await expect(
-        scoped.ensureVersion({ ...item, version: "v3", fromVersion: "v1", replicas: 1 }),
-      ).rejects.toThrow(/namespace shop is not one this controller manages/);
-      expect(await scoped.versions(item)).toEqual([]);
-    } finally {
-      await scoped.stop();
-    }
+    await expect(
+      wl().ensureVersion({
+        namespace: "elsewhere",
+        service: "item",
+        version: "v3",
+        fromVersion: "v1",
+        replicas: 1,
+      }),
+    ).rejects.toThrow(/namespace elsewhere is not one this controller manages \(default\)/);
+    await expect(
+      wl().scaleVersion({ namespace: "elsewhere", service: "item" }, "v1", 0),
+    ).rejects.toBeInstanceOf(PermanentError);
+    expect(await wl().versions({ namespace: "elsewhere", service: "item" })).toEqual([]);
   });
 });
