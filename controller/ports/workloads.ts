@@ -18,6 +18,8 @@ export interface Workloads {
       readonly fromVersion: string;
       readonly image?: string;
       readonly replicas: number;
+      /** The Upgrade's enrolment id, for the new version's `tranquil.dev/upgrade` label. */
+      readonly upgrade?: string;
     },
   ): Promise<void>;
   /** Scales `version` to `replicas` (0 stops every instance, gracefully). */

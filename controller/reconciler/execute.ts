@@ -63,6 +63,7 @@ export async function executeAction(
           version: action.version,
           fromVersion: action.fromVersion,
           replicas: action.replicas,
+          upgrade: upgrade.id,
           ...(action.image !== undefined ? { image: action.image } : {}),
         });
         return { ok: true };
