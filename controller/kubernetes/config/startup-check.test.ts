@@ -151,10 +151,14 @@ describe("the controller's start-up check", { timeout: 90_000 }, () => {
         `${who} get, list, watch gateways.networking.istio.io in every namespace`,
         `${who} get, list, watch serviceentries.networking.istio.io in every namespace`,
         `${who} get, list, watch, create, update, patch, delete deployments.apps in every namespace`,
+        `${who} get, update, patch deployments.apps/scale in every namespace`,
         `${who} get, list, watch, create, update, delete horizontalpodautoscalers.autoscaling in every namespace`,
         `${who} get, list, watch pods in every namespace`,
         `${who} get, list, watch services in every namespace`,
         `${who} get, list, watch endpointslices.discovery.k8s.io in every namespace`,
+        `${who} get namespaces in every namespace`,
+        `${who} list httproutes.gateway.networking.k8s.io in every namespace`,
+        `${who} list grpcroutes.gateway.networking.k8s.io in every namespace`,
         `${who} create, patch, update events.events.k8s.io in every namespace`,
         `${who} get, create, update leases.coordination.k8s.io in namespace tranquil-system`,
         "grant what is missing with kubectl apply -f manifests/rbac/tranquil-controller.yaml (in the controller's namespace)",
@@ -206,8 +210,8 @@ describe("the controller's start-up check", { timeout: 90_000 }, () => {
         ),
       ).toEqual([]);
       const two = await problems(kc, { namespaces: ["shop", "billing"], controllerNamespace: OWN });
-      expect(two.length).toBe(13);
-      expect(two.every((p, i) => i === 12 || p.endsWith(" in namespace billing"))).toBe(true);
+      expect(two.length).toBe(17);
+      expect(two.every((p, i) => i === 16 || p.endsWith(" in namespace billing"))).toBe(true);
       const all = await problems(kc);
       expect(all[0]).toBe(
         "RBAC: the service account tranquil-system/scoped may not get, list, watch, create, update, patch upgrades.tranquil.dev in every namespace",
