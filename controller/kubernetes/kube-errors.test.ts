@@ -141,24 +141,25 @@ describe("API failures in words a user can act on", { timeout: 60_000 }, () => {
 
   it("names the refused verb, subresource, scope and service account of an RBAC refusal", async () => {
     const sa = await serviceAccountKubeConfig(env.kc, env.cp.server, env.cp.caPem);
-    const scale = await failure(
+    // The controller never writes a Deployment's status: the shipped RBAC does not grant it.
+    const status = await failure(
       () =>
-        sa.makeApiClient(AppsV1Api).replaceNamespacedDeploymentScale({
+        sa.makeApiClient(AppsV1Api).replaceNamespacedDeploymentStatus({
           name: "orders",
           namespace: "shop",
-          body: { metadata: { name: "orders", namespace: "shop" }, spec: { replicas: 0 } },
+          body: { metadata: { name: "orders", namespace: "shop" } },
         }),
-      { verb: "update", resource: "deployments.apps/scale", namespace: "shop", name: "orders" },
+      { verb: "update", resource: "deployments.apps/status", namespace: "shop", name: "orders" },
     );
-    expect(scale.forbidden).toEqual({
+    expect(status.forbidden).toEqual({
       user: "system:serviceaccount:tranquil-system:tranquil-controller",
       verb: "update",
-      resource: "deployments/scale",
+      resource: "deployments/status",
       group: "apps",
       namespace: "shop",
     });
-    expect(scale.message).toMatch(
-      /^RBAC forbids the service account tranquil-system\/tranquil-controller to update deployments\.apps\/scale in namespace shop; grant the verb "update" on "deployments\/scale" in API group "apps"/,
+    expect(status.message).toMatch(
+      /^RBAC forbids the service account tranquil-system\/tranquil-controller to update deployments\.apps\/status in namespace shop; grant the verb "update" on "deployments\/status" in API group "apps"/,
     );
     const namespaces = await failure(() => sa.makeApiClient(CoreV1Api).listNamespace(), {
       verb: "watch",

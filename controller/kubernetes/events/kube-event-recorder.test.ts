@@ -213,6 +213,8 @@ describe("KubeEventRecorder on a real API server", { timeout: 60_000 }, () => {
     expect(refused.counts).toMatchObject({ created: 0, failed: 1 });
     const warning = log.lines().find((l) => l.msg === "could not record an event");
     expect(warning?.level).toBe(40);
-    expect(warning?.err?.message).toMatch(/RBAC forbids create events\.events\.k8s\.io in namespace shop/);
+    expect(warning?.err?.message).toMatch(
+      /RBAC forbids the service account tranquil-system\/no-events to create events\.events\.k8s\.io in namespace shop/,
+    );
   });
 });

@@ -252,6 +252,8 @@ describe("the Kubernetes route table beyond the contract", { timeout: 60_000 }, 
       (e: unknown) => e,
     );
     expect(failed).toMatchObject({ status: 403 });
-    expect((failed as Error).message).toMatch(/RBAC forbids list virtualservices\.networking\.istio\.io/);
+    expect((failed as Error).message).toMatch(
+      /RBAC forbids the service account tranquil-system\/team-a-wide to list virtualservices\.networking\.istio\.io/,
+    );
   });
 });
