@@ -71,12 +71,17 @@ export async function runClusterDemo(): Promise<number> {
     });
     const key = { namespace: c.namespace, name: "auth-v2" };
     let last = "";
+    let printedAt = 0;
     let final: UpgradeRecord;
     for (;;) {
       final = await c.upgrades.get(key);
-      const line = progressLine(final);
-      if (line.slice(12) !== last) print(line);
-      last = line.slice(12);
+      // A line when the phase or the weight changes, else every 3 s.
+      const now = `${final.status.phase} ${final.status.weight}`;
+      if (now !== last || Date.now() - printedAt >= 3_000) {
+        print(progressLine(final));
+        printedAt = Date.now();
+      }
+      last = now;
       if (TERMINAL_PHASES.includes(final.status.phase)) break;
       if (Date.now() - began > 240_000) throw new Error("the upgrade did not end within 4 minutes");
       await new Promise((r) => setTimeout(r, 500));
