@@ -8,10 +8,10 @@ import { resolveShortname } from "../../istio/routing/hosts.js";
 import type { ConfigStore } from "../../istio/local-mesh/control-plane/types.js";
 import type { VirtualService } from "../../istio/api/types.js";
 import type { Topology } from "../../istio/local-mesh/runtime/topology.js";
-import { TERMINAL_PHASES } from "../engine/phases.js";
 import type { ServiceFacts, ValidationFacts } from "../engine/types.js";
 import type { UpgradeRef } from "../ports/router.js";
-import { keyString, type UpgradeStore } from "../ports/upgrade-store.js";
+import type { UpgradeStore } from "../ports/upgrade-store.js";
+import { activeUpgradeFacts } from "../observe/active-upgrades.js";
 import type { Workloads } from "../ports/workloads.js";
 
 /** Labels and annotations Argo CD and Flux put on the objects they manage. */
@@ -85,20 +85,5 @@ export async function meshValidationFacts(
       }
     }
   }
-  const others = (await deps.upgrades.list()).filter(
-    (u) =>
-      !TERMINAL_PHASES.includes(u.status.phase) &&
-      !(u.namespace === upgrade.namespace && u.id === upgrade.id),
-  );
-  // Services are namespaced: only Upgrades of the same namespace can overlap on one.
-  const otherActiveUpgrades = others
-    .filter((u) => u.namespace === upgrade.namespace)
-    .map((u) => ({ id: u.name, services: u.spec.services.map((s) => s.name) }));
-  const holder = others.find((u) => u.id === upgrade.id);
-  return {
-    services,
-    otherActiveUpgrades,
-    meshProblems,
-    ...(holder !== undefined ? { enrolmentIdHolder: keyString(holder) } : {}),
-  };
+  return { services, meshProblems, ...activeUpgradeFacts(upgrade, await deps.upgrades.list()) };
 }

@@ -30,7 +30,7 @@ import { apiStatusOf, describeKubeError } from "../kube-errors.js";
 import { VERSION_LABEL } from "../workloads/pod-conventions.js";
 import { versionOf } from "../workloads/version-readiness.js";
 import { selectorHasVersion } from "../workloads/version-template.js";
-import { activeUpgradeFacts } from "./active-upgrades.js";
+import { activeUpgradeFacts } from "../../observe/active-upgrades.js";
 import { gitOpsSelfHeal } from "./gitops-markers.js";
 import { tcpPorts, unproxiedPorts } from "./istio-protocol.js";
 import {

@@ -4,10 +4,10 @@
  * namespaced, so only those can overlap), and an active Upgrade of any namespace that holds
  * this one's enrolment id (mesh-wide), named `namespace/name`.
  */
-import { TERMINAL_PHASES } from "../../engine/phases.js";
-import type { ValidationFacts } from "../../engine/types.js";
-import type { UpgradeRef } from "../../ports/router.js";
-import { keyString, type UpgradeRecord } from "../../ports/upgrade-store.js";
+import { TERMINAL_PHASES } from "../engine/phases.js";
+import type { ValidationFacts } from "../engine/types.js";
+import type { UpgradeRef } from "../ports/router.js";
+import { keyString, type UpgradeRecord } from "../ports/upgrade-store.js";
 
 /** `otherActiveUpgrades` and `enrolmentIdHolder` for `upgrade`, from every stored Upgrade. */
 export function activeUpgradeFacts(
