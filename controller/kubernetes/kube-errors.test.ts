@@ -8,7 +8,7 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi } from "
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../test/cluster/control-plane/processes.js";
 import { startKubeTestEnv, type KubeTestEnv } from "../../test/cluster/support/kube-test-env.js";
-import { serviceAccountKubeConfig } from "../../test/cluster/support/service-account.js";
+import { controllerKubeConfig } from "../../test/cluster/support/service-account.js";
 import {
   describeKubeError,
   kubeTarget,
@@ -140,7 +140,7 @@ describe("API failures in words a user can act on", { timeout: 60_000 }, () => {
   });
 
   it("names the refused verb, subresource, scope and service account of an RBAC refusal", async () => {
-    const sa = await serviceAccountKubeConfig(env.kc, env.cp.server, env.cp.caPem);
+    const sa = await controllerKubeConfig(env.kc);
     // The controller never writes a Deployment's status: the shipped RBAC does not grant it.
     const status = await failure(
       () =>

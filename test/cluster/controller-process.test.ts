@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startTestRedis, type TestRedis } from "../support/redis-server.js";
 import { eventually } from "./support/cluster-test-kit.js";
 import { startKubeTestEnv, type KubeTestEnv } from "./support/kube-test-env.js";
-import { serviceAccountKubeConfig } from "./support/service-account.js";
+import { controllerKubeConfig } from "./support/service-account.js";
 
 const MAIN = new URL("../../controller/kubernetes/main.ts", import.meta.url).pathname;
 
@@ -45,7 +45,7 @@ describe("tranquil-controller as a process", { timeout: 90_000 }, () => {
     env = await startKubeTestEnv();
     redis = await startTestRedis();
     dir = await mkdtemp(join(tmpdir(), "tranquil-controller-"));
-    const sa = await serviceAccountKubeConfig(env.kc, env.cp.server, env.cp.caPem);
+    const sa = await controllerKubeConfig(env.kc);
     kubeconfig = join(dir, "kubeconfig");
     await writeFile(kubeconfig, sa.exportConfig());
     await writeFile(join(dir, "token"), "a-token-of-at-least-sixteen-characters\n");

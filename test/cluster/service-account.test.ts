@@ -13,7 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeKubeError, type KubeApiError } from "../../controller/kubernetes/kube-errors.js";
 import { startKubeTestEnv, type KubeTestEnv } from "./support/kube-test-env.js";
-import { serviceAccountKubeConfig } from "./support/service-account.js";
+import { controllerKubeConfig } from "./support/service-account.js";
 
 const UPGRADES = { group: "tranquil.dev", version: "v1alpha1", plural: "upgrades" };
 
@@ -33,7 +33,7 @@ describe("the controller's ServiceAccount", { timeout: 60_000 }, () => {
   beforeAll(async () => {
     env = await startKubeTestEnv();
     await env.namespace("shop");
-    sa = await serviceAccountKubeConfig(env.kc, env.cp.server, env.cp.caPem);
+    sa = await controllerKubeConfig(env.kc);
   }, 120_000);
   afterAll(async () => {
     await env?.stop();
@@ -99,7 +99,7 @@ describe("the controller's ServiceAccount", { timeout: 60_000 }, () => {
   });
 
   it("can be made again: applying the manifest twice changes nothing and gives a working token", async () => {
-    const again = await serviceAccountKubeConfig(env.kc, env.cp.server, env.cp.caPem);
+    const again = await controllerKubeConfig(env.kc);
     const list = (await again.makeApiClient(CustomObjectsApi).listClusterCustomObject(UPGRADES)) as {
       items: unknown[];
     };

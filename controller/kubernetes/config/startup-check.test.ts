@@ -13,7 +13,7 @@ import { freePort } from "../../../test/cluster/control-plane/processes.js";
 import { installCrds } from "../../../test/cluster/control-plane/crds.js";
 import { eventually } from "../../../test/cluster/support/cluster-test-kit.js";
 import { startKubeTestEnv, type KubeTestEnv } from "../../../test/cluster/support/kube-test-env.js";
-import { serviceAccountKubeConfig } from "../../../test/cluster/support/service-account.js";
+import { controllerKubeConfig } from "../../../test/cluster/support/service-account.js";
 import { loadControllerKubeConfig } from "./kube-config.js";
 import { startupCheck, StartupCheckError, type StartupCheckOptions } from "./startup-check.js";
 
@@ -42,7 +42,7 @@ describe("the controller's start-up check", { timeout: 90_000 }, () => {
   let dir: string;
   beforeAll(async () => {
     env = await startKubeTestEnv({ crds: false });
-    sa = await serviceAccountKubeConfig(env.kc, env.cp.server, env.cp.caPem);
+    sa = await controllerKubeConfig(env.kc);
     dir = await mkdtemp(join(tmpdir(), "tranquil-startup-"));
   }, 120_000);
   afterAll(async () => {

@@ -9,7 +9,7 @@
 import { CoordinationV1Api, KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startKubeTestEnv, type KubeTestEnv } from "../../../test/cluster/support/kube-test-env.js";
-import { serviceAccountKubeConfig } from "../../../test/cluster/support/service-account.js";
+import { controllerKubeConfig } from "../../../test/cluster/support/service-account.js";
 import { LeaseElector } from "./lease-election.js";
 import {
   captureLogger,
@@ -51,7 +51,7 @@ describe("leader election on a coordination.k8s.io Lease", { timeout: 60_000 }, 
 
   beforeAll(async () => {
     env = await startKubeTestEnv({ crds: false });
-    saKc = await serviceAccountKubeConfig(env.kc, env.cp.server, env.cp.caPem);
+    saKc = await controllerKubeConfig(env.kc);
     token = saKc.getCurrentUser()?.token ?? "";
     leases = env.kc.makeApiClient(CoordinationV1Api);
   }, 120_000);

@@ -21,7 +21,7 @@ import { e2eTimings, warmUp, type E2eTimings } from "../../e2e/harness.js";
 import type { NodeAgent } from "../node-agent/node-agent.js";
 import type { KubeTestEnv } from "../support/kube-test-env.js";
 import { applyYamlFile, startLocalCluster } from "../support/local-cluster.js";
-import { serviceAccountKubeConfig } from "../support/service-account.js";
+import { controllerKubeConfig } from "../support/service-account.js";
 import { logPods, type PodLog } from "./pod-log.js";
 import { recordRemovals, type RemovalRecorder } from "./removal-recorder.js";
 
@@ -105,7 +105,7 @@ export async function bootClusterE2e(): Promise<ClusterE2e> {
     await apply("logistics.yaml");
     await deploymentsReady(env.kc, namespace);
     await warmUp(mesh, 60_000);
-    const controllerKc = await serviceAccountKubeConfig(env.kc, env.cp.server, env.cp.caPem);
+    const controllerKc = await controllerKubeConfig(env.kc);
     const upgrades = await KubeUpgradeStore.open({ kc: env.kc });
     stops.push(() => upgrades.close());
     const removals = await recordRemovals(env.kc, namespace, mesh);

@@ -7,18 +7,18 @@
  */
 import {
   AuthorizationV1Api,
-  CoreV1Api,
-  KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
+  type KubeConfig,
 } from "@kubernetes/client-node";
 import { loadControllerRbac } from "../../../controller/kubernetes/rbac.js";
+import { ensureNamespace, tokenKubeConfig } from "./token-kubeconfig.js";
 
 /** The field manager of the tests' server-side apply of the manifest. */
 const FIELD_MANAGER = "tranquil-tests";
 
-/** Options of {@link serviceAccountKubeConfig}. */
-export interface ServiceAccountKubeConfigOptions {
+/** Options of {@link controllerKubeConfig}. */
+export interface ControllerKubeConfigOptions {
   /** The token's lifetime (the API server's minimum is 10 minutes). */
   readonly expirationSeconds?: number;
   /** How long to wait until the API server's authorizer has seen the new bindings. */
@@ -26,16 +26,14 @@ export interface ServiceAccountKubeConfigOptions {
 }
 
 /**
- * Applies the controller's RBAC with `adminKc` and returns a KubeConfig for `server` (whose CA
- * is `caPem`) that acts as the controller's ServiceAccount, its context's namespace set to the
+ * Applies the controller's RBAC with `adminKc` and returns a KubeConfig for the same cluster
+ * that acts as the controller's ServiceAccount, its context's namespace set to the
  * controller's namespace. Resolves once the API server authorizes the Role's Lease verbs and
  * the ClusterRole's Upgrade list for that token.
  */
-export async function serviceAccountKubeConfig(
+export async function controllerKubeConfig(
   adminKc: KubeConfig,
-  server: string,
-  caPem: string,
-  options: ServiceAccountKubeConfigOptions = {},
+  options: ControllerKubeConfigOptions = {},
 ): Promise<KubeConfig> {
   const rbac = loadControllerRbac();
   const { name, namespace } = rbac.serviceAccount;
@@ -45,32 +43,9 @@ export async function serviceAccountKubeConfig(
     // Server-side apply, as `kubectl apply --server-side` does: creates or updates each object.
     await objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
   }
-  const token = await adminKc.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
-    name,
-    namespace,
-    body: { spec: { audiences: [], expirationSeconds: options.expirationSeconds ?? 3_600 } },
-  });
-  const value = token.status?.token;
-  if (value === undefined || value === "")
-    throw new Error(`the TokenRequest for ${namespace}/${name} returned no token`);
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "local", server, caData: Buffer.from(caPem).toString("base64") }],
-    users: [{ name, token: value }],
-    contexts: [{ name, cluster: "local", user: name, namespace }],
-    currentContext: name,
-  });
+  const kc = await tokenKubeConfig(adminKc, namespace, name, options.expirationSeconds);
   await untilAuthorized(kc, namespace, rbac.role.namespace, options.timeoutMs ?? 15_000);
   return kc;
-}
-
-async function ensureNamespace(kc: KubeConfig, name: string): Promise<void> {
-  await kc
-    .makeApiClient(CoreV1Api)
-    .createNamespace({ body: { metadata: { name } } })
-    .catch((err: unknown) => {
-      if ((err as { code?: number }).code !== 409) throw err;
-    });
 }
 
 /** The RBAC authorizer follows bindings through an informer: wait until it sees the new ones. */

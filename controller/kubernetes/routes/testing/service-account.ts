@@ -3,7 +3,13 @@
  * binding), with a token from the TokenRequest API: tests run an adapter with the permissions
  * it claims to need, not as admin, so a missing verb fails the test.
  */
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1PolicyRule } from "@kubernetes/client-node";
+import {
+  CoreV1Api,
+  RbacAuthorizationV1Api,
+  type KubeConfig,
+  type V1PolicyRule,
+} from "@kubernetes/client-node";
+import { ensureNamespace, tokenKubeConfig } from "../../../../test/cluster/support/token-kubeconfig.js";
 
 /** Who to make and what it may do. */
 export interface ServiceAccountSpec {
@@ -22,9 +28,7 @@ export async function serviceAccountKubeConfig(
   const core = admin.makeApiClient(CoreV1Api);
   const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
   const { namespace, name } = spec;
-  await core.createNamespace({ body: { metadata: { name: namespace } } }).catch((err: unknown) => {
-    if ((err as { code?: number }).code !== 409) throw err;
-  });
+  await ensureNamespace(admin, namespace);
   await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
   const role = `${namespace}-${name}`;
   await rbac.createClusterRole({ body: { metadata: { name: role }, rules: [...spec.rules] } });
@@ -35,21 +39,5 @@ export async function serviceAccountKubeConfig(
   };
   if (spec.onlyIn === undefined) await rbac.createClusterRoleBinding({ body: binding });
   else for (const ns of spec.onlyIn) await rbac.createNamespacedRoleBinding({ namespace: ns, body: binding });
-  const request = await core.createNamespacedServiceAccountToken({
-    namespace,
-    name,
-    body: { spec: { audiences: [], expirationSeconds: 3_600 } },
-  });
-  const token = request.status?.token;
-  if (token === undefined) throw new Error(`no token issued for service account ${namespace}/${name}`);
-  const cluster = admin.getCurrentCluster();
-  if (cluster === null) throw new Error("the admin KubeConfig has no current cluster");
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ ...cluster, name: "test" }],
-    users: [{ name, token }],
-    contexts: [{ name, cluster: "test", user: name, namespace }],
-    currentContext: name,
-  });
-  return kc;
+  return tokenKubeConfig(admin, namespace, name);
 }

@@ -2,12 +2,9 @@
  * A real control plane for the Upgrade store's tests: kube-apiserver and etcd on loopback with
  * the CRDs installed, an admin client for what a user or `kubectl` does, and fresh namespaces.
  */
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
-import {
-  startControlPlane,
-  type ControlPlane,
-} from "../../../../test/cluster/control-plane/control-plane.js";
-import { installCrds } from "../../../../test/cluster/control-plane/crds.js";
+import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import type { ControlPlane } from "../../../../test/cluster/control-plane/control-plane.js";
+import { startKubeTestEnv } from "../../../../test/cluster/support/kube-test-env.js";
 import type { UpgradeKey } from "../../../ports/upgrade-store.js";
 import { UPGRADE_API } from "../../../upgrade-spec/crd-manifest.js";
 
@@ -37,30 +34,17 @@ export interface UpgradeCluster {
 
 /** Starts the control plane and installs Istio's CRDs and the Upgrade CRD. */
 export async function startUpgradeCluster(): Promise<UpgradeCluster> {
-  const cp = await startControlPlane();
-  try {
-    const kc = new KubeConfig();
-    kc.loadFromFile(cp.kubeconfigPath);
-    await installCrds(kc);
-    const admin = kc.makeApiClient(CustomObjectsApi);
-    const core = kc.makeApiClient(CoreV1Api);
-    let made = 0;
-    return {
-      cp,
-      kc,
-      admin,
-      namespace: async (prefix) => {
-        const name = `${prefix}-${++made}`;
-        await core.createNamespace({ body: { metadata: { name } } });
-        return name;
-      },
-      remove: async (key) => {
-        await admin.deleteNamespacedCustomObject({ ...UPGRADES, namespace: key.namespace, name: key.name });
-      },
-      stop: () => cp.stop(),
-    };
-  } catch (err) {
-    await cp.stop();
-    throw err;
-  }
+  const env = await startKubeTestEnv();
+  const admin = env.kc.makeApiClient(CustomObjectsApi);
+  let made = 0;
+  return {
+    cp: env.cp,
+    kc: env.kc,
+    admin,
+    namespace: (prefix) => env.namespace(`${prefix}-${++made}`),
+    remove: async (key) => {
+      await admin.deleteNamespacedCustomObject({ ...UPGRADES, namespace: key.namespace, name: key.name });
+    },
+    stop: () => env.stop(),
+  };
 }
