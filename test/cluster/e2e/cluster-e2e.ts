@@ -20,6 +20,7 @@ import type { MeshHandle } from "../../../istio/local-mesh/runtime/mesh-runtime.
 import { e2eTimings, warmUp, type E2eTimings } from "../../e2e/harness.js";
 import type { NodeAgent } from "../node-agent/node-agent.js";
 import type { KubeTestEnv } from "../support/kube-test-env.js";
+import { eventually } from "../support/cluster-test-kit.js";
 import { applyYamlFile, startLocalCluster } from "../support/local-cluster.js";
 import { controllerKubeConfig } from "../support/service-account.js";
 import { logPods, type PodLog } from "./pod-log.js";
@@ -64,15 +65,13 @@ export interface ClusterE2e {
 /** Waits until every Deployment of `namespace` has all its replicas ready. */
 export async function deploymentsReady(kc: KubeConfig, namespace: string, timeoutMs = 60_000): Promise<void> {
   const apps = kc.makeApiClient(AppsV1Api);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const list = await apps.listNamespacedDeployment({ namespace });
-    const behind = list.items.filter((d) => (d.status?.readyReplicas ?? 0) < (d.spec?.replicas ?? 1));
-    if (list.items.length > 0 && behind.length === 0) return;
-    if (Date.now() > deadline)
-      throw new Error(`deployments not ready: ${behind.map((d) => d.metadata?.name ?? "").join(", ")}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await eventually(
+    () => apps.listNamespacedDeployment({ namespace }),
+    (list) =>
+      list.items.length > 0 &&
+      list.items.every((d) => (d.status?.readyReplicas ?? 0) >= (d.spec?.replicas ?? 1)),
+    timeoutMs,
+  );
 }
 
 /** Boots the cluster, the node, the logistics services at v1 and the users' view; no controller yet. */
