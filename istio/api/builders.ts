@@ -2,7 +2,11 @@ import {
   ISTIO_NETWORKING_V1,
   type DestinationRule,
   type DestinationRuleSpec,
+  type Gateway,
+  type GatewaySpec,
   type ObjectMeta,
+  type ServiceEntry,
+  type ServiceEntrySpec,
   type VirtualService,
   type VirtualServiceSpec,
 } from "./types.js";
@@ -35,6 +39,31 @@ export function destinationRule(
   return {
     apiVersion: ISTIO_NETWORKING_V1,
     kind: "DestinationRule",
+    metadata: { name, namespace, ...meta },
+    spec,
+  };
+}
+
+/** Builds a `networking.istio.io/v1` Gateway (namespace defaults to `default`). */
+export function gateway(
+  name: string,
+  spec: GatewaySpec,
+  namespace = "default",
+  meta: MetaExtras = {},
+): Gateway {
+  return { apiVersion: ISTIO_NETWORKING_V1, kind: "Gateway", metadata: { name, namespace, ...meta }, spec };
+}
+
+/** Builds a `networking.istio.io/v1` ServiceEntry (namespace defaults to `default`). */
+export function serviceEntry(
+  name: string,
+  spec: ServiceEntrySpec,
+  namespace = "default",
+  meta: MetaExtras = {},
+): ServiceEntry {
+  return {
+    apiVersion: ISTIO_NETWORKING_V1,
+    kind: "ServiceEntry",
     metadata: { name, namespace, ...meta },
     spec,
   };

@@ -297,5 +297,69 @@ export interface DestinationRule {
   spec: DestinationRuleSpec;
 }
 
+/** A port a Gateway server listens on (Istio `Port`). */
+export interface GatewayPort {
+  number: number;
+  protocol: string;
+  name: string;
+  targetPort?: number;
+}
+
+/** One server of a Gateway: a port and the hosts exposed on it (`[<namespace>/]<dns name>`). */
+export interface GatewayServer {
+  port: GatewayPort;
+  hosts: string[];
+  bind?: string;
+  name?: string;
+  /** TLS settings; the local mesh serves plain HTTP and keeps them untouched. */
+  tls?: Record<string, unknown>;
+}
+
+/** Gateway spec: which gateway workloads (by labels) serve which servers. */
+export interface GatewaySpec {
+  selector?: Record<string, string>;
+  servers?: GatewayServer[];
+}
+
+/** `networking.istio.io/v1` Gateway. */
+export interface Gateway {
+  apiVersion: "networking.istio.io/v1";
+  kind: "Gateway";
+  metadata: ObjectMeta;
+  spec: GatewaySpec;
+}
+
+/** A port of a ServiceEntry. */
+export interface ServicePort {
+  number: number;
+  name: string;
+  protocol?: string;
+  targetPort?: number;
+}
+
+/** ServiceEntry spec: hosts added to the mesh's service registry. */
+export interface ServiceEntrySpec {
+  hosts: string[];
+  addresses?: string[];
+  ports?: ServicePort[];
+  location?: "MESH_EXTERNAL" | "MESH_INTERNAL";
+  resolution?: "NONE" | "STATIC" | "DNS" | "DNS_ROUND_ROBIN" | "DYNAMIC_DNS";
+  endpoints?: Record<string, unknown>[];
+  workloadSelector?: { labels?: Record<string, string> };
+  exportTo?: string[];
+  subjectAltNames?: string[];
+}
+
+/** `networking.istio.io/v1` ServiceEntry. */
+export interface ServiceEntry {
+  apiVersion: "networking.istio.io/v1";
+  kind: "ServiceEntry";
+  metadata: ObjectMeta;
+  spec: ServiceEntrySpec;
+}
+
+/** Every `networking.istio.io/v1` kind of this module. */
+export type IstioObject = VirtualService | DestinationRule | Gateway | ServiceEntry;
+
 /** The API version every object of this module carries. */
 export const ISTIO_NETWORKING_V1 = "networking.istio.io/v1" as const;

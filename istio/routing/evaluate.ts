@@ -6,7 +6,8 @@ import {
   emptyMutation,
   mutationFromOperations,
 } from "./header-mutation.js";
-import { expandRequestHost, resolveShortname, splitAuthority } from "./hosts.js";
+import { admitsNamespace, gatewayBindings, hostsAdmitting, type GatewayProxy } from "./gateway-binding.js";
+import { expandRequestHost, resolveShortname, shortName, splitAuthority } from "./hosts.js";
 import { matchContext, requestMatches, type ProxyContext } from "./match.js";
 import type {
   ForwardResult,
@@ -19,7 +20,9 @@ import type {
 import { redirectLocation, redirectStatus, rewritePath } from "./rewrite.js";
 import { routeEntriesFor, type RouteEntry } from "./route-table.js";
 import { selectVirtualServices } from "./select-virtual-services.js";
+import { isExportedTo } from "./visibility.js";
 import { pickWeighted } from "./weights.js";
+import type { VirtualService } from "../api/types.js";
 
 export type {
   ForwardResult,
@@ -39,7 +42,10 @@ const DEFAULT_NAMESPACE = "default";
 // Snapshots are immutable and shared by every request a proxy routes: build once per snapshot.
 const registries = new WeakMap<RoutingSnapshot, ServiceRegistry>();
 
-/** Services known to the proxy: listed ones and those with endpoints, in the snapshot namespace. */
+/**
+ * Services known to the proxy: listed ones and those with endpoints, in the snapshot namespace,
+ * and the exact hosts of the ServiceEntries visible there.
+ */
 export function serviceRegistry(snapshot: RoutingSnapshot): ServiceRegistry {
   let registry = registries.get(snapshot);
   if (registry === undefined) {
@@ -63,6 +69,13 @@ function buildRegistry(snapshot: RoutingSnapshot): ServiceRegistry {
     for (const p of list) note(svc, p);
   }
   for (const e of snapshot.endpoints ?? []) note(e.service, e.port);
+  for (const se of snapshot.serviceEntries ?? []) {
+    if (!isExportedTo(se.metadata, se.spec.exportTo, ns)) continue;
+    for (const host of se.spec.hosts.filter((h) => !h.startsWith("*"))) {
+      const fqdn = resolveShortname(host, se.metadata.namespace);
+      ports.set(fqdn, new Set([...(ports.get(fqdn) ?? []), ...(se.spec.ports ?? []).map((p) => p.number)]));
+    }
+  }
   return {
     exists: (fqdn) => ports.has(fqdn),
     singlePort: (fqdn) => {
@@ -90,6 +103,7 @@ function routesForRequest(
   hostNames: readonly string[],
   proxy: ProxyContext,
   proxyNs: string,
+  admit?: (vs: VirtualService) => boolean,
 ): RouteEntry[] {
   let tables = routeTables.get(snapshot);
   if (tables === undefined) {
@@ -105,7 +119,13 @@ function routesForRequest(
   );
   let entries = tables.get(key);
   if (entries === undefined) {
-    const selected = selectVirtualServices(snapshot.virtualServices, hostNames, proxy.gateway, proxyNs);
+    const selected = selectVirtualServices(
+      snapshot.virtualServices,
+      hostNames,
+      proxy.gateway,
+      proxyNs,
+      admit,
+    );
     entries = selected.flatMap((vs) => routeEntriesFor(vs, proxy));
     tables.set(key, entries);
   }
@@ -133,11 +153,20 @@ export function evaluate(snapshot: RoutingSnapshot, req: RouteRequest, random: (
   const hostNames = expanded === authority.host ? [authority.host] : [authority.host, expanded];
   const registry = serviceRegistry(snapshot);
 
-  const entries = routesForRequest(snapshot, hostNames, proxy, proxyNs);
+  const { entries, gateway } =
+    req.gatewayProxy === undefined
+      ? { entries: routesForRequest(snapshot, hostNames, proxy, proxyNs), gateway: req.gateway }
+      : gatewayRoutes(
+          snapshot,
+          hostNames,
+          { ...proxy, port: req.gatewayProxy.port },
+          proxyNs,
+          req.gatewayProxy,
+        );
   if (entries.length === 0) {
     // Gateways only have the routes of their VirtualServices; sidecars also route every known
     // service without a VirtualService by Istio's default route.
-    if (req.gateway !== "mesh" || !registry.exists(expanded)) return localReply(404, "NR");
+    if (gateway !== "mesh" || !registry.exists(expanded)) return localReply(404, "NR");
     return defaultRoute(expanded, port, registry);
   }
   const ctx = matchContext(req);
@@ -146,12 +175,34 @@ export function evaluate(snapshot: RoutingSnapshot, req: RouteRequest, random: (
   return applyRoute(entry, snapshot, req, { port, host: authority.host }, registry, random);
 }
 
+/**
+ * A gateway proxy's routes for the request's host: through the oldest Gateway that selects the
+ * proxy and exposes the host on its port, among those whose bound VirtualServices route it.
+ * `gateway` is empty when no Gateway exposes the host there (the request then gets 404 `NR`).
+ */
+function gatewayRoutes(
+  snapshot: RoutingSnapshot,
+  hostNames: readonly string[],
+  proxy: ProxyContext,
+  proxyNs: string,
+  gatewayProxy: GatewayProxy,
+): { entries: RouteEntry[]; gateway: string } {
+  for (const binding of gatewayBindings(snapshot.gateways ?? [], gatewayProxy)) {
+    const hosts = hostsAdmitting(binding, hostNames);
+    if (hosts.length === 0) continue;
+    const bound = { ...proxy, gateway: binding.gateway };
+    const entries = routesForRequest(snapshot, hostNames, bound, proxyNs, (vs) => admitsNamespace(hosts, vs));
+    if (entries.length > 0) return { entries, gateway: binding.gateway };
+  }
+  return { entries: [], gateway: "" };
+}
+
 function defaultRoute(fqdn: string, listenerPort: number, registry: ServiceRegistry): ForwardResult {
   const port = registry.singlePort(fqdn) ?? listenerPort;
   return {
     kind: "forward",
     routeName: DEFAULT_ROUTE_NAME,
-    host: fqdn.slice(0, fqdn.indexOf(".")),
+    host: shortName(fqdn),
     port,
     cluster: `outbound|${String(port)}||${fqdn}`,
     endpointLabels: {},

@@ -1,9 +1,12 @@
-import type { DestinationRule, HTTPRetry, VirtualService } from "../api/types.js";
+import type { DestinationRule, Gateway, HTTPRetry, ServiceEntry, VirtualService } from "../api/types.js";
+import type { GatewayProxy } from "./gateway-binding.js";
 
 /** The configuration one proxy routes by. A MeshSnapshot is assignable to it. */
 export interface RoutingSnapshot {
   readonly virtualServices: readonly VirtualService[];
   readonly destinationRules: readonly DestinationRule[];
+  /** Gateways; a request with `gatewayProxy` is routed only through those that configure it. */
+  readonly gateways?: readonly Gateway[];
   /** Namespace of the calling proxy, used to qualify short host names (default `default`). */
   readonly namespace?: string;
   /**
@@ -12,6 +15,11 @@ export interface RoutingSnapshot {
    * VirtualService binds, gets 404 `NR`; a destination to it gets 503 `NC`.
    */
   readonly services?: readonly string[];
+  /**
+   * ServiceEntries: their hosts (exact names, visible to the proxy's namespace by `exportTo`)
+   * exist with their ports, as Istio adds them to the service registry.
+   */
+  readonly serviceEntries?: readonly ServiceEntry[];
   /** Ports of existing services (short name → ports), e.g. a MeshSnapshot's. */
   readonly servicePorts?: Readonly<Record<string, readonly number[]>>;
   /** Endpoints (a MeshSnapshot's); used for the services that exist and their port. */
@@ -27,8 +35,13 @@ export interface RouteRequest {
   readonly path: string;
   /** Request headers with lower-case names. */
   readonly headers: Readonly<Record<string, string>>;
-  /** `mesh` for a sidecar, `<ns>/<gateway-name>` for a gateway. */
+  /**
+   * `mesh` for a sidecar, `<ns>/<gateway-name>` for a proxy already bound to that Gateway.
+   * Ignored when `gatewayProxy` is set.
+   */
   readonly gateway: string;
+  /** A gateway proxy: its routes come from the snapshot's Gateways that select it (see gateway-binding.ts). */
+  readonly gatewayProxy?: GatewayProxy;
   /** Destination port the request was sent to (for match.port and cluster names). */
   readonly port?: number;
   /** Labels of the calling workload (for match.sourceLabels). */

@@ -24,22 +24,23 @@ function hostRank(vs: VirtualService, names: readonly string[]): number | undefi
 }
 
 /**
- * The VirtualServices whose routes serve a request: visible to the proxy, bound to its gateway,
- * and with the most specific host match (an exact host beats a wildcard, as Envoy picks a
- * virtual host). Sidecars use only the oldest such VirtualService (Istio drops conflicting
- * duplicates); gateways merge them, oldest first.
+ * The VirtualServices whose routes serve a request: visible to the proxy, bound to its gateway
+ * (and admitted by `admit`, a Gateway's server hosts), and with the most specific host match
+ * (an exact host beats a wildcard, as Envoy picks a virtual host). Sidecars use only the oldest
+ * such VirtualService (Istio drops conflicting duplicates); gateways merge them, oldest first.
  */
 export function selectVirtualServices(
   all: readonly VirtualService[],
   hostNames: readonly string[],
   gateway: string,
   proxyNamespace: string,
+  admit: (vs: VirtualService) => boolean = () => true,
 ): VirtualService[] {
   let bestRank = -1;
   let best: VirtualService[] = [];
   for (const vs of all) {
     if (!isExportedTo(vs.metadata, vs.spec.exportTo, proxyNamespace)) continue;
-    if (!boundGateways(vs).includes(gateway)) continue;
+    if (!boundGateways(vs).includes(gateway) || !admit(vs)) continue;
     const rank = hostRank(vs, hostNames);
     if (rank === undefined || rank < bestRank) continue;
     if (rank > bestRank) {

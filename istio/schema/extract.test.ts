@@ -10,8 +10,13 @@ describe("vendored Istio schemas", () => {
     const vendored: unknown = JSON.parse(readFileSync(VENDORED_SCHEMA_PATH, "utf8"));
     expect(vendored).toEqual(fromShared);
   });
-  it("hold the v1 VirtualService and DestinationRule schemas", () => {
-    expect(Object.keys(fromShared.schemas)).toEqual(["VirtualService", "DestinationRule"]);
+  it("hold the v1 VirtualService, DestinationRule, Gateway and ServiceEntry schemas", () => {
+    expect(Object.keys(fromShared.schemas)).toEqual([
+      "VirtualService",
+      "DestinationRule",
+      "Gateway",
+      "ServiceEntry",
+    ]);
     expect(fromShared.schemas.DestinationRule).toMatchObject({
       properties: { spec: { required: ["host"] } },
     });

@@ -1,7 +1,7 @@
 /**
- * Extracts the served v1 OpenAPI schemas of VirtualService and DestinationRule from Istio's
- * generated CRDs (shared/istio/crd-all.gen.yaml) into the vendored JSON the validator loads,
- * so the product runs without shared/ beside it. Descriptions are dropped (they do not affect
+ * Extracts the served v1 OpenAPI schemas of VirtualService, DestinationRule, Gateway and
+ * ServiceEntry from Istio's generated CRDs (shared/istio/crd-all.gen.yaml) into the vendored
+ * JSON the validator loads, so the product runs without shared/ beside it. Descriptions are dropped (they do not affect
  * validation); everything else is kept as Istio wrote it.
  *
  * Usage: npx tsx istio/schema/extract.ts [crd-all.gen.yaml] [output.json]
@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 
 /** The kinds whose schemas are vendored. */
-export const VENDORED_KINDS = ["VirtualService", "DestinationRule"] as const;
+export const VENDORED_KINDS = ["VirtualService", "DestinationRule", "Gateway", "ServiceEntry"] as const;
 /** The API version vendored. */
 export const VENDORED_VERSION = "v1";
 

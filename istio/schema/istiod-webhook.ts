@@ -1,5 +1,5 @@
 import { isValidRe2 } from "../routing/regex.js";
-import type { DestinationRule, HTTPMatchRequest, StringMatch, VirtualService } from "../api/types.js";
+import type { HTTPMatchRequest, IstioObject, StringMatch } from "../api/types.js";
 
 /** Name of Istio's validating admission webhook. */
 export const ISTIOD_WEBHOOK = "validation.istio.io";
@@ -47,7 +47,9 @@ function matchProblems(m: HTTPMatchRequest): string[] {
  * The checks of istiod's webhook (pkg/config/validation) that matter to routing; the rest of
  * its checks are not reproduced. Returns the problems, empty when the object is admitted.
  */
-export function istiodWebhookProblems(obj: VirtualService | DestinationRule): string[] {
+export function istiodWebhookProblems(obj: IstioObject): string[] {
+  // Gateways and ServiceEntries: only the CRD schema is checked (see validate.ts).
+  if (obj.kind === "Gateway" || obj.kind === "ServiceEntry") return [];
   if (obj.kind === "DestinationRule") {
     const names = (obj.spec.subsets ?? []).map((s) => s.name);
     const dup = names.filter((n, i) => names.indexOf(n) !== i);

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import type { DestinationRule, VirtualService } from "../api/types.js";
+import type { IstioObject } from "../api/types.js";
 import { collectCelRules, failedCelRules, isKnownCelRule, type CelRule } from "./cel.js";
 import { FieldErrorType, ValidationError, type FieldError } from "./errors.js";
 import { joinField, toFieldPath, type SchemaNode } from "./field-path.js";
@@ -8,7 +8,8 @@ import { AdmissionDeniedError, istiodWebhookProblems } from "./istiod-webhook.js
 import { pruneUnknownFields } from "./prune.js";
 
 /** Kinds this validator knows. */
-export type IstioKind = "VirtualService" | "DestinationRule";
+export type IstioKind = IstioObject["kind"];
+const KINDS: readonly IstioKind[] = ["VirtualService", "DestinationRule", "Gateway", "ServiceEntry"];
 
 /** How unknown fields are treated (Kubernetes `fieldValidation`). */
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
@@ -107,6 +108,8 @@ function validators(): Record<IstioKind, ValidateFunction> {
   compiled = {
     VirtualService: ajv.compile(schemas.VirtualService),
     DestinationRule: ajv.compile(schemas.DestinationRule),
+    Gateway: ajv.compile(schemas.Gateway),
+    ServiceEntry: ajv.compile(schemas.ServiceEntry),
   };
   return compiled;
 }
@@ -239,18 +242,19 @@ function metadataErrors(obj: Record<string, unknown>, kind: IstioKind): FieldErr
 }
 
 /**
- * Validates a VirtualService or DestinationRule as the Kubernetes API server does for Istio's
- * CRDs: apiVersion/kind/metadata.name/namespace, unknown fields pruned (or refused under
+ * Validates a VirtualService, DestinationRule, Gateway or ServiceEntry as the Kubernetes API
+ * server does for Istio's CRDs: apiVersion/kind/metadata.name/namespace, unknown fields pruned (or refused under
  * `Strict`), `status` dropped (the status subresource owns it), then Istio's v1 OpenAPI schema
  * and its CEL rules. Throws a ValidationError (422) listing every refused field; returns the
  * object as it would be stored.
  */
-export function validateIstioObject<T extends VirtualService | DestinationRule>(
+export function validateIstioObject<T extends IstioObject>(
   obj: T,
   options: ValidateOptions = {},
 ): ValidationResult<T> {
   const raw = obj as unknown as Record<string, unknown>;
-  const kind: IstioKind = raw.kind === "DestinationRule" ? "DestinationRule" : "VirtualService";
+  // An unknown kind is checked as a VirtualService: the kind check below then names the error.
+  const kind: IstioKind = KINDS.find((k) => k === raw.kind) ?? "VirtualService";
   const rawName = (raw.metadata as { name?: unknown } | undefined)?.name;
   const objectName = typeof rawName === "string" ? rawName : "";
   const schema = schemas[kind];
@@ -307,7 +311,7 @@ export function validateIstioObject<T extends VirtualService | DestinationRule>(
  * validateIstioObject plus istiod's validating webhook, as a write to a cluster with Istio
  * installed is checked. Throws ValidationError (422) or AdmissionDeniedError (400).
  */
-export function admitIstioObject<T extends VirtualService | DestinationRule>(
+export function admitIstioObject<T extends IstioObject>(
   obj: T,
   options: ValidateOptions = {},
 ): ValidationResult<T> {

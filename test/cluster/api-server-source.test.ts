@@ -1,9 +1,11 @@
 /**
  * In cluster mode the local control plane takes its routing from the API server only: a
  * VirtualService applied, changed and deleted through the real kube-apiserver reaches every
- * proxy that receives it, as each proxy's own `/config_dump` shows.
+ * proxy that receives it, as each proxy's own `/config_dump` shows; the ingress serves a host
+ * only while a Gateway in the API server exposes it; ServiceEntries are mirrored too.
  */
-import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import http from "node:http";
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNodeMesh } from "./support/cluster-test-kit.js";
 import { mirrorFromApiServer } from "../../istio/local-mesh/control-plane/api-server-source.js";
@@ -12,6 +14,8 @@ import { startControlPlane, type ControlPlane } from "./control-plane/control-pl
 import { installCrds } from "./control-plane/crds.js";
 
 const VS = { group: "networking.istio.io", version: "v1", namespace: "default", plural: "virtualservices" };
+const GW = { ...VS, namespace: "istio-system", plural: "gateways" };
+const SE = { ...VS, plural: "serviceentries" };
 
 let cp: ControlPlane | undefined;
 let mesh: MeshHandle | undefined;
@@ -100,4 +104,101 @@ describe("the local control plane in cluster mode", { timeout: 60_000 }, () => {
     expect(mesh?.configStore.get("VirtualService", "default", "item")).toBeUndefined();
     expect(errors).toEqual([]);
   });
+
+  it("serves a gateway host only while a Gateway in the API server exposes it", async () => {
+    const api = kc.makeApiClient(CustomObjectsApi);
+    // node:http, because fetch does not let a caller set the Host header.
+    const status = (): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const url = new URL(mesh?.ingressUrl ?? "");
+        const req = http.request(
+          { host: url.hostname, port: url.port, path: "/", headers: { host: "shop.example.com" } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+    const until = async (want: number): Promise<void> => {
+      const deadline = Date.now() + 20_000;
+      while ((await status()) !== want) {
+        if (Date.now() > deadline)
+          throw new Error(`the ingress never answered ${want}; ${errors.join("; ")}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    await api.createNamespacedCustomObject({
+      ...VS,
+      body: {
+        apiVersion: "networking.istio.io/v1",
+        kind: "VirtualService",
+        metadata: { name: "shop" },
+        spec: {
+          hosts: ["shop.example.com"],
+          gateways: ["istio-system/shop"],
+          http: [{ name: "hello", directResponse: { status: 200, body: { string: "hello" } } }],
+        },
+      },
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await status()).toBe(404);
+    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: "istio-system" } } });
+    await api.createNamespacedCustomObject({
+      ...GW,
+      body: {
+        apiVersion: "networking.istio.io/v1",
+        kind: "Gateway",
+        metadata: { name: "shop" },
+        spec: {
+          selector: { istio: "ingressgateway" },
+          servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*.example.com"] }],
+        },
+      },
+    });
+    await until(200);
+    expect(mesh?.configStore.get("Gateway", "istio-system", "shop")?.spec.selector).toEqual({
+      istio: "ingressgateway",
+    });
+    await api.deleteNamespacedCustomObject({ ...GW, name: "shop" });
+    await until(404);
+    await api.deleteNamespacedCustomObject({ ...VS, name: "shop" });
+    expect(errors).toEqual([]);
+  });
+
+  it("mirrors ServiceEntries, and refuses one the schema's CEL rules forbid", async () => {
+    const api = kc.makeApiClient(CustomObjectsApi);
+    const entry = (spec: object) => ({
+      apiVersion: "networking.istio.io/v1",
+      kind: "ServiceEntry",
+      metadata: { name: "carrier" },
+      spec: { hosts: ["api.carrier.example"], ports: [{ number: 443, name: "https" }], ...spec },
+    });
+    await expect(
+      api.createNamespacedCustomObject({
+        ...SE,
+        body: entry({ resolution: "NONE", endpoints: [{ address: "127.0.0.1" }] }),
+      }),
+    ).rejects.toMatchObject({ code: 422, body: expect.stringContaining("NONE mode cannot set endpoints") });
+    await api.createNamespacedCustomObject({
+      ...SE,
+      body: entry({ location: "MESH_EXTERNAL", resolution: "DNS" }),
+    });
+    await eventuallyTrue(() => mesh?.configStore.get("ServiceEntry", "default", "carrier") !== undefined);
+    expect(mesh?.configStore.get("ServiceEntry", "default", "carrier")?.spec.hosts).toEqual([
+      "api.carrier.example",
+    ]);
+    await api.deleteNamespacedCustomObject({ ...SE, name: "carrier" });
+    await eventuallyTrue(() => mesh?.configStore.get("ServiceEntry", "default", "carrier") === undefined);
+    expect(errors).toEqual([]);
+  });
 });
+
+async function eventuallyTrue(pred: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms; ${errors.join("; ")}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -96,7 +96,11 @@ describe("endpoints from EndpointSlices", { timeout: 90_000 }, () => {
   beforeAll(async () => {
     cluster = await startLocalCluster();
     const routing = defaultRouting(cluster.mesh.topology);
-    await applyObjects(cluster.kc, [...routing.destinationRules, ...routing.virtualServices]);
+    await applyObjects(cluster.kc, [
+      ...routing.destinationRules,
+      ...routing.virtualServices,
+      ...routing.gateways,
+    ]);
   }, 40 * 60_000);
 
   afterAll(async () => {

@@ -1,13 +1,11 @@
 /**
  * The local control plane in cluster mode reads its routing from the API server, as istiod
  * does: informers (list + watch, started again after an error, which relists) on
- * VirtualServices and DestinationRules mirror every object into the config store, whose own
- * watch then pushes it to the proxies with their delays and worker lag. The config store is
- * a cache here: it keeps its own resourceVersions, and nothing but the API server writes it.
- * Endpoints come from Services, EndpointSlices and Pods (`endpoint-slice-source.ts`).
- * Gateways and ServiceEntries are not mirrored: the config store has no such kinds (the
- * ingress gateway binds routes by the topology's gateway name, and the local mesh reaches no
- * service outside it).
+ * VirtualServices, DestinationRules, Gateways and ServiceEntries mirror every object into the
+ * config store, whose own watch then pushes it to the proxies with their delays and worker lag.
+ * The config store is a cache here: it keeps its own resourceVersions, and nothing but the API
+ * server writes it. Endpoints come from Services, EndpointSlices and Pods
+ * (`endpoint-slice-source.ts`).
  */
 import {
   CustomObjectsApi,
@@ -15,7 +13,7 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
 } from "@kubernetes/client-node";
-import type { DestinationRule, VirtualService } from "../../api/types.js";
+import type { IstioObject } from "../../api/types.js";
 import { startMirrorInformer } from "./mirror-informer.js";
 import type { ConfigStore } from "./types.js";
 
@@ -26,14 +24,16 @@ export interface ApiServerSourceOptions {
   readonly restartMs?: number;
 }
 
-type RoutingKind = "VirtualService" | "DestinationRule";
+type RoutingKind = IstioObject["kind"];
 const PLURAL: Record<RoutingKind, string> = {
   VirtualService: "virtualservices",
   DestinationRule: "destinationrules",
+  Gateway: "gateways",
+  ServiceEntry: "serviceentries",
 };
 
 /** Only what the config store keeps of an API server object: the API server's bookkeeping stays there. */
-function mirrored<T extends VirtualService | DestinationRule>(obj: T): T {
+function mirrored<T extends IstioObject>(obj: T): T {
   const { name, namespace, labels, annotations } = obj.metadata;
   return {
     ...obj,
@@ -46,7 +46,7 @@ function mirrored<T extends VirtualService | DestinationRule>(obj: T): T {
   };
 }
 
-function apply(store: ConfigStore, kind: RoutingKind, obj: VirtualService | DestinationRule): void {
+function apply(store: ConfigStore, kind: RoutingKind, obj: IstioObject): void {
   const { namespace, name } = obj.metadata;
   const current = store.get(kind, namespace, name);
   const next = mirrored(obj);
@@ -55,7 +55,7 @@ function apply(store: ConfigStore, kind: RoutingKind, obj: VirtualService | Dest
   else store.update({ ...next, metadata: { ...next.metadata, resourceVersion: rv } });
 }
 
-/** Mirrors the API server's VirtualServices and DestinationRules into `store`; resolves once both lists are in. */
+/** Mirrors the API server's Istio networking objects into `store`; resolves once every list is in. */
 export async function mirrorFromApiServer(
   kc: KubeConfig,
   store: ConfigStore,
@@ -64,10 +64,10 @@ export async function mirrorFromApiServer(
   const api = kc.makeApiClient(CustomObjectsApi);
   const report = options.onError ?? (() => undefined);
   const informers = await Promise.all(
-    (["VirtualService", "DestinationRule"] as const).map((kind) => {
+    (["VirtualService", "DestinationRule", "Gateway", "ServiceEntry"] as const).map((kind) => {
       const plural = PLURAL[kind];
       const upsert = (obj: KubernetesObject): void => {
-        apply(store, kind, obj as unknown as VirtualService | DestinationRule);
+        apply(store, kind, obj as unknown as IstioObject);
       };
       return startMirrorInformer<KubernetesObject>({
         kc,

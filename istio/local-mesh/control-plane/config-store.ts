@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
-import type { DestinationRule, VirtualService } from "../../api/types.js";
+import type { IstioObject } from "../../api/types.js";
 import { FieldErrorType, ValidationError } from "../../schema/errors.js";
 import { admitIstioObject, validateIstioObject, type FieldValidation } from "../../schema/validate.js";
 import { validateEndpointRecord } from "./endpoint-validation.js";
@@ -38,6 +38,8 @@ export interface ConfigStoreOptions {
 const RESOURCE: Readonly<Record<ConfigKind, string>> = {
   VirtualService: "virtualservices.networking.istio.io",
   DestinationRule: "destinationrules.networking.istio.io",
+  Gateway: "gateways.networking.istio.io",
+  ServiceEntry: "serviceentries.networking.istio.io",
   Endpoint: "endpoints.mesh.tranquil.local",
 };
 
@@ -61,7 +63,7 @@ function timestamp(d: Date): string {
 type Handler = (event: WatchEvent<ConfigObject>) => void;
 
 /**
- * In-memory store of VirtualServices, DestinationRules and Endpoints with the Kubernetes API
+ * In-memory store of Istio objects and Endpoints with the Kubernetes API
  * contract: every write validated, resourceVersion from one store-wide revision counter
  * (like etcd's), optimistic concurrency, ordered watch events. The revision is also the
  * MeshSnapshot epoch. Objects handed out are copies; snapshots are deeply frozen.
@@ -70,11 +72,15 @@ export class InMemoryConfigStore implements ConfigStore {
   private readonly objects: Record<ConfigKind, Map<string, ConfigObject>> = {
     VirtualService: new Map(),
     DestinationRule: new Map(),
+    Gateway: new Map(),
+    ServiceEntry: new Map(),
     Endpoint: new Map(),
   };
   private readonly handlers: Record<ConfigKind, Set<Handler>> = {
     VirtualService: new Set(),
     DestinationRule: new Set(),
+    Gateway: new Set(),
+    ServiceEntry: new Set(),
     Endpoint: new Set(),
   };
   // Services that have ever had an endpoint: a Kubernetes Service outlives its pods.
@@ -207,6 +213,8 @@ export class InMemoryConfigStore implements ConfigStore {
       epoch: this.revision,
       virtualServices: values("VirtualService"),
       destinationRules: values("DestinationRule"),
+      gateways: values("Gateway"),
+      serviceEntries: values("ServiceEntry"),
       endpoints: values("Endpoint").map((r) => r.spec),
       services: [...this.services.keys()].sort(),
       servicePorts: Object.fromEntries(
@@ -223,7 +231,7 @@ export class InMemoryConfigStore implements ConfigStore {
     if (o.kind === "Endpoint") return validateEndpointRecord(structuredClone(o)) as T;
     const fieldValidation = this.options.fieldValidation ?? "Warn";
     const check = this.options.istiodWebhook === false ? validateIstioObject : admitIstioObject;
-    const { object, warnings } = check<VirtualService | DestinationRule>(o, { fieldValidation });
+    const { object, warnings } = check<IstioObject>(o, { fieldValidation });
     if (warnings.length > 0) {
       this.options.onWarnings?.(
         { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name },

@@ -8,6 +8,8 @@ const snap = (epoch: number): MeshSnapshot => ({
   epoch,
   virtualServices: [],
   destinationRules: [],
+  gateways: [],
+  serviceEntries: [],
   endpoints: [],
 });
 

@@ -11,6 +11,8 @@ const snap = (epoch: number): MeshSnapshot => ({
   epoch,
   virtualServices: [],
   destinationRules: [],
+  gateways: [],
+  serviceEntries: [],
   endpoints: [],
 });
 

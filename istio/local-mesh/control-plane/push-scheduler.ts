@@ -56,7 +56,13 @@ export class DelayedPushScheduler implements PushScheduler {
       const onChange = (): void => {
         this.schedulePushFromStore(store);
       };
-      for (const kind of ["VirtualService", "DestinationRule", "Endpoint"] as const) {
+      for (const kind of [
+        "VirtualService",
+        "DestinationRule",
+        "Gateway",
+        "ServiceEntry",
+        "Endpoint",
+      ] as const) {
         this.unwatch.push(store.watch(kind, onChange));
       }
     }

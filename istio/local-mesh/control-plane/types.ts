@@ -1,4 +1,4 @@
-import type { DestinationRule, ObjectMeta, VirtualService } from "../../api/types.js";
+import type { DestinationRule, Gateway, ObjectMeta, ServiceEntry, VirtualService } from "../../api/types.js";
 
 /** One workload instance (a pod) of a service, as the mesh's endpoint discovery sees it. */
 export interface Endpoint {
@@ -22,6 +22,10 @@ export interface MeshSnapshot {
   readonly epoch: number;
   readonly virtualServices: readonly VirtualService[];
   readonly destinationRules: readonly DestinationRule[];
+  /** Gateways: which gateway proxies (by labels) expose which hosts on which ports. */
+  readonly gateways: readonly Gateway[];
+  /** ServiceEntries: hosts added to the service registry. */
+  readonly serviceEntries: readonly ServiceEntry[];
   readonly endpoints: readonly Endpoint[];
   /**
    * Services that exist (short names), including those without endpoints right now: a
@@ -47,6 +51,8 @@ export interface EndpointRecord {
 export const ConfigKind = {
   VirtualService: "VirtualService",
   DestinationRule: "DestinationRule",
+  Gateway: "Gateway",
+  ServiceEntry: "ServiceEntry",
   Endpoint: "Endpoint",
 } as const;
 /** One of the config store's kinds. */
@@ -56,6 +62,8 @@ export type ConfigKind = (typeof ConfigKind)[keyof typeof ConfigKind];
 export interface ConfigObjectByKind {
   VirtualService: VirtualService;
   DestinationRule: DestinationRule;
+  Gateway: Gateway;
+  ServiceEntry: ServiceEntry;
   Endpoint: EndpointRecord;
 }
 /** Any object the config store holds. */
@@ -91,7 +99,7 @@ export interface DeleteOptions {
 /**
  * The local control plane's store, mirroring the Kubernetes API contract: AlreadyExists (409)
  * on create, Conflict (409) on a stale resourceVersion, NotFound (404), ordered watch events.
- * Every VirtualService and DestinationRule write is validated against Istio's schema.
+ * Every Istio object write is validated against Istio's schema.
  * Returned objects are deep copies; mutating them does not change the store.
  */
 export interface ConfigStore {

@@ -1,5 +1,7 @@
 import type { MeshSnapshot } from "../control-plane/types.js";
-import { CLUSTER_SUFFIX, resolveShortname, shortName } from "../../routing/hosts.js";
+import { admitsNamespace, gatewayBindings } from "../../routing/gateway-binding.js";
+import { CLUSTER_SUFFIX, hostMatchRank, resolveShortname, shortName } from "../../routing/hosts.js";
+import { boundGateways } from "../../routing/select-virtual-services.js";
 import type {
   DestinationRule,
   HTTPMatchRequest,
@@ -11,7 +13,14 @@ import type {
 /** What a proxy is, for rendering its route configurations as istiod would. */
 export type ProxyIdentity =
   | { readonly role: "sidecar"; readonly namespace: string }
-  | { readonly role: "gateway"; readonly namespace: string; readonly gateway: string; readonly port: number };
+  | {
+      readonly role: "gateway";
+      readonly namespace: string;
+      /** The gateway pod's labels, which Gateways select. */
+      readonly labels: Readonly<Record<string, string>>;
+      /** The Gateway server port the proxy serves. */
+      readonly port: number;
+    };
 
 type Json = Record<string, unknown>;
 
@@ -135,8 +144,12 @@ function sidecarDomains(fqdn: string, port: number): string[] {
 }
 
 function boundTo(vs: VirtualService, gateway: string): boolean {
-  const gws = vs.spec.gateways ?? ["mesh"];
-  return gws.includes(gateway);
+  return boundGateways(vs).includes(gateway);
+}
+
+/** Whether a VirtualService host and a Gateway server host overlap (either may be a wildcard). */
+function overlaps(serverHost: string, vsHost: string): boolean {
+  return hostMatchRank(serverHost, vsHost) !== undefined || hostMatchRank(vsHost, serverHost) !== undefined;
 }
 
 /** The services of a snapshot (fqdn → port), from its endpoints and VirtualService hosts. */
@@ -156,7 +169,8 @@ function servicePorts(
  * Renders the proxy's route configurations (`RouteConfiguration` JSON, snake_case, Envoy field
  * order) from a snapshot as istiod would: sidecars get one configuration per service port named
  * `<port>` with a virtual host `<fqdn>:<port>` per service; a gateway gets `http.<port>` with a
- * virtual host per host of the VirtualServices bound to it.
+ * virtual host per host of the VirtualServices bound to a Gateway that selects it and exposes
+ * that host on the port.
  */
 export function renderRouteConfigs(
   s: MeshSnapshot,
@@ -166,10 +180,14 @@ export function renderRouteConfigs(
   const ports = servicePorts(s, id.namespace, known);
   if (id.role === "gateway") {
     const vhosts: Json[] = [];
-    for (const vs of s.virtualServices.filter((v) => boundTo(v, id.gateway))) {
-      const routes = (vs.spec.http ?? []).flatMap((h) => envoyRoutes(vs, h, ports, id.port));
-      for (const host of vs.spec.hosts ?? []) {
-        vhosts.push({ name: `${host}:${id.port}`, domains: [host, `${host}:${id.port}`], routes });
+    for (const binding of gatewayBindings(s.gateways, id)) {
+      for (const vs of s.virtualServices.filter((v) => boundTo(v, binding.gateway))) {
+        const routes = (vs.spec.http ?? []).flatMap((h) => envoyRoutes(vs, h, ports, id.port));
+        for (const host of vs.spec.hosts ?? []) {
+          const admitted = binding.hosts.filter((h) => overlaps(h.host, host.toLowerCase()));
+          if (!admitsNamespace(admitted, vs)) continue;
+          vhosts.push({ name: `${host}:${id.port}`, domains: [host, `${host}:${id.port}`], routes });
+        }
       }
     }
     return [

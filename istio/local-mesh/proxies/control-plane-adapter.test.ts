@@ -14,6 +14,8 @@ const snapshot: MeshSnapshot = {
       http: [{ name: "r", route: [{ destination: { host: "item", subset: "v1" } }] }],
     }),
   ],
+  gateways: [],
+  serviceEntries: [],
   endpoints: [],
 };
 const req = { authority: "item:50051", path: "/", method: "GET", headers: {}, gateway: "mesh" };

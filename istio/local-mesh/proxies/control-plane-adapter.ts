@@ -91,5 +91,7 @@ export const EMPTY_SNAPSHOT: MeshSnapshot = {
   epoch: 0,
   virtualServices: [],
   destinationRules: [],
+  gateways: [],
+  serviceEntries: [],
   endpoints: [],
 };

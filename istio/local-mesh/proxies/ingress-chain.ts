@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { GatewayProxy } from "../../routing/gateway-binding.js";
 import type { Downstream } from "./downstream.js";
 import { applyOkResponse } from "./ext-authz-client.js";
 import { appendHeader, applyHeaderEdits, flattenHeaders } from "./header-edits.js";
@@ -10,8 +11,8 @@ import { injectTraceHeaders } from "./trace-headers.js";
 
 /** Gateway settings. */
 export interface IngressSettings {
-  /** `<ns>/<gateway-name>`, matched against VirtualService `gateways`. */
-  readonly gateway: string;
+  /** The gateway proxy's labels and server port, which Gateways bind routes to. */
+  readonly gateway: GatewayProxy;
   readonly statPrefix: string;
   readonly listenerPort: number;
   /** Re-match the route after ext_authz changed headers (Istio ≥1.25 `clearRouteCache`). */
@@ -20,13 +21,14 @@ export interface IngressSettings {
   readonly sampled: boolean;
 }
 
-function decide(frame: RoutingFrame, d: Downstream, gateway: string): RouteDecision {
+function decide(frame: RoutingFrame, d: Downstream, gateway: GatewayProxy): RouteDecision {
   return frame.decide({
     authority: d.authority,
     path: d.path,
     method: d.method,
     headers: flattenHeaders(d.headers),
-    gateway,
+    gateway: "",
+    gatewayProxy: gateway,
   });
 }
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEnvoyProtos } from "../../../trace-manager/proto/load.js";
 import type { CheckResponse, HTTPAccessLogEntry } from "../../../trace-manager/proto/types.js";
-import { destinationRule, virtualService } from "../../api/builders.js";
+import { destinationRule, gateway, virtualService } from "../../api/builders.js";
 import { startIngressGateway, type IngressGateway } from "./ingress-gateway.js";
 import { ProxyConfigHolder } from "../control-plane/proxy-config.js";
 import { snapshotSourceOf } from "./holder-source.js";
@@ -33,6 +33,23 @@ function get(
   });
 }
 
+// The Gateway the ingress serves: Istio's ingress gateway labels, every host on port 80.
+const tranquilGateway = gateway("tranquil-gateway", {
+  selector: { istio: "ingressgateway" },
+  servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
+});
+
+function statusOf(port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port, path: "/", headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 // The ingress gateway with the real routing evaluator and a recording ext_authz server.
 describe("ingress gateway", () => {
   const mesh = new SnapshotMesh();
@@ -48,7 +65,6 @@ describe("ingress gateway", () => {
     gwSnapshots.push(snapshots);
     const gw = await startIngressGateway({
       namespace: "default",
-      gatewayName: "tranquil-gateway",
       routePort: 80,
       snapshots: snapshotSourceOf(snapshots),
       clearRouteCache,
@@ -78,6 +94,7 @@ describe("ingress gateway", () => {
         ],
       }),
     ];
+    mesh.gateways = [tranquilGateway];
     mesh.virtualServices = [
       virtualService("api-ingress", {
         hosts: ["shop.example.com"],
@@ -149,17 +166,45 @@ describe("ingress gateway", () => {
   });
 
   it("answers 404 NR for a host no gateway-bound VirtualService holds", async () => {
-    const r = await new Promise<number>((resolve, reject) => {
-      const req = http.request(
-        { host: "127.0.0.1", port: gateways[0]!.port, path: "/", headers: { host: "other.example.com" } },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        },
-      );
-      req.on("error", reject);
-      req.end();
-    });
-    expect(r).toBe(404);
+    expect(await statusOf(gateways[0]!.port, "other.example.com")).toBe(404);
+  });
+
+  it("routes a host only while a Gateway that selects the proxy exposes it on its port", async () => {
+    const port = gateways[0]!.port;
+    expect(await statusOf(port, "shop.example.com")).toBe(200);
+    const variants = [
+      [], // no Gateway at all
+      [gateway("tranquil-gateway", { ...tranquilGateway.spec, selector: { istio: "egressgateway" } })],
+      [
+        gateway("tranquil-gateway", {
+          ...tranquilGateway.spec,
+          servers: [{ port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["*"] }],
+        }),
+      ],
+      [
+        gateway("tranquil-gateway", {
+          ...tranquilGateway.spec,
+          servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*.example.org"] }],
+        }),
+      ],
+      [
+        gateway("tranquil-gateway", {
+          ...tranquilGateway.spec,
+          servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["shop/*"] }],
+        }),
+      ],
+    ];
+    const pushed = async (): Promise<void> => {
+      const { epoch } = mesh.push([], gwSnapshots);
+      await Promise.all(gwSnapshots.map((h) => h.whenRoutingEpoch(epoch)));
+    };
+    for (const gws of variants) {
+      mesh.gateways = gws;
+      await pushed();
+      expect(await statusOf(port, "shop.example.com"), JSON.stringify(gws)).toBe(404);
+    }
+    mesh.gateways = [tranquilGateway];
+    await pushed();
+    expect(await statusOf(port, "shop.example.com")).toBe(200);
   });
 });

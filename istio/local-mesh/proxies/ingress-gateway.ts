@@ -15,9 +15,11 @@ import { ProxyStats, statPrefix } from "./stats.js";
 /** Options of the ingress gateway. */
 export interface IngressOptions {
   readonly namespace: string;
-  /** Gateway resource name; VirtualServices bind with `gateways: ["<ns>/<name>"]`. */
-  readonly gatewayName: string;
-  /** Port that names the route configuration `http.<port>` (Istio: the Gateway server port). */
+  /** The gateway pod's name (default `istio-ingressgateway`). */
+  readonly podName?: string;
+  /** The gateway pod's labels, which Gateways select (default {@link INGRESS_GATEWAY_LABELS}). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** The Gateway server port it serves; names the route configuration `http.<port>`. */
   readonly routePort: number;
   readonly snapshots: SnapshotSource;
   readonly hooks?: TraceManagerHooks;
@@ -36,6 +38,12 @@ export interface IngressOptions {
   readonly port?: number;
 }
 
+/** The labels of Istio's ingress gateway pods, which a Gateway's `selector` usually names. */
+export const INGRESS_GATEWAY_LABELS: Readonly<Record<string, string>> = {
+  istio: "ingressgateway",
+  app: "istio-ingressgateway",
+};
+
 /** A running ingress gateway. */
 export interface IngressGateway {
   readonly port: number;
@@ -51,7 +59,7 @@ export interface IngressGateway {
 
 /** Starts the ingress gateway on 127.0.0.1 (HTTP/1.1 and h2c). */
 export async function startIngressGateway(o: IngressOptions): Promise<IngressGateway> {
-  const pod = `istio-ingressgateway-${o.gatewayName}`;
+  const pod = o.podName ?? "istio-ingressgateway";
   const nodeId = `router~127.0.0.1~${pod}.${o.namespace}~${o.namespace}.svc.cluster.local`;
   const stats = new ProxyStats();
   const hooks = o.hooks;
@@ -73,7 +81,7 @@ export async function startIngressGateway(o: IngressOptions): Promise<IngressGat
           ...hooks.als,
         });
   const core = new ProxyCore(nodeId, stats, authz, als, hooks?.headersToLog ?? DefaultHeadersToLog, o.logger);
-  const gateway = `${o.namespace}/${o.gatewayName}`;
+  const gateway = { labels: o.labels ?? INGRESS_GATEWAY_LABELS, port: o.routePort };
   const config: ProxyConfigView = o.routingView ?? {
     routing: () => frameOf(o.snapshots.routing(), o.namespace, o.random, undefined, o.servicePorts),
   };
@@ -94,7 +102,7 @@ export async function startIngressGateway(o: IngressOptions): Promise<IngressGat
   settings = { ...settings, statPrefix: statPrefix("outbound", listener.port), listenerPort: listener.port };
   authz?.declareScope({ statPrefix: settings.statPrefix });
   const admin = await startAdminServer({
-    identity: { role: "gateway", namespace: o.namespace, gateway, port: o.routePort },
+    identity: { role: "gateway", namespace: o.namespace, ...gateway },
     stats,
     adminSnapshot: () => o.snapshots.admin(),
     staticClusters: () => [],

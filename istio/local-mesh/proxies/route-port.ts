@@ -3,6 +3,7 @@
  * the endpoints of a host, both taken from ONE snapshot so a stream keeps the view it started
  * with. `control-plane-adapter.ts` binds this to the local control plane and routing evaluator.
  */
+import type { GatewayProxy } from "../../routing/gateway-binding.js";
 
 /** Header edits of a route or destination (Istio `headers.request`/`headers.response`). */
 export interface HeaderEdits {
@@ -17,8 +18,10 @@ export interface RouteRequest {
   readonly path: string;
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
-  /** `mesh` for sidecars, `<ns>/<gateway-name>` for a gateway. */
+  /** `mesh` for sidecars; ignored for a gateway proxy, which binds by `gatewayProxy`. */
   readonly gateway: string;
+  /** A gateway proxy: routed through the Gateways that select its labels on its port. */
+  readonly gatewayProxy?: GatewayProxy;
 }
 
 /** Where a request goes: a subset cluster of a host, or a local reply. */

@@ -1,15 +1,20 @@
-import { destinationRule, virtualService } from "../../api/builders.js";
-import type { DestinationRule, VirtualService } from "../../api/types.js";
+import { destinationRule, gateway, virtualService } from "../../api/builders.js";
+import type { DestinationRule, Gateway, VirtualService } from "../../api/types.js";
 import type { Topology } from "./topology.js";
+
+/** The labels the topology's Gateway selects: Istio's ingress gateway's `istio` label. */
+export const GATEWAY_SELECTOR: Readonly<Record<string, string>> = { istio: "ingressgateway" };
 
 /**
  * The mesh's starting routes: per service a DestinationRule with a `version` subset per version
- * and a VirtualService (bound to `mesh`) sending everything to `defaultVersion`; one gateway
- * VirtualService (bound to `<ns>/<gateway>`) sending every gateway host to the entry service.
+ * and a VirtualService (bound to `mesh`) sending everything to `defaultVersion`; the Gateway
+ * `<gateway>` (Istio's ingress gateway, the topology's hosts on its port) and one gateway
+ * VirtualService bound to it, sending every gateway host to the entry service.
  */
 export function defaultRouting(t: Topology): {
   virtualServices: VirtualService[];
   destinationRules: DestinationRule[];
+  gateways: Gateway[];
 } {
   const ns = t.namespace;
   const destinationRules = t.services.map((s) =>
@@ -61,5 +66,17 @@ export function defaultRouting(t: Topology): {
       ),
     );
   }
-  return { virtualServices, destinationRules };
+  const gateways = [
+    gateway(
+      t.gateway.name,
+      {
+        selector: { ...GATEWAY_SELECTOR },
+        servers: [
+          { port: { number: t.gateway.port, name: "http", protocol: "HTTP" }, hosts: [...t.gateway.hosts] },
+        ],
+      },
+      ns,
+    ),
+  ];
+  return { virtualServices, destinationRules, gateways };
 }

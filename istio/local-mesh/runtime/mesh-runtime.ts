@@ -170,6 +170,7 @@ export async function startMesh(topology: Topology, options: MeshOptions = {}): 
     const routing = defaultRouting(topology);
     for (const dr of routing.destinationRules) configStore.create(dr);
     for (const vs of routing.virtualServices) configStore.create(vs);
+    for (const gw of routing.gateways) configStore.create(gw);
   }
   const scheduler = createPushScheduler({
     store: configStore,
@@ -273,7 +274,7 @@ export async function startMesh(topology: Topology, options: MeshOptions = {}): 
     );
     gateway = await startIngressGateway({
       namespace: topology.namespace,
-      gatewayName: topology.gateway.name,
+      podName: gwPod,
       routePort: topology.gateway.port,
       snapshots: snapshotSourceOf(gatewayHolder),
       hooks: { socketPath: gwSocket, protos, ...hooks },

@@ -79,20 +79,6 @@ function deployment(s: ServiceSpec, namespace: string, replicas: number): Manife
   };
 }
 
-function gateway(t: Topology): Manifest {
-  return {
-    apiVersion: "networking.istio.io/v1",
-    kind: "Gateway",
-    metadata: { name: t.gateway.name, namespace: t.namespace },
-    spec: {
-      selector: { istio: "ingressgateway" },
-      servers: [
-        { port: { number: t.gateway.port, name: "http", protocol: "HTTP" }, hosts: [...t.gateway.hosts] },
-      ],
-    },
-  };
-}
-
 /**
  * Every manifest, in the order a reader meets them: per service its Service and Deployment
  * (`replicas(service)` pods), then the DestinationRules, the VirtualServices, the Gateway and
@@ -107,7 +93,7 @@ export function logisticsManifests(t: Topology, replicas: (service: string) => n
     ...t.services.flatMap((s) => [service(s, t.namespace), deployment(s, t.namespace, replicas(s.name))]),
     ...routing.destinationRules.map(plain),
     ...mesh.map(plain),
-    gateway(t),
+    ...routing.gateways.map(plain),
     ...ingress.map(plain),
   ];
 }

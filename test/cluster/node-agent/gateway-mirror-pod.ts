@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { ApiException, type CoreV1Api, type V1Container, type V1Pod } from "@kubernetes/client-node";
+import { INGRESS_GATEWAY_LABELS } from "../../../istio/local-mesh/proxies/ingress-gateway.js";
 import { InjectedContainer } from "./pod-containers.js";
 import { runningStatus, writePodStatus } from "./pod-status.js";
 
@@ -19,8 +20,6 @@ export const MirrorAnnotation = {
   hash: "kubernetes.io/config.hash",
   source: "kubernetes.io/config.source",
 } as const;
-/** The labels of the gateway's pod (Istio's ingress gateway's). */
-export const GATEWAY_LABELS = { istio: "ingressgateway", app: "istio-ingressgateway" } as const;
 
 const CONTAINERS: V1Container[] = [
   {
@@ -102,7 +101,7 @@ export class GatewayMirrorPod {
         metadata: {
           name: this.name,
           namespace: GATEWAY_NAMESPACE,
-          labels: { ...GATEWAY_LABELS },
+          labels: { ...INGRESS_GATEWAY_LABELS },
           annotations: {
             [MirrorAnnotation.mirror]: this.hash,
             [MirrorAnnotation.hash]: this.hash,

@@ -1,5 +1,5 @@
 import type { Endpoint, MeshSnapshot } from "../../control-plane/types.js";
-import type { DestinationRule, VirtualService } from "../../../api/types.js";
+import type { DestinationRule, Gateway, VirtualService } from "../../../api/types.js";
 import { ProxyConfigHolder } from "../../control-plane/proxy-config.js";
 import { snapshotSourceOf } from "../holder-source.js";
 import { startSidecar, type Sidecar, type TraceManagerHooks } from "../sidecar.js";
@@ -23,6 +23,8 @@ export class SnapshotMesh {
   readonly instances: SnapshotInstance[] = [];
   virtualServices: VirtualService[] = [];
   destinationRules: DestinationRule[] = [];
+  /** Gateways the ingress binds by (tests add the ones their VirtualServices name). */
+  gateways: Gateway[] = [];
   endpoints: Endpoint[] = [];
   epoch = 0;
 
@@ -41,6 +43,8 @@ export class SnapshotMesh {
       epoch: this.epoch,
       virtualServices: [...this.virtualServices],
       destinationRules: [...this.destinationRules],
+      gateways: [...this.gateways],
+      serviceEntries: [],
       endpoints: [...this.endpoints],
     };
   }
