@@ -206,6 +206,83 @@ describe("the node agent", { timeout: 60_000 }, () => {
     expect(mesh?.instances().some((i) => i.pod === "item-elsewhere")).toBe(false);
   });
 
+  it("runs readiness probes: a failing probe keeps a Running pod unready and out of its EndpointSlice, with an Unhealthy Event", async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    const discovery = kc.makeApiClient(DiscoveryV1Api);
+    await core.createNamespacedService({
+      namespace: NS,
+      body: {
+        metadata: { name: "web" },
+        spec: { selector: { app: "web" }, ports: [{ name: "http", port: 8080, targetPort: 8080 }] },
+      },
+    });
+    const probed = (name: string, status: string) =>
+      core.createNamespacedPod({
+        namespace: NS,
+        body: {
+          metadata: { name, labels: { app: "web", version: "v1" } },
+          spec: {
+            containers: [
+              {
+                name: "app",
+                image: "tranquil/web:v1",
+                ports: [{ name: "http", containerPort: 8080 }],
+                // The echo app answers every path with the status this header asks for.
+                readinessProbe: {
+                  httpGet: {
+                    path: "/healthz",
+                    port: "http",
+                    httpHeaders: [{ name: "x-test-status", value: status }],
+                  },
+                  periodSeconds: 1,
+                },
+              },
+            ],
+          },
+        },
+      });
+    await probed("web-passes", "200");
+    await probed("web-fails", "503");
+    const passing = await eventually(
+      () => core.readNamespacedPod({ name: "web-passes", namespace: NS }),
+      ready,
+      15_000,
+      agentErrors,
+    );
+    expect(passing.status?.containerStatuses?.map((c) => c.ready)).toEqual([true]);
+    const failing = await core.readNamespacedPod({ name: "web-fails", namespace: NS });
+    expect(failing.status?.phase).toBe("Running");
+    expect(failing.status?.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "ContainersNotReady",
+    });
+    expect(failing.status?.containerStatuses?.map((c) => c.ready)).toEqual([false]);
+    // The real EndpointSlice controller follows: the failing pod's address is listed, not ready.
+    const slices = await eventually(
+      () =>
+        discovery.listNamespacedEndpointSlice({
+          namespace: NS,
+          labelSelector: "kubernetes.io/service-name=web",
+        }),
+      (l) => l.items.flatMap((sl) => sl.endpoints ?? []).length === 2,
+      15_000,
+    );
+    const byPod = Object.fromEntries(
+      slices.items.flatMap((sl) => sl.endpoints ?? []).map((e) => [e.targetRef?.name, e.conditions?.ready]),
+    );
+    expect(byPod).toEqual({ "web-passes": true, "web-fails": false });
+    const events = await eventually(
+      () => core.listNamespacedEvent({ namespace: NS, fieldSelector: "involvedObject.name=web-fails" }),
+      (l) => l.items.some((e) => e.reason === "Unhealthy"),
+      10_000,
+    );
+    const unhealthy = events.items.find((e) => e.reason === "Unhealthy");
+    expect(unhealthy?.type).toBe("Warning");
+    expect(unhealthy?.message).toBe("Readiness probe failed: HTTP probe failed with statuscode: 503");
+    for (const name of ["web-passes", "web-fails"])
+      await core.deleteNamespacedPod({ name, namespace: NS, gracePeriodSeconds: 1 });
+  });
+
   it("shows the mesh's ingress gateway as a mirror pod in istio-system, Ready, and puts it back when deleted", async () => {
     const core = kc.makeApiClient(CoreV1Api);
     const name = mesh?.gatewayPod ?? "";

@@ -4,12 +4,13 @@
  * starts each bound pod's program on the local mesh under the pod's own name (the app
  * container's image names the service and version; the mesh starts its sidecar proxy in place
  * of `istio-proxy`, and a TraceManager only when the pod has a `tranquil-trace-manager`
- * container), reports the pod Running and Ready with a pod IP, and on deletion stops the
+ * container), reports the pod Running with a pod IP and Ready once the app container's
+ * readiness probe passes (at once without one; `readiness-prober.ts`), and on deletion stops the
  * instance gracefully within the pod's grace period, sets a terminal phase and deletes the pod
  * with grace 0 and a UID precondition. The mesh's ingress gateway shows in the cluster as a
  * static pod does: a mirror pod in istio-system. Pods are followed with an informer (list +
- * watch, restarted after an error), not polled. Readiness here means the instance started and
- * serves; probes in the pod spec are not run.
+ * watch, restarted after an error), not polled. Liveness and startup probes, restarts and
+ * preStop hooks are not run.
  */
 import {
   ApiException,
@@ -27,6 +28,8 @@ import { NodeHeartbeat } from "./node-heartbeat.js";
 import { PodAddresses } from "./pod-addresses.js";
 import { appContainerOf, hasTraceManager } from "./pod-containers.js";
 import { runningStatus, waitingStatus, writePodStatus } from "./pod-status.js";
+import { runProbe } from "./probes.js";
+import { ReadinessProber } from "./readiness-prober.js";
 
 /** Options of {@link startNodeAgent}. */
 export interface NodeAgentOptions {
@@ -60,6 +63,8 @@ interface Running {
   readonly uid: string;
   readonly instance: string;
   readonly ip: string;
+  /** The app container's readiness prober, when it has a readiness probe. */
+  readonly prober?: ReadinessProber;
 }
 
 /** Registers the node and starts running the pods bound to it. */
@@ -130,14 +135,71 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       traceManager: hasTraceManager(pod),
     });
     const ip = addresses.allocate(instance.address);
-    running.set(keyOf(pod), { uid: pod.metadata?.uid ?? "", instance: instance.pod, ip });
-    await writeStatus(pod, runningStatus(pod.spec?.containers ?? [], ip, now));
+    const key = keyOf(pod);
+    const containers = pod.spec?.containers ?? [];
+    const probe = container?.readinessProbe;
+    if (container === undefined || probe === undefined) {
+      running.set(key, { uid: pod.metadata?.uid ?? "", instance: instance.pod, ip });
+      await writeStatus(pod, runningStatus(containers, ip, now));
+      return;
+    }
+    const podPort = mesh.topology.services.find((s) => s.name === program.service)?.port ?? 0;
+    const target = { container, podPort, appAddress: instance.appAddress };
+    const prober = new ReadinessProber(probe, () => runProbe(probe, target), {
+      changed: (ready) => {
+        const status = runningStatus(containers, ip, now, {
+          notReady: ready ? [] : [container.name],
+          since: new Date(),
+        });
+        void queue
+          .enqueue(key, async () => {
+            if (running.get(key)?.prober === prober) await writeStatus(pod, status);
+          })
+          .catch((err: unknown) => report(err, `readiness of ${key}`));
+      },
+      failed: (message) => {
+        void recordUnhealthy(pod, container.name, message).catch((err: unknown) =>
+          report(err, `event for ${key}`),
+        );
+      },
+    });
+    running.set(key, { uid: pod.metadata?.uid ?? "", instance: instance.pod, ip, prober });
+    await writeStatus(pod, runningStatus(containers, ip, now, { notReady: [container.name] }));
+    prober.start();
+  };
+
+  // As a kubelet records a failed probe: a Warning Event `Unhealthy` on the pod.
+  const recordUnhealthy = async (pod: V1Pod, containerName: string, message: string): Promise<void> => {
+    const { name = "", namespace = "", uid = "" } = pod.metadata ?? {};
+    const now = new Date();
+    await core.createNamespacedEvent({
+      namespace,
+      body: {
+        metadata: { generateName: `${name}.`, namespace },
+        involvedObject: {
+          apiVersion: "v1",
+          kind: "Pod",
+          name,
+          namespace,
+          uid,
+          fieldPath: `spec.containers{${containerName}}`,
+        },
+        reason: "Unhealthy",
+        type: "Warning",
+        message: `Readiness probe failed: ${message}`,
+        source: { component: "kubelet", host: nodeName },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      },
+    });
   };
 
   const terminate = async (pod: V1Pod): Promise<void> => {
     const key = keyOf(pod);
     const r = running.get(key);
     if (r !== undefined) {
+      r.prober?.stop();
       const graceMs = (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
       // The mesh drains the instance gracefully; the grace period bounds how long it may take.
       let timer: NodeJS.Timeout | undefined;
@@ -214,6 +276,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     const r = running.get(key);
     if (r === undefined || r.uid !== pod.metadata?.uid) return;
     // Deleted without passing through a graceful deletion (grace 0 by someone else): stop it now.
+    r.prober?.stop();
     running.delete(key);
     addresses.release(r.ip);
     void mesh.stopInstance(r.instance).catch((err: unknown) => report(err, `stopping ${key}`));
@@ -245,6 +308,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     stop: async () => {
       stopped = true;
       clearInterval(timer);
+      for (const r of running.values()) r.prober?.stop();
       await informer.stop();
       await queue.idle();
     },

@@ -1,6 +1,6 @@
 /**
- * Pod statuses as a kubelet writes them, through the status subresource: Running and Ready with
- * a pod IP and a running status per container, or Pending with a container waiting for a reason.
+ * Pod statuses as a kubelet writes them, through the status subresource: Running with a pod IP
+ * and a running status per container (Ready once every container's readiness probe passed), or Pending with a container waiting for a reason.
  */
 import {
   ApiException,
@@ -33,29 +33,56 @@ export async function writePodStatus(core: CoreV1Api, pod: V1Pod, status: V1PodS
   }
 }
 
-/** Running and Ready at `ip`, every container started and ready since `now`. */
-export function runningStatus(containers: readonly V1Container[], ip: string, now: Date): V1PodStatus {
+/** Which containers are not ready (their readiness probe has not passed), and since when. */
+export interface Readiness {
+  readonly notReady: readonly string[];
+  /** When the pod's readiness last changed (default: the start). */
+  readonly since?: Date;
+}
+
+/**
+ * Running at `ip` with every container started at `startedAt`; Ready unless `readiness` names a
+ * container that is not ready (then `ContainersReady` and `Ready` are False, as a kubelet says).
+ */
+export function runningStatus(
+  containers: readonly V1Container[],
+  ip: string,
+  startedAt: Date,
+  readiness: Readiness = { notReady: [] },
+): V1PodStatus {
+  const since = readiness.since ?? startedAt;
+  const ready = readiness.notReady.length === 0;
+  const readyCondition = (type: string) =>
+    ready
+      ? { type, status: "True", lastTransitionTime: since }
+      : {
+          type,
+          status: "False",
+          lastTransitionTime: since,
+          reason: "ContainersNotReady",
+          message: `containers with unready status: [${readiness.notReady.join(" ")}]`,
+        };
   return {
     phase: "Running",
     hostIP: HOST_IP,
     hostIPs: [{ ip: HOST_IP }],
     podIP: ip,
     podIPs: [{ ip }],
-    startTime: now,
+    startTime: startedAt,
     conditions: [
-      { type: "PodScheduled", status: "True", lastTransitionTime: now },
-      { type: "Initialized", status: "True", lastTransitionTime: now },
-      { type: "ContainersReady", status: "True", lastTransitionTime: now },
-      { type: "Ready", status: "True", lastTransitionTime: now },
+      { type: "PodScheduled", status: "True", lastTransitionTime: startedAt },
+      { type: "Initialized", status: "True", lastTransitionTime: startedAt },
+      readyCondition("ContainersReady"),
+      readyCondition("Ready"),
     ],
     containerStatuses: containers.map((c): V1ContainerStatus => ({
       name: c.name,
       image: c.image ?? "",
       imageID: c.image ?? "",
-      ready: true,
+      ready: !readiness.notReady.includes(c.name),
       started: true,
       restartCount: 0,
-      state: { running: { startedAt: now } },
+      state: { running: { startedAt } },
     })),
   };
 }
