@@ -17,6 +17,7 @@ import { LeaseElector } from "../../../controller/kubernetes/leader/lease-electi
 import { KubeUpgradeStore } from "../../../controller/kubernetes/upgrades/kube-upgrade-store.js";
 import { KillSwitch } from "../../../controller/local/testing/killable.js";
 import type { MeshHandle } from "../../../istio/local-mesh/runtime/mesh-runtime.js";
+import type { TraceStore } from "../../../trace-manager/store/port.js";
 import { e2eTimings, warmUp, type E2eTimings } from "../../e2e/harness.js";
 import type { NodeAgent } from "../node-agent/node-agent.js";
 import type { KubeTestEnv } from "../support/kube-test-env.js";
@@ -38,6 +39,20 @@ export interface Replica {
   kill(): void;
 }
 
+/** Options of {@link ClusterE2e.startReplica}. */
+export interface ReplicaOptions {
+  /** What the replica reads the TraceManagers' data through (G4 fault injection). */
+  readonly traceStore?: (real: TraceStore) => TraceStore;
+}
+
+/** Options of {@link bootClusterE2e}. */
+export interface ClusterBootOptions {
+  /** The node's topology (which programs the images run, and their faults); default: the logistics demo's. */
+  readonly topology?: string;
+  /** `redis://…`: the TraceManagers report to this Redis (for controllers in other processes); in memory by default. */
+  readonly storeUrl?: string;
+}
+
 /** A booted cluster with the logistics services at v1. */
 export interface ClusterE2e {
   readonly env: KubeTestEnv;
@@ -54,7 +69,7 @@ export interface ClusterE2e {
   /** The controller's own credentials: its ServiceAccount bound to the shipped RBAC. */
   readonly controllerKc: KubeConfig;
   /** Starts one more controller replica. */
-  startReplica(identity: string): Promise<Replica>;
+  startReplica(identity: string, options?: ReplicaOptions): Promise<Replica>;
   /** Applies a manifest of the demo folder as `kubectl apply -f` would. */
   apply(file: string): Promise<void>;
   /** What the node agent and the mirrors could not do. */
@@ -75,7 +90,7 @@ export async function deploymentsReady(kc: KubeConfig, namespace: string, timeou
 }
 
 /** Boots the cluster, the node, the logistics services at v1 and the users' view; no controller yet. */
-export async function bootClusterE2e(): Promise<ClusterE2e> {
+export async function bootClusterE2e(options: ClusterBootOptions = {}): Promise<ClusterE2e> {
   const timings = e2eTimings();
   const dir = await mkdtemp(join(tmpdir(), "tranquil-cluster-e2e-"));
   const logger = pino({ level: "info" }, pino.destination({ dest: join(dir, "e2e.log"), sync: false }));
@@ -87,12 +102,13 @@ export async function bootClusterE2e(): Promise<ClusterE2e> {
   };
   try {
     const cluster = await startLocalCluster({
-      topology: join(DEMO_DIR, "logistics.topology.yaml"),
+      topology: options.topology ?? join(DEMO_DIR, "logistics.topology.yaml"),
       mesh: {
         logger,
         pushDelay: timings.pushDelay,
         workerLag: timings.workerLag,
         traceManager: { heartbeatMs: timings.traceManagerHeartbeatMs },
+        ...(options.storeUrl !== undefined ? { storeUrl: options.storeUrl } : {}),
       },
     });
     stops.push(() => cluster.stop());
@@ -115,7 +131,7 @@ export async function bootClusterE2e(): Promise<ClusterE2e> {
     stops.push(async () => {
       for (const r of replicas) await r.controller.stop().catch(() => undefined);
     });
-    const startReplica = async (identity: string): Promise<Replica> => {
+    const startReplica = async (identity: string, replicaOptions: ReplicaOptions = {}): Promise<Replica> => {
       const ks = new KillSwitch();
       const adapters = await startKubeAdapters({ kc: controllerKc, namespaces: [namespace], logger });
       const elector = new LeaseElector({
@@ -130,7 +146,7 @@ export async function bootClusterE2e(): Promise<ClusterE2e> {
       const controller = await startKubeController({
         adapters,
         leadership: elector,
-        traceStore: mesh.traceStore,
+        traceStore: replicaOptions.traceStore?.(mesh.traceStore) ?? mesh.traceStore,
         logger: logger.child({ replica: identity }),
         token: "e2e-token-of-the-cluster-tests",
         settings: timings.settings,
