@@ -17,8 +17,7 @@ import type { HTTPRoute, VirtualService } from "../../istio/api/types.js";
 import type { MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
 import { DELAY_HEADER } from "../../sample-services/api/route-helpers.js";
 import { gradeRemovals } from "../../controller/local/demo/demo-report.js";
-import type { E2eBackend } from "./scenarios/e2e-backend.js";
-import { SCENARIOS } from "./scenarios/index.js";
+import { describeSharedScenarios } from "./scenarios/index.js";
 import { bootLocalBackend } from "./scenarios/local-backend.js";
 import { authOriginals, debugRoute } from "./scenarios/single-upgrade.js";
 import {
@@ -56,23 +55,7 @@ function userRoute(mesh: MeshHandle, service: string, name: string): HTTPRoute |
     ?.spec.http?.find((r) => r.name === name);
 }
 
-describe("the shared scenarios on the local mesh", { concurrent: false }, () => {
-  let b: E2eBackend | undefined;
-  afterEach(async () => {
-    await b?.stop();
-    b = undefined;
-  });
-  for (const scenario of SCENARIOS) {
-    it(
-      scenario.title,
-      async () => {
-        b = await bootLocalBackend(scenario.needs);
-        await scenario.run(b);
-      },
-      TEST_TIMEOUT_MS,
-    );
-  }
-});
+describeSharedScenarios("the local mesh", bootLocalBackend, TEST_TIMEOUT_MS);
 
 describe("upgrades on the local mesh under load (local only)", { concurrent: false }, () => {
   let env: E2eEnv | undefined;

@@ -12,8 +12,7 @@ import type { UpgradeSpec } from "../../../controller/engine/types.js";
 import { watchUpgrade } from "../../../controller/local/demo/watch-upgrade.js";
 import type { UpgradeRecord } from "../../../controller/ports/upgrade-store.js";
 import { startUsers, strategy } from "../../e2e/harness.js";
-import type { E2eBackend } from "../../e2e/scenarios/e2e-backend.js";
-import { SCENARIOS } from "../../e2e/scenarios/index.js";
+import { describeSharedScenarios } from "../../e2e/scenarios/index.js";
 import { grade } from "../../e2e/scenarios/scenario-kit.js";
 import { bootClusterBackend } from "./cluster-backend.js";
 import { bootClusterE2e, type ClusterE2e } from "./cluster-e2e.js";
@@ -39,23 +38,7 @@ async function podNames(c: ClusterE2e): Promise<string[]> {
   return pods.items.map((p) => p.metadata?.name ?? "");
 }
 
-describe("the shared scenarios on the local cluster", { concurrent: false }, () => {
-  let b: E2eBackend | undefined;
-  afterEach(async () => {
-    await b?.stop();
-    b = undefined;
-  });
-  for (const scenario of SCENARIOS) {
-    it(
-      scenario.title,
-      async () => {
-        b = await bootClusterBackend(scenario.needs);
-        await scenario.run(b);
-      },
-      TEST_TIMEOUT_MS,
-    );
-  }
-});
+describeSharedScenarios("the local cluster", bootClusterBackend, TEST_TIMEOUT_MS);
 
 describe("upgrades on the local cluster under load", { concurrent: false }, () => {
   let c: ClusterE2e | undefined;

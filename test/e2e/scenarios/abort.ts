@@ -13,6 +13,7 @@ import {
   virtualServiceSpecs,
   waitForEnd,
   waitUntil,
+  startHeldAtHalf,
   type Scenario,
 } from "./scenario-kit.js";
 
@@ -26,15 +27,7 @@ export const abortBothMoments: Scenario = {
     const users = startUsers(b.mesh);
     await sleep(1_000);
     // A long analysis window holds the upgrade at 50% until the abort.
-    await createUpgrade(b, "auth-v2", {
-      services: [{ name: "auth-service", from: "v1", to: "v2" }],
-      strategy: { ...strategy([50, 100]), stepInterval: "60s" },
-    });
-    await waitUntil(
-      b,
-      "auth-v2",
-      (u) => u.status.phase === "Shifting" && u.status.engine.stage === "analyse",
-    );
+    await startHeldAtHalf(b, "auth-v2");
     await sleep(1_000);
     const overlapping = await b.submit("auth-v3", {
       services: [{ name: "auth-service", from: "v1", to: "v3" }],

@@ -9,14 +9,14 @@
 import { expect } from "vitest";
 import type { VirtualServiceSpec } from "../../../istio/api/types.js";
 import type { TransactionRecord } from "../../../sample-services/load/index.js";
-import { sleep, startUsers, strategy } from "../harness.js";
+import { sleep, startUsers } from "../harness.js";
 import {
-  createUpgrade,
   grade,
   virtualServiceSpec,
   virtualServiceSpecs,
   waitForEnd,
   waitUntil,
+  startHeldAtHalf,
   type Scenario,
 } from "./scenario-kit.js";
 
@@ -34,15 +34,7 @@ export const gitOpsRevert: Scenario = {
     if (declared === undefined) throw new Error("e2e: no VirtualService auth-service");
     const users = startUsers(b.mesh);
     await sleep(1_000);
-    await createUpgrade(b, "auth-v2", {
-      services: [{ name: "auth-service", from: "v1", to: "v2" }],
-      strategy: { ...strategy([50, 100]), stepInterval: "60s" },
-    });
-    await waitUntil(
-      b,
-      "auth-v2",
-      (u) => u.status.phase === "Shifting" && u.status.engine.stage === "analyse",
-    );
+    await startHeldAtHalf(b, "auth-v2");
     const tranquils = await virtualServiceSpec(b, "auth-service");
     // The writer syncs the spec in git over the live one, as a self-healing GitOps tool would.
     const reverted = JSON.stringify(

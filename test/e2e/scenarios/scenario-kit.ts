@@ -7,7 +7,7 @@ import { watchUpgrade } from "../../../controller/local/demo/watch-upgrade.js";
 import type { UpgradeSpec } from "../../../controller/engine/types.js";
 import type { UpgradeRecord } from "../../../controller/ports/upgrade-store.js";
 import type { TransactionRecord } from "../../../sample-services/load/index.js";
-import { describeLoad, sleep, type Users } from "../harness.js";
+import { describeLoad, sleep, strategy, type Users } from "../harness.js";
 import type { BackendNeeds, E2eBackend } from "./e2e-backend.js";
 
 /** One end-to-end scenario, run as it is on every backend. */
@@ -47,6 +47,18 @@ export async function waitUntil(
   throw new Error(
     `e2e: upgrade ${name} did not reach the awaited state within ${timeoutMs} ms (last ${last?.status.phase}/${last?.status.engine.stage})`,
   );
+}
+
+/**
+ * Submits auth-service v1 → v2 in two steps with a long analysis window and waits until it is
+ * held at 50% in analysis: the moment a scenario acts mid-upgrade (an abort, a foreign writer).
+ */
+export async function startHeldAtHalf(b: E2eBackend, name: string): Promise<void> {
+  await createUpgrade(b, name, {
+    services: [{ name: "auth-service", from: "v1", to: "v2" }],
+    strategy: { ...strategy([50, 100]), stepInterval: "60s" },
+  });
+  await waitUntil(b, name, (u) => u.status.phase === "Shifting" && u.status.engine.stage === "analyse");
 }
 
 /** The grade of a finished load. */
