@@ -7,6 +7,7 @@ import {
   type ServerUnaryCall,
   type sendUnaryData,
 } from "@grpc/grpc-js";
+import { HOLD_HEADER, transactionHolds } from "./api/transaction-holds.js";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { healthDefinition, serviceDefinition } from "./grpc/protos.js";
@@ -261,6 +262,53 @@ describe("launchService", () => {
     await stopped;
     expect(api.inFlight()).toBe(0);
     await expect(fetch(`${sys.baseUrl}/items`)).rejects.toThrow();
+  });
+
+  it("holds a transaction mid-way until it is released by name, and refuses a bad hold name", async () => {
+    const sys = await system({ versions: { "auth-service": "v2" } });
+    const json = { "content-type": "application/json" };
+    await fetch(`${sys.baseUrl}/users`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ phone: "+15551113333", name: "Cy", password: "password1" }),
+    });
+    const { token } = (await (
+      await fetch(`${sys.baseUrl}/sessions`, {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({ phone: "+15551113333", password: "password1" }),
+      })
+    ).json()) as { token: string };
+    const order = (hold: string) =>
+      fetch(`${sys.baseUrl}/orders`, {
+        method: "POST",
+        headers: { ...json, authorization: `Bearer ${token}`, [HOLD_HEADER]: hold },
+        body: JSON.stringify({
+          receiver: { phone: "+15553334444", name: "Bob" },
+          goods: [{ itemId: "item-tea", quantity: 1 }],
+          fromStationId: "st-hub",
+          toStationId: "st-west",
+        }),
+      });
+    const held = order("launch-test-hold");
+    let settled = false;
+    void held.finally(() => (settled = true));
+    while (transactionHolds.held("launch-test-hold") === undefined)
+      await new Promise((r) => setTimeout(r, 10));
+    // Held after its first auth-service call, and it stays held.
+    expect(transactionHolds.held("launch-test-hold")).toEqual(
+      expect.arrayContaining(["logistics-api@v1", "auth-service@v2"]),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(settled).toBe(false);
+    transactionHolds.release("launch-test-hold");
+    expect((await held).status).toBe(201);
+    expect(transactionHolds.held("launch-test-hold")).toBeUndefined();
+    const bad = await order("not a name!");
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain(
+      "x-sample-hold must be 1 to 64 letters, digits or dashes",
+    );
   });
 
   it("drains a gRPC service: NOT_SERVING on its health surface while the last call finishes", async () => {

@@ -12,9 +12,11 @@ import type {
 import { objectBody, objectField, stringField } from "./body.js";
 import { ApiError, badRequest } from "./http-errors.js";
 import type { ApiContext } from "./request-context.js";
+import { transactionHolds } from "./transaction-holds.js";
 import {
   authenticate,
   delayOf,
+  holdOf,
   param,
   requireScope,
   type RouteResult,
@@ -47,6 +49,7 @@ export async function createOrder(
     return { itemId: line.itemId, quantity: line.quantity };
   });
   const delayMs = delayOf(req, settings);
+  const hold = holdOf(req);
   const fromStationId = stringField(b, "fromStationId");
   const toStationId = stringField(b, "toStationId");
 
@@ -64,6 +67,8 @@ export async function createOrder(
   };
   const quote = await ctx.call<OrderReply>("order-service", "CreateOrder", { ...draft, validateOnly: true });
   if (delayMs > 0) await sleep(delayMs, undefined, { signal: ctx.signal });
+  if (hold !== undefined)
+    await transactionHolds.hold(hold, () => ctx.servedBy.list(), settings.maxDelayMs, ctx.signal);
   await ctx.call("auth-service", "VerifyChallenge", { challenge, requestId: ctx.requestId });
   const created = await ctx.call<OrderReply>("order-service", "CreateOrder", {
     ...draft,

@@ -3,6 +3,7 @@ import type { UserReply } from "../grpc/messages.js";
 import { bearerToken } from "./body.js";
 import { ApiError, badRequest } from "./http-errors.js";
 import type { ApiContext } from "./request-context.js";
+import { HOLD_HEADER, TransactionHolds } from "./transaction-holds.js";
 
 /** Request header asking logistics-api to hold `POST /orders` open mid-transaction (a slow transaction). */
 export const DELAY_HEADER = "x-sample-delay-ms";
@@ -54,4 +55,13 @@ export function delayOf(req: Request, settings: RouteSettings): number {
       `${DELAY_HEADER} must be a whole number of milliseconds from 0 to ${settings.maxDelayMs}`,
     );
   return ms;
+}
+
+/** The hold a request names (see transaction-holds.ts), or undefined. */
+export function holdOf(req: Request): string | undefined {
+  const name = req.get(HOLD_HEADER);
+  if (name === undefined) return undefined;
+  if (!TransactionHolds.valid(name))
+    throw badRequest(`${HOLD_HEADER} must be 1 to 64 letters, digits or dashes`);
+  return name;
 }

@@ -1,6 +1,7 @@
 /**
- * G1/G2/G3 with one service: auth-service v1 → v2 in steps under load, with users who hold a
- * transaction open across the cutover and the flip, and foreign routes that must survive.
+ * G1/G2/G3 with one service: auth-service v1 → v2 in steps under load, with a transaction the
+ * scenario holds open itself from before the cutover until after it (the flip must wait for
+ * it), slow users besides, and foreign routes that must survive.
  */
 import { expect } from "vitest";
 import type { RouteOriginal } from "../../../controller/engine/types.js";
@@ -9,6 +10,7 @@ import type { HTTPRoute } from "../../../istio/api/types.js";
 import type { TransactionRecord } from "../../../sample-services/load/index.js";
 import { sleep, startUsers, strategy } from "../harness.js";
 import type { E2eBackend } from "./e2e-backend.js";
+import { holdOneServedBy, releaseAll } from "./held-transaction.js";
 import {
   createUpgrade,
   grade,
@@ -16,8 +18,12 @@ import {
   tranquilRoutes,
   virtualServiceSpec,
   waitForEnd,
+  waitUntil,
   type Scenario,
 } from "./scenario-kit.js";
+
+/** How long the held transaction stays open after the cutover is confirmed (well within the app's 30 s hold limit). */
+const HELD_PAST_CUTOVER_MS = 3_000;
 
 /** A user route that only a debugging client would hit (header `x-debug: 1`). */
 export function debugRoute(host: string, port: number): HTTPRoute {
@@ -81,6 +87,25 @@ export const singleUpgrade: Scenario = {
       services: [{ name: "auth-service", from: "v1", to: "v2" }],
       strategy: strategy([25, 60, 100]),
     });
+    // Deterministic G1 across the cutover: once the door is open (before the cutover), hold a
+    // transaction that auth-service v1 served (non-enrolled) open until the cutover is confirmed
+    // and a while after, then let it finish. The drain must wait for it: no flip, no removal.
+    await waitUntil(b, "auth-v2", (u) => u.status.engine.instants.doorOpenAt !== null);
+    const { chosen, all: held } = await holdOneServedBy(b.mesh.ingressUrl, "auth-service@v1");
+    try {
+      await waitUntil(b, "auth-v2", (u) => u.status.engine.instants.cutoverAt !== null);
+      await sleep(HELD_PAST_CUTOVER_MS);
+      const now = await b.upgrades().get({ namespace: b.namespace, name: "auth-v2" });
+      expect(now.status.engine.instants.flipAt, "flipped while a v1 transaction was open").toBeNull();
+      expect(
+        await b.versionsOf("auth-service"),
+        "v1 removed while a transaction it served was open",
+      ).toContain("v1");
+    } finally {
+      releaseAll(held);
+    }
+    const heldAnswers = await Promise.all(held.map((t) => t.answer));
+    const chosenAnswer = await chosen.answer;
     const final = await waitForEnd(b, "auth-v2");
     const load = await grade([users, holders]);
     const cutoverAt = final.status.engine.instants.cutoverAt;
@@ -92,7 +117,10 @@ export const singleUpgrade: Scenario = {
     const g3 = grades[0];
     console.log(
       `[${b.name} e2e G1/G2/G3] auth v1→v2 ${final.status.phase} in ${secondsSince(began)} s; ${load.described}; ` +
-        `${atCutover.length} slow transactions spanned the cutover; ` +
+        `${atCutover.length} slow transactions spanned the cutover; held ${held.length} (one served by v1 from ` +
+        `${(final.status.engine.instants.cutoverAt ?? 0) - chosen.sentAt} ms before the cutover to ` +
+        `${chosenAnswer.endedAt - (final.status.engine.instants.cutoverAt ?? 0)} ms after it, the flip ` +
+        `${(final.status.engine.instants.flipAt ?? 0) - chosenAnswer.endedAt} ms after its end); ` +
         `G3: auth-service@v1 removed ${g3?.afterLastServedMs ?? "?"} ms after its last served request (bound ${b.timings.bound.totalMs} ms)`,
     );
 
@@ -101,8 +129,20 @@ export const singleUpgrade: Scenario = {
     expect(load.mixed).toEqual([]);
     // Both versions really served users: the test exercised the shift.
     expect(load.versionsSeen("auth-service")).toEqual(["v1", "v2"]);
-    expect(atCutover.length).toBeGreaterThan(0);
     expect(atCutover.every((t) => t.ok)).toBe(true);
+    // The held transactions: each on one auth-service version end to end; the chosen one on v1,
+    // sent before the cutover, answered after it, and the flip waited for its end.
+    expect(heldAnswers.map((a) => a.status)).toEqual(held.map(() => 201));
+    for (const a of heldAnswers)
+      expect(
+        new Set(a.servedBy.filter((x) => x.startsWith("auth-service@"))).size,
+        a.servedBy.join(","),
+      ).toBe(1);
+    expect(chosenAnswer.servedBy).toContain("auth-service@v1");
+    expect(chosenAnswer.servedBy.filter((x) => x.endsWith("@v2"))).toEqual([]);
+    expect(chosen.sentAt).toBeLessThan(final.status.engine.instants.cutoverAt ?? -Infinity);
+    expect(chosenAnswer.endedAt).toBeGreaterThan(final.status.engine.instants.cutoverAt ?? Infinity);
+    expect(final.status.engine.instants.flipAt ?? -Infinity).toBeGreaterThan(chosenAnswer.endedAt);
     expect(await b.mesh.traceStore.violations()).toMatchObject({ total: 0 });
 
     // G3: removed no earlier than the old instances' own last served request; the upper side
