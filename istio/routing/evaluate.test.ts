@@ -281,6 +281,58 @@ describe("header operations", () => {
     );
     expect(r).toMatchObject({ rewrittenAuthority: "elsewhere", requestHeaders: { set: {} } });
   });
+  describe("a destination's :authority when the route splits traffic (weighted cluster host_rewrite_literal)", () => {
+    const split = (routeHeaders?: HTTPRoute["headers"], rewrite?: HTTPRoute["rewrite"]): HTTPRoute => ({
+      name: "split",
+      ...(routeHeaders === undefined ? {} : { headers: routeHeaders }),
+      ...(rewrite === undefined ? {} : { rewrite }),
+      route: [
+        {
+          destination: { host: "order", subset: "v1" },
+          weight: 50,
+          headers: { request: { set: { ":authority": "order-v1.internal" } } },
+        },
+        {
+          destination: { host: "order", subset: "v2" },
+          weight: 50,
+          headers: { request: { set: { host: "order-v2.internal", "x-dest": "v2" } } },
+        },
+      ],
+    });
+    it.each([
+      ["the first destination chosen", 0.2, "v1", "order-v1.internal"],
+      ["the second destination chosen", 0.7, "v2", "order-v2.internal"],
+    ])("%s sends its own authority", (_n, random, subset, authority) => {
+      const r = evaluate(snap([split()]), req(), () => random);
+      expect(r).toMatchObject({ kind: "forward", subset, rewrittenAuthority: authority });
+    });
+    it("keeps the chosen destination's other header operations, without :authority/host", () => {
+      const r = evaluate(snap([split()]), req(), () => 0.7);
+      expect(r).toMatchObject({ requestHeaders: { set: { "x-dest": "v2" } } });
+      if (r.kind !== "forward") throw new Error("expected forward");
+      expect(Object.keys(r.requestHeaders.set)).toEqual(["x-dest"]);
+    });
+    it("a destination without an authority leaves the request's own", () => {
+      const first = split().route?.[0];
+      if (first === undefined) throw new Error("no destination");
+      const r = evaluate(
+        snap([
+          { name: "split", route: [first, { destination: { host: "order", subset: "v2" }, weight: 50 }] },
+        ]),
+        req(),
+        () => 0.7,
+      );
+      expect(r).toMatchObject({ kind: "forward", subset: "v2" });
+      expect(r).not.toHaveProperty("rewrittenAuthority");
+    });
+    it.each([
+      ["the route's :authority set", { request: { set: { ":authority": "route.internal" } } }, undefined],
+      ["the route's rewrite.authority", undefined, { authority: "route.internal" }],
+    ])("%s still wins (Envoy applies the route's rewrite after the cluster's)", (_n, headers, rewrite) => {
+      const r = evaluate(snap([split(headers, rewrite)]), req(), () => 0.2);
+      expect(r).toMatchObject({ subset: "v1", rewrittenAuthority: "route.internal" });
+    });
+  });
   it("directResponse carries the route's response header operations", () => {
     const r = evaluate(
       snap([

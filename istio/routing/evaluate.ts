@@ -1,5 +1,6 @@
 import { resolveDestination, type ServiceRegistry } from "./destination.js";
 import { parseDurationMs } from "./duration.js";
+import { rollFault, translateFault } from "./fault.js";
 import {
   composeMutations,
   concatMutations,
@@ -12,6 +13,7 @@ import { matchContext, requestMatches, type ProxyContext } from "./match.js";
 import type {
   ForwardResult,
   HeaderMutation,
+  InjectedFault,
   LocalReplyResult,
   RouteRequest,
   RoutingResult,
@@ -27,6 +29,7 @@ import type { VirtualService } from "../api/types.js";
 export type {
   ForwardResult,
   HeaderMutation,
+  InjectedFault,
   LocalReplyResult,
   RouteRequest,
   RoutingResult,
@@ -223,12 +226,18 @@ function applyRoute(
   const routeName = entry.name;
   const reqOps = mutationFromOperations(route.headers?.request);
   const respOps = mutationFromOperations(route.headers?.response);
+  // The fault filter runs on the matched route whatever its action, before the router answers
+  // a redirect or direct response, and after the weighted cluster is picked.
+  const faultOf = (): { fault?: InjectedFault } => {
+    const fault = rollFault(translateFault(route.fault), random);
+    return fault === undefined ? {} : { fault };
+  };
 
   if (route.redirect !== undefined) {
     const status = redirectStatus(route.redirect);
     if (status === undefined) return localReply(404, "NR", { routeName });
     const location = redirectLocation(route.redirect, { ...listener, path: req.path });
-    return localReply(status, "DR", { routeName, location, responseHeaders: respOps.mutation });
+    return localReply(status, "DR", { routeName, location, responseHeaders: respOps.mutation, ...faultOf() });
   }
   if (route.directResponse !== undefined) {
     const body = route.directResponse.body;
@@ -242,13 +251,14 @@ function applyRoute(
       routeName,
       ...(text === undefined ? {} : { body: text }),
       responseHeaders: respOps.mutation,
+      ...faultOf(),
     });
   }
 
   const destinations = route.route ?? [];
   const chosen = pickWeighted(destinations, random);
   // No destination with weight: Envoy gets no cluster for the route.
-  if (chosen === undefined) return localReply(503, "NC", { routeName });
+  if (chosen === undefined) return localReply(503, "NC", { routeName, ...faultOf() });
   const resolved = resolveDestination(
     chosen.destination,
     vs.metadata.namespace,
@@ -257,7 +267,8 @@ function applyRoute(
     registry,
     snapshot.namespace ?? DEFAULT_NAMESPACE,
   );
-  if (!resolved.ok) return localReply(503, "NC", { routeName });
+  if (!resolved.ok) return localReply(503, "NC", { routeName, ...faultOf() });
+  const fault = faultOf();
 
   const destReq = mutationFromOperations(chosen.headers?.request);
   const destResp = mutationFromOperations(chosen.headers?.response);
@@ -269,7 +280,11 @@ function applyRoute(
 
   const timeoutMs = route.timeout === undefined ? undefined : parseDurationMs(route.timeout);
   const path = rewritePath(route.rewrite, entry.match, req.path);
-  const authority = route.rewrite?.authority ?? reqOps.authority ?? (single ? destReq.authority : undefined);
+  // A route-level rewrite wins either way: with one destination Istio sets the destination's
+  // only when the route has none; with several, the chosen weighted cluster's
+  // `host_rewrite_literal` is applied first and the route's after it (Envoy
+  // WeightedClusterEntry::finalizeRequestHeaders).
+  const authority = route.rewrite?.authority ?? reqOps.authority ?? destReq.authority;
   return {
     kind: "forward",
     routeName,
@@ -285,5 +300,6 @@ function applyRoute(
     ...(timeoutMs === undefined || timeoutMs <= 0 ? {} : { timeoutMs }),
     ...(path === undefined ? {} : { rewrittenPath: path }),
     ...(authority === undefined ? {} : { rewrittenAuthority: authority }),
+    ...fault,
   };
 }

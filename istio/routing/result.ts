@@ -1,5 +1,8 @@
 import type { DestinationRule, Gateway, HTTPRetry, ServiceEntry, VirtualService } from "../api/types.js";
+import type { InjectedFault } from "./fault.js";
 import type { GatewayProxy } from "./gateway-binding.js";
+
+export type { InjectedFault } from "./fault.js";
 
 /** The configuration one proxy routes by. A MeshSnapshot is assignable to it. */
 export interface RoutingSnapshot {
@@ -79,8 +82,13 @@ export interface ForwardResult {
   readonly timeoutMs?: number;
   /** Path after `rewrite.uri` / `uriRegexRewrite`, when the route rewrites it. */
   readonly rewrittenPath?: string;
-  /** Authority after `rewrite.authority`. */
+  /**
+   * Authority sent upstream: `rewrite.authority`, else the route's `:authority`/`host` header
+   * set, else the chosen destination's.
+   */
   readonly rewrittenAuthority?: string;
+  /** The route's fault that fired for this request (delay, abort, or both); absent when none did. */
+  readonly fault?: InjectedFault;
 }
 
 /** The proxy answers by itself. */
@@ -95,6 +103,8 @@ export interface LocalReplyResult {
   readonly location?: string;
   /** Response header changes of the matched route (direct responses). */
   readonly responseHeaders?: HeaderMutation;
+  /** The matched route's fault that fired: it runs before this reply (an abort replaces it). */
+  readonly fault?: InjectedFault;
 }
 
 /** Outcome of routing one request. */

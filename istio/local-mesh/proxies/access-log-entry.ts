@@ -12,6 +12,8 @@ const FLAG_FIELDS: Readonly<Record<ResponseFlagName, string>> = {
   URX: "upstream_retry_limit_exceeded",
   UT: "upstream_request_timeout",
   DR: "downstream_remote_reset",
+  FI: "fault_injected",
+  DI: "delay_injected",
 };
 
 /** The request as the access log sees it (after the filters, before the router). */

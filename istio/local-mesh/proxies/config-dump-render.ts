@@ -1,9 +1,12 @@
 import type { MeshSnapshot } from "../control-plane/types.js";
+import { translateFault, type FractionalPercent } from "../../routing/fault.js";
 import { admitsNamespace, gatewayBindings } from "../../routing/gateway-binding.js";
+import { mutationFromOperations } from "../../routing/header-mutation.js";
 import { CLUSTER_SUFFIX, hostMatchRank, resolveShortname, shortName } from "../../routing/hosts.js";
 import { boundGateways } from "../../routing/select-virtual-services.js";
 import type {
   DestinationRule,
+  HTTPFaultInjection,
   HTTPMatchRequest,
   HTTPRoute,
   StringMatch,
@@ -65,6 +68,49 @@ function routeMatch(m: HTTPMatchRequest | undefined): Json {
   return out;
 }
 
+/** A protobuf `Duration` in JSON: seconds with 0 or 3 fractional digits (`7s`, `0.200s`). */
+function protoDuration(ms: number): string {
+  const whole = Math.floor(ms / 1000);
+  const frac = Math.round(ms - whole * 1000);
+  return frac === 0 ? `${String(whole)}s` : `${String(whole)}.${String(frac).padStart(3, "0")}s`;
+}
+
+// Proto3 JSON leaves the default enum value (HUNDRED) out.
+function fractionalPercent(p: FractionalPercent): Json {
+  return p.denominator === "HUNDRED"
+    ? { numerator: p.numerator }
+    : { numerator: p.numerator, denominator: p.denominator };
+}
+
+/** The route's `typed_per_filter_config` for `envoy.filters.http.fault` (istio TranslateFault), if any. */
+function faultFilterConfig(fault: HTTPFaultInjection | undefined): Json | undefined {
+  const f = translateFault(fault);
+  if (f === undefined) return undefined;
+  const abort = f.abort;
+  return {
+    "envoy.filters.http.fault": {
+      "@type": "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault",
+      ...(f.delay === undefined
+        ? {}
+        : {
+            delay: {
+              fixed_delay: protoDuration(f.delay.fixedDelayMs),
+              percentage: fractionalPercent(f.delay.percentage),
+            },
+          }),
+      ...(abort === undefined
+        ? {}
+        : {
+            abort: {
+              ...(abort.httpStatus !== undefined ? { http_status: abort.httpStatus } : {}),
+              ...(abort.grpcStatus !== undefined ? { grpc_status: abort.grpcStatus } : {}),
+              ...(abort.percentage !== undefined ? { percentage: fractionalPercent(abort.percentage) } : {}),
+            },
+          }),
+    },
+  };
+}
+
 function subsetExists(drs: readonly DestinationRule[], fqdn: string, subset: string): boolean {
   return drs.some(
     (dr) =>
@@ -98,16 +144,25 @@ function envoyRoutes(
       const clusters = dests.map((d) => {
         const fqdn = resolveShortname(d.destination.host, vs.metadata.namespace);
         const port = d.destination.port?.number ?? ports.get(fqdn) ?? fallbackPort;
+        const authority = mutationFromOperations(d.headers?.request).authority;
         return {
           name: `outbound|${port}|${d.destination.subset ?? ""}|${fqdn}`,
           weight: d.weight ?? (dests.length === 1 ? 100 : 0),
+          ...(authority !== undefined ? { host_rewrite_literal: authority } : {}),
         };
       });
       const only = clusters.length === 1 ? clusters[0] : undefined;
+      // Istio's host rewrite: the route's, else a single destination's; several destinations
+      // keep theirs on their weighted cluster.
+      const hostRewrite =
+        http.rewrite?.authority ??
+        mutationFromOperations(http.headers?.request).authority ??
+        only?.host_rewrite_literal;
       route.route = {
         ...(only !== undefined
           ? { cluster: only.name }
           : { weighted_clusters: { clusters: clusters.filter((c) => c.weight > 0) } }),
+        ...(hostRewrite !== undefined ? { host_rewrite_literal: hostRewrite } : {}),
         timeout: "0s",
         retry_policy: {
           retry_on: "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes",
@@ -121,6 +176,8 @@ function envoyRoutes(
     }
     route.metadata = { filter_metadata: { istio: { config: configPath(vs) } } };
     route.decorator = { operation: `${vs.spec.hosts?.[0] ?? ""}/*` };
+    const perFilter = faultFilterConfig(http.fault);
+    if (perFilter !== undefined) route.typed_per_filter_config = perFilter;
     if (name !== "") route.name = name;
     return route;
   });

@@ -24,6 +24,7 @@ export function toDecision(r: RoutingResult): RouteDecision {
       flag: r.flag,
       ...(r.body !== undefined ? { body: r.body } : {}),
       ...(r.routeName !== undefined ? { routeName: r.routeName } : {}),
+      ...(r.fault !== undefined ? { fault: r.fault } : {}),
     };
   }
   return {
@@ -40,6 +41,7 @@ export function toDecision(r: RoutingResult): RouteDecision {
     retries: r.retries?.attempts ?? DefaultRetry.attempts,
     ...(r.rewrittenPath !== undefined ? { rewrittenPath: r.rewrittenPath } : {}),
     ...(r.rewrittenAuthority !== undefined ? { rewrittenAuthority: r.rewrittenAuthority } : {}),
+    ...(r.fault !== undefined ? { fault: r.fault } : {}),
   };
 }
 

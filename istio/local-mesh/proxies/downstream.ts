@@ -23,8 +23,11 @@ export interface Downstream {
   readonly grpc: boolean;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  /** Sends a local reply (gRPC callers get a trailers-only reply). */
-  localReply(status: number, body: string, headers?: HeaderBag): void;
+  /**
+   * Sends a local reply. gRPC callers get a trailers-only reply with `grpcStatus`, else the gRPC
+   * status mapped from `status`.
+   */
+  localReply(status: number, body: string, headers?: HeaderBag, grpcStatus?: number): void;
   /** Forwards with the current path, authority and headers. */
   forward(plan: ForwardPlan): Promise<ForwardOutcome>;
   /** Resolves when the downstream side is closed. */
@@ -47,13 +50,13 @@ export function fromHttp2(stream: http2.ServerHttp2Stream, raw: http2.IncomingHt
     grpc: isGrpc(raw["content-type"]),
     remoteAddress: socket?.remoteAddress ?? "127.0.0.1",
     remotePort: socket?.remotePort ?? 0,
-    localReply: (status, body, extra) => {
+    localReply: (status, body, extra, grpcStatus) => {
       if (extra !== undefined && !d.grpc && !stream.headersSent && !stream.destroyed) {
         stream.respond({ ":status": status, "content-type": "text/plain", server: "envoy", ...extra });
         stream.end(body);
         return;
       }
-      localReplyH2(stream, d.grpc, status, body);
+      localReplyH2(stream, d.grpc, status, body, grpcStatus);
     },
     forward: (plan) =>
       forwardHttp2(

@@ -6,10 +6,14 @@
 import type { Downstream } from "./downstream.js";
 import { matchesLabels } from "./endpoint-picker.js";
 import { LocalReplyBody } from "./local-reply.js";
+import type { ResponseFlagName } from "./local-reply.js";
 import type { LogDirection, ProxyCore } from "./proxy-core.js";
 import type { RouteDecision, RoutingFrame } from "./route-port.js";
 
-/** Forwards `d` as `decision` says, within the routing `frame` the stream started with. */
+/**
+ * Forwards `d` as `decision` says, within the routing `frame` the stream started with.
+ * `priorFlags` are set by earlier filters (an injected delay's `DI`) and logged with the outcome.
+ */
 export async function forwardDecision(
   d: Downstream,
   core: ProxyCore,
@@ -17,6 +21,7 @@ export async function forwardDecision(
   decision: Extract<RouteDecision, { kind: "forward" }>,
   startMs: number,
   direction: LogDirection,
+  priorFlags: readonly ResponseFlagName[] = [],
 ): Promise<void> {
   const candidates = frame
     .endpoints(decision.host)
@@ -29,7 +34,14 @@ export async function forwardDecision(
     d.localReply(503, LocalReplyBody.UH);
     core.log(
       d,
-      { startMs, configEpoch: frame.epoch, endMs: Date.now(), status: 503, flags: ["UH"], ...base },
+      {
+        startMs,
+        configEpoch: frame.epoch,
+        endMs: Date.now(),
+        status: 503,
+        flags: [...priorFlags, "UH"],
+        ...base,
+      },
       direction,
     );
     return;
@@ -52,7 +64,7 @@ export async function forwardDecision(
       configEpoch: frame.epoch,
       endMs: Date.now(),
       status: outcome.status,
-      flags: outcome.flags,
+      flags: [...priorFlags, ...outcome.flags],
       ...base,
       ...(outcome.upstreamHost !== undefined ? { upstreamHost: outcome.upstreamHost } : {}),
       ...(outcome.grpcStatus !== undefined ? { grpcStatus: outcome.grpcStatus } : {}),

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { GatewayProxy } from "../../routing/gateway-binding.js";
 import type { Downstream } from "./downstream.js";
 import { applyOkResponse } from "./ext-authz-client.js";
+import { runFaultFilter } from "./fault-filter.js";
 import { appendHeader, applyHeaderEdits, flattenHeaders } from "./header-edits.js";
 import { forwardDecision } from "./forward-decision.js";
 import type { ProxyCore } from "./proxy-core.js";
@@ -35,7 +36,8 @@ function decide(frame: RoutingFrame, d: Downstream, gateway: GatewayProxy): Rout
 /**
  * Ingress gateway: a fresh `x-request-id` before any filter (edge behaviour, replacing a
  * client's value); gateway-role Check; ok_response headers; route re-match when route-cache
- * clearing is on; B3 and traceparent at the router; forward; access log after completion.
+ * clearing is on; the route's fault; B3 and traceparent at the router; forward; access log
+ * after completion.
  */
 export async function handleIngress(
   d: Downstream,
@@ -85,9 +87,20 @@ export async function handleIngress(
         if (s.clearRouteCache) decision = decide(frame, d, s.gateway);
       }
     }
+    const prior = await runFaultFilter(d, core, decision.fault, {
+      statPrefix: s.statPrefix,
+      direction: "gateway",
+      logged: {
+        startMs,
+        configEpoch: frame.epoch,
+        ...(decision.routeName !== undefined ? { routeName: decision.routeName } : {}),
+        ...(decision.kind === "forward" ? { upstreamCluster: decision.cluster } : {}),
+      },
+    });
+    if (prior === undefined) return;
     if (decision.kind === "local-reply") {
       d.localReply(decision.status, decision.body ?? "");
-      const flags = decision.flag === "DR" ? [] : [decision.flag];
+      const flags = decision.flag === "DR" ? [...prior] : [...prior, decision.flag];
       core.log(
         d,
         {
@@ -105,7 +118,7 @@ export async function handleIngress(
     if (decision.rewrittenPath !== undefined) d.path = decision.rewrittenPath;
     if (decision.rewrittenAuthority !== undefined) d.authority = decision.rewrittenAuthority;
     injectTraceHeaders(d.headers, s.sampled);
-    await forwardDecision(d, core, frame, decision, startMs, "gateway");
+    await forwardDecision(d, core, frame, decision, startMs, "gateway", prior);
   } finally {
     core.stats.gaugeAdd(active, -1);
   }

@@ -11,6 +11,10 @@ export const ResponseFlag = {
   retryLimitExceeded: "URX",
   upstreamRequestTimeout: "UT",
   downstreamRemoteReset: "DR",
+  /** The fault filter aborted the request. */
+  faultInjected: "FI",
+  /** The fault filter delayed the request. */
+  delayInjected: "DI",
 } as const;
 /** One Envoy response flag. */
 export type ResponseFlagName = (typeof ResponseFlag)[keyof typeof ResponseFlag];
@@ -53,13 +57,15 @@ export function isGrpc(contentType: string | string[] | undefined): boolean {
 
 /**
  * Sends a local reply on an HTTP/2 stream. A gRPC request gets a trailers-only reply
- * (`:status 200`, `grpc-status`), as Envoy converts local replies for gRPC callers.
+ * (`:status 200`, `grpc-status`), as Envoy converts local replies for gRPC callers: the given
+ * `grpcStatus`, else the one mapped from the HTTP status.
  */
 export function localReplyH2(
   stream: http2.ServerHttp2Stream,
   grpc: boolean,
   status: number,
   body: string,
+  grpcStatus?: number,
 ): void {
   if (stream.destroyed || stream.headersSent) return;
   if (grpc) {
@@ -67,7 +73,7 @@ export function localReplyH2(
       {
         ":status": 200,
         "content-type": "application/grpc",
-        "grpc-status": String(httpToGrpcStatus(status)),
+        "grpc-status": String(grpcStatus ?? httpToGrpcStatus(status)),
         "grpc-message": encodeURIComponent(body === "" ? `HTTP ${status}` : body),
         server: "envoy",
       },

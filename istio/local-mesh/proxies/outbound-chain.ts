@@ -1,11 +1,15 @@
 import type { Downstream } from "./downstream.js";
+import { runFaultFilter } from "./fault-filter.js";
 import { applyHeaderEdits, flattenHeaders } from "./header-edits.js";
 import { forwardDecision } from "./forward-decision.js";
 import { ensureRequestId, type ProxyCore } from "./proxy-core.js";
 import type { ProxyConfigView } from "./route-port.js";
 import { StatNames } from "./stats.js";
 
-/** Sidecar outbound: route by `:authority` with the proxy's own routing snapshot, then forward. */
+/**
+ * Sidecar outbound: route by `:authority` with the proxy's own routing snapshot, run the route's
+ * fault, then answer locally or forward.
+ */
 export async function handleOutbound(
   d: Downstream,
   core: ProxyCore,
@@ -27,8 +31,20 @@ export async function handleOutbound(
       headers: flattenHeaders(d.headers),
       gateway: "mesh",
     });
+    const routeName = decision.routeName !== undefined ? { routeName: decision.routeName } : {};
+    const prior = await runFaultFilter(d, core, decision.fault, {
+      statPrefix,
+      direction: "outbound",
+      logged: {
+        startMs,
+        configEpoch: frame.epoch,
+        ...routeName,
+        ...(decision.kind === "forward" ? { upstreamCluster: decision.cluster } : {}),
+      },
+    });
+    if (prior === undefined) return;
     if (decision.kind === "local-reply") {
-      const flags = decision.flag === "DR" ? [] : [decision.flag];
+      const flags = decision.flag === "DR" ? [...prior] : [...prior, decision.flag];
       d.localReply(decision.status, decision.body ?? "");
       core.log(
         d,
@@ -38,7 +54,7 @@ export async function handleOutbound(
           endMs: Date.now(),
           status: decision.status,
           flags,
-          ...(decision.routeName !== undefined ? { routeName: decision.routeName } : {}),
+          ...routeName,
         },
         "outbound",
       );
@@ -47,7 +63,7 @@ export async function handleOutbound(
     applyHeaderEdits(d.headers, decision.requestHeaders);
     if (decision.rewrittenPath !== undefined) d.path = decision.rewrittenPath;
     if (decision.rewrittenAuthority !== undefined) d.authority = decision.rewrittenAuthority;
-    await forwardDecision(d, core, frame, decision, startMs, "outbound");
+    await forwardDecision(d, core, frame, decision, startMs, "outbound", prior);
   } finally {
     core.stats.gaugeAdd(active, -1);
   }

@@ -58,8 +58,9 @@ export class ProxyCore {
         }
       : outcome;
     const entry = buildAccessLogEntry(d, logged, this.headersToLog);
-    // Envoy's failure flags are what an operator greps access logs for; say them out loud.
-    if (this.logger !== undefined && outcome.flags.some((f) => f !== "DR")) {
+    // Envoy's failure flags are what an operator greps access logs for; say them out loud (a
+    // downstream reset or an injected delay alone is no failure of the proxy).
+    if (this.logger !== undefined && outcome.flags.some((f) => f !== "DR" && f !== "DI")) {
       this.logger.warn(
         {
           direction,

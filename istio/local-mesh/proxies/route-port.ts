@@ -3,6 +3,7 @@
  * the endpoints of a host, both taken from ONE snapshot so a stream keeps the view it started
  * with. `control-plane-adapter.ts` binds this to the local control plane and routing evaluator.
  */
+import type { InjectedFault } from "../../routing/fault.js";
 import type { GatewayProxy } from "../../routing/gateway-binding.js";
 
 /** Header edits of a route or destination (Istio `headers.request`/`headers.response`). */
@@ -46,6 +47,8 @@ export type RouteDecision =
       readonly rewrittenPath?: string;
       /** Authority after a route rewrite. */
       readonly rewrittenAuthority?: string;
+      /** The route's fault that fired for this request: the fault filter runs it before forwarding. */
+      readonly fault?: InjectedFault;
     }
   | {
       readonly kind: "local-reply";
@@ -54,6 +57,8 @@ export type RouteDecision =
       readonly flag: "NR" | "NC" | "DR";
       readonly body?: string;
       readonly routeName?: string;
+      /** The matched route's fault that fired: it runs before this reply (an abort replaces it). */
+      readonly fault?: InjectedFault;
     };
 
 /** One workload endpoint: where its sidecar's inbound listener accepts traffic. */

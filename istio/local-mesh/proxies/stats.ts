@@ -69,4 +69,7 @@ export const StatNames = {
   upstreamRqPendingActive: (cluster: string) => `cluster.${cluster}.upstream_rq_pending_active`,
   upstreamRqRetry: (cluster: string) => `cluster.${cluster}.upstream_rq_retry`,
   upstreamRqTotal: (cluster: string) => `cluster.${cluster}.upstream_rq_total`,
+  /** The fault filter's scope, `http.<HCM stat prefix>.fault.<what>`. */
+  faultDelaysInjected: (statPrefix: string) => `http.${statPrefix}.fault.delays_injected`,
+  faultAbortsInjected: (statPrefix: string) => `http.${statPrefix}.fault.aborts_injected`,
 } as const;
