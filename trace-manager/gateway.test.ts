@@ -81,7 +81,7 @@ describe("gateway TraceManager", () => {
     }
     // Without a valid id nothing is tracked, and the client's header is still removed.
     const bad = await h.check(
-      checkRequest({ requestId: "forged", extraHeaders: { "x-tranquil-release": "up-half" } }),
+      checkRequest({ requestId: "forged id", extraHeaders: { "x-tranquil-release": "up-half" } }),
     );
     expect(enrolmentOf(bad)).toEqual({ set: null, removed: true });
   });

@@ -1,28 +1,67 @@
 import { describe, it, expect } from "vitest";
-import { isDnsLabel, parseTraceId, parseTxnId } from "./ids.js";
+import { isCanonicalTxnId, isDnsLabel, parseTraceId, parseTxnId, readTxnId } from "./ids.js";
 
-describe("parseTxnId", () => {
+describe("readTxnId", () => {
   it.each([
+    // UUIDs and 16–64 hex digits are lower-cased, as before ADR 0084.
     ["9609691a-4e9b-9545-ac71-3889bc2dffb0", "9609691a-4e9b-9545-ac71-3889bc2dffb0"],
     ["9609691A-4E9B-9545-AC71-3889BC2DFFB0", "9609691a-4e9b-9545-ac71-3889bc2dffb0"],
     ["635187cb20d92f62", "635187cb20d92f62"],
+    ["635187CB20D92F62", "635187cb20d92f62"],
     ["a".repeat(64), "a".repeat(64)],
-  ])("accepts %s", (raw, want) => {
+    // Any other id from the safe set is kept exactly as sent (header matches are case-sensitive).
+    ["my-request-1", "my-request-1"],
+    ["My-Request-1", "My-Request-1"],
+    ["abc", "abc"],
+    ["x", "x"],
+    ["635187cb20d92f6", "635187cb20d92f6"],
+    ["9609691a-4e9b-9545-ac71-3889bc2dffb0x", "9609691a-4e9b-9545-ac71-3889bc2dffb0x"],
+    ["A".repeat(65), "A".repeat(65)],
+    ["z".repeat(128), "z".repeat(128)],
+    [
+      "order_42.retry~1:2026-12-03T06:00:00Z@edge/eu+1=ok",
+      "order_42.retry~1:2026-12-03T06:00:00Z@edge/eu+1=ok",
+    ],
+    ["01JEBV9Q3Z8X6M4T2R0N5K7H1G", "01JEBV9Q3Z8X6M4T2R0N5K7H1G"],
+  ])("accepts %s as %s", (raw, want) => {
+    expect(readTxnId(raw)).toEqual({ ok: true, txn: want });
     expect(parseTxnId(raw)).toBe(want);
+    expect(isCanonicalTxnId(want)).toBe(true);
   });
 
   it.each([
-    [undefined],
-    [""],
-    ["abc"],
-    ["635187cb20d92f6"],
-    ["a".repeat(65)],
-    ["9609691a-4e9b-9545-ac71-3889bc2dffb0x"],
-    ["{svc}:key"],
-    ["9609691a 4e9b 9545 ac71 3889bc2dffb0"],
-    ["../../etc/passwd0000000000"],
-  ])("refuses %s", (raw) => {
+    [undefined, "missing"],
+    ["", "empty"],
+    ["a".repeat(129), "too_long"],
+    ["9".repeat(200), "too_long"],
+    ["{svc}:key", "unsafe_characters"],
+    ["9609691a 4e9b 9545 ac71 3889bc2dffb0", "unsafe_characters"],
+    ["a\tb", "unsafe_characters"],
+    ["a\nb", "unsafe_characters"],
+    ["a,b", "unsafe_characters"],
+    ["a|b", "unsafe_characters"],
+    ["a;b", "unsafe_characters"],
+    ["#c:v1", "unsafe_characters"],
+    ["a*b?", "unsafe_characters"],
+    ["[ab]", "unsafe_characters"],
+    ["(a)", "unsafe_characters"],
+    ['a"b', "unsafe_characters"],
+    ["a'b", "unsafe_characters"],
+    ["a\\b", "unsafe_characters"],
+    ["a^b$", "unsafe_characters"],
+    ["a%20b", "unsafe_characters"],
+    ["a&b", "unsafe_characters"],
+    ["demande-é", "unsafe_characters"],
+    ["a\u0000b", "unsafe_characters"],
+  ] as const)("refuses %j (%s)", (raw, reason) => {
+    expect(readTxnId(raw)).toEqual({ ok: false, reason });
     expect(parseTxnId(raw)).toBeNull();
+  });
+
+  it("calls an id canonical only in the form the boundary returns", () => {
+    expect(isCanonicalTxnId("9609691A-4E9B-9545-AC71-3889BC2DFFB0")).toBe(false);
+    expect(isCanonicalTxnId("a b")).toBe(false);
+    expect(isCanonicalTxnId("")).toBe(false);
   });
 });
 

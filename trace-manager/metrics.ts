@@ -27,6 +27,8 @@ export interface TraceManagerMetrics {
   readonly alsStreams: Gauge;
   readonly alsStreamErrors: Counter;
   readonly ignored: Counter<"reason">;
+  /** Checks whose `x-request-id` was refused, by `RequestIdRefusal` (ADR 0084). */
+  readonly ignoredRequestIds: Counter<"reason">;
   readonly recordsWritten: Counter<"kind">;
   readonly recordsDropped: Counter<"kind">;
   readonly storeErrors: Counter<"kind">;
@@ -74,6 +76,12 @@ export function createMetrics(): TraceManagerMetrics {
     ignored: new Counter({
       name: `${p}ignored_inputs_total`,
       help: "Inputs counted and ignored, by reason.",
+      labelNames: ["reason"],
+      registers,
+    }),
+    ignoredRequestIds: new Counter({
+      name: `${p}ignored_request_ids_total`,
+      help: "Checks not tracked because their x-request-id was refused, by reason (missing, empty, too_long, unsafe_characters).",
       labelNames: ["reason"],
       registers,
     }),

@@ -9,6 +9,7 @@ import { Recorder } from "./durable/recorder.js";
 import { UpgradesCache } from "./gateway/upgrades-cache.js";
 import { sidecarCheck } from "./check/sidecar-check.js";
 import { gatewayCheck } from "./check/gateway-check.js";
+import { IgnoredRequestIds } from "./check/ignored-request-ids.js";
 import { OK_PLAIN, okRemovingHeader } from "./check/responses.js";
 import { serveAlsStream } from "./als/als-stream.js";
 import { startEnvoyGrpcServer } from "./server/grpc-server.js";
@@ -78,10 +79,11 @@ export async function startTraceManager(
   // A gateway starts with the upgrade list in hand, so its first Checks need not wait for it.
   if (config.role === "gateway") await upgrades.refresh();
 
+  const ignoredIds = new IgnoredRequestIds(metrics.ignoredRequestIds);
   const check =
     config.role === "sidecar"
-      ? sidecarCheck(config, recorder, metrics, clock)
-      : gatewayCheck(config, upgrades, recorder, dirty, metrics, clock);
+      ? sidecarCheck(config, recorder, metrics, clock, ignoredIds)
+      : gatewayCheck(config, upgrades, recorder, dirty, metrics, clock, ignoredIds);
   const id = { role: config.role, service: config.service, version: config.version, pod: config.pod };
   const grpc = await startEnvoyGrpcServer(
     config.socketPath,
@@ -115,6 +117,7 @@ export async function startTraceManager(
     dirty,
     upgrades,
     envoy,
+    ignoredIds,
     metrics,
     clock,
     timers,

@@ -5,6 +5,7 @@
  * are handled on every tick.
  */
 import { busyOld, busyPins, lostCandidates, oldActivity, pinCandidates, refreshPins } from "./activity.js";
+import { ignoredRequestIdsNote, reportIgnoredRequestIds } from "./ignored-ids.js";
 import { Phase, RouteMode, Stage } from "./phases.js";
 import { dirtyOrStale, listNames, notCleanPast } from "./proxies.js";
 import { intent, routesConfirmed } from "./routing.js";
@@ -153,6 +154,7 @@ export function draining(t: Tick): void {
   const e = t.s.engine;
   refreshPins(e.pins, t.obs);
   declareLost(t);
+  reportIgnoredRequestIds(t);
   const forced = drainForced(t);
   switch (e.stage) {
     case Stage.IngressDrain: {
@@ -236,5 +238,5 @@ export function draining(t: Tick): void {
 
 function finishDrain(t: Tick): void {
   t.s.engine.instants.tranquilAt = t.now;
-  t.enter(Phase.Finalizing, Stage.ScaleOld, "old is tranquil; finalizing");
+  t.enter(Phase.Finalizing, Stage.ScaleOld, `old is tranquil; finalizing${ignoredRequestIdsNote(t)}`);
 }

@@ -150,6 +150,11 @@ export interface EngineState {
   readonly eventSeq: number;
   /** Transactions broken by a forced drain (`onTimeout: force`). */
   readonly forcedBreaks: number;
+  /**
+   * Pod → the refused-id total last reported in a `RequestIdsIgnored` event during this drain
+   * (ADR 0084). Absent in statuses written before it existed.
+   */
+  readonly ignoredRequestIdsReported?: Readonly<Record<string, number>>;
 }
 
 /** The Upgrade's status (DESIGN §5), plus the engine's bookkeeping under `engine`. */
@@ -260,6 +265,11 @@ export interface PodObservation {
   readonly dirty: boolean;
   /** Milliseconds since its TraceManager's last heartbeat. */
   readonly heartbeatAgeMs: number;
+  /**
+   * Checks whose `x-request-id` its TraceManager refused (total since it started, and the last
+   * time), so their transactions are invisible to draining and pinning; absent when not reported.
+   */
+  readonly ignoredRequestIds?: { readonly total: number; readonly lastAt: number | null };
 }
 
 /** Gateway counts for this upgrade, summed over gateways. */

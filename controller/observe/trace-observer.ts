@@ -301,6 +301,14 @@ function podObservation(
     watermark: report.watermark,
     dirty: report.dirty,
     heartbeatAgeMs: Math.max(0, now - report.heartbeatAt),
+    ...(report.ignoredRequestIds !== undefined
+      ? {
+          ignoredRequestIds: {
+            total: report.ignoredRequestIds.total,
+            lastAt: report.ignoredRequestIds.lastAt,
+          },
+        }
+      : {}),
   };
 }
 

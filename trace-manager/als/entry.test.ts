@@ -78,7 +78,7 @@ describe("readEntry", () => {
 
   it("has no target without a subset, and no txn for an invalid id", () => {
     const e = entry("outbound|9080||details.default.svc.cluster.local", 200, {
-      request: { request_id: "not-an-id" },
+      request: { request_id: "not an id" },
     });
     expect(readEntry(e, 0)).toMatchObject({ kind: "outbound", target: null, txn: null });
   });

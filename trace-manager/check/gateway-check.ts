@@ -5,6 +5,7 @@ import type { UpgradesCache } from "../gateway/upgrades-cache.js";
 import { decideEnrolment } from "../gateway/enrolment.js";
 import { DIRTY_REASONS, type DirtyState } from "../durable/dirty.js";
 import { readCheckIds } from "./request-ids.js";
+import type { IgnoredRequestIds } from "./ignored-request-ids.js";
 import type { CheckHeaders } from "./check-headers.js";
 import { okRemovingHeader, okSettingHeader } from "./responses.js";
 
@@ -27,6 +28,7 @@ export function gatewayCheck(
   dirty: DirtyState,
   metrics: TraceManagerMetrics,
   clock: () => number,
+  ignoredIds: IgnoredRequestIds,
 ) {
   const removeHeader = okRemovingHeader(id.enrolmentHeader);
   return async (req: CheckHeaders): Promise<CheckResponse> => {
@@ -34,6 +36,7 @@ export function gatewayCheck(
     if (!ids.ok) {
       // Not tracked, so not enrolled: a client must never enrol itself.
       metrics.ignored.inc({ reason: ids.reason });
+      if (ids.refusal !== undefined) ignoredIds.note(ids.refusal, clock());
       metrics.checks.inc({ role: "gateway", outcome: "ignored" });
       return removeHeader;
     }

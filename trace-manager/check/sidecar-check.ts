@@ -3,6 +3,7 @@ import type { Recorder } from "../durable/recorder.js";
 import type { CallStart } from "../store/port.js";
 import type { TraceManagerMetrics } from "../metrics.js";
 import { readCheckIds } from "./request-ids.js";
+import type { IgnoredRequestIds } from "./ignored-request-ids.js";
 import type { CheckHeaders } from "./check-headers.js";
 import { OK_PLAIN } from "./responses.js";
 
@@ -22,11 +23,13 @@ export function sidecarCheck(
   recorder: Recorder,
   metrics: TraceManagerMetrics,
   clock: () => number,
+  ignoredIds: IgnoredRequestIds,
 ) {
   return async (req: CheckHeaders): Promise<CheckResponse> => {
     const ids = readCheckIds(req, () => metrics.ignored.inc({ reason: "invalid_trace_id" }));
     if (!ids.ok) {
       metrics.ignored.inc({ reason: ids.reason });
+      if (ids.refusal !== undefined) ignoredIds.note(ids.refusal, clock());
       metrics.checks.inc({ role: "sidecar", outcome: "ignored" });
       return OK_PLAIN;
     }

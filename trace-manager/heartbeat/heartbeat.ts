@@ -6,6 +6,7 @@ import type { TraceManagerMetrics } from "../metrics.js";
 import type { Recorder } from "../durable/recorder.js";
 import type { DirtyState } from "../durable/dirty.js";
 import type { UpgradesCache } from "../gateway/upgrades-cache.js";
+import type { IgnoredRequestIds } from "../check/ignored-request-ids.js";
 import { Watermark } from "../durable/watermark.js";
 import type { EnvoySource } from "./envoy-source.js";
 import { EnvoyCounterWatch } from "./envoy-counter-watch.js";
@@ -26,6 +27,8 @@ export interface HeartbeatDeps {
   readonly upgrades: UpgradesCache;
   /** null when there is no Envoy admin to read. */
   readonly envoy: EnvoySource | null;
+  /** Checks whose `x-request-id` was refused; reported when given. */
+  readonly ignoredIds?: Pick<IgnoredRequestIds, "fact">;
   readonly metrics: TraceManagerMetrics;
   readonly clock: () => number;
   readonly timers: Timers;
@@ -126,6 +129,7 @@ export class Heartbeat {
           : {},
       epochs,
       ...(this.lastFigures === undefined ? {} : { envoy: this.lastFigures }),
+      ...(deps.ignoredIds === undefined ? {} : { ignoredRequestIds: deps.ignoredIds.fact() }),
     };
     deps.metrics.dirty.set(dirty ? 1 : 0);
     deps.metrics.watermarkLagSeconds.set((now - watermark) / 1000);

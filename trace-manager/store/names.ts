@@ -1,10 +1,9 @@
-import { isDnsLabel } from "../ids.js";
+import { isCanonicalTxnId, isDnsLabel } from "../ids.js";
 import { TraceStoreError } from "./errors.js";
 
 /** What a name is, for the error message. */
 type NameRole = "service" | "version" | "pod" | "gateway" | "upgrade";
 
-const TXN = /^[0-9a-f-]{16,64}$/;
 const TRACE = /^[0-9a-f]{16,32}$/;
 
 /**
@@ -17,9 +16,12 @@ export function assertName(op: string, role: NameRole, name: string): void {
   }
 }
 
-/** Throws unless `txn` has the shape of a validated, lower-cased transaction id. */
+/**
+ * Throws unless `txn` is a transaction id as the boundary returns it (`readTxnId`: safe
+ * characters only, 1–128 long, UUIDs and hex ids lower-cased).
+ */
 export function assertTxn(op: string, txn: string): void {
-  if (!TXN.test(txn)) {
+  if (!isCanonicalTxnId(txn)) {
     throw new TraceStoreError(
       "invalid-name",
       op,

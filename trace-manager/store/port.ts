@@ -7,7 +7,10 @@
  * are DNS labels. Batches are written atomically per item and durably before the promise resolves.
  */
 
-/** A validated transaction id (the `x-request-id` header): a UUID or 16–64 hex digits. */
+/**
+ * A validated transaction id (the `x-request-id` header): 1–128 characters of letters, digits and
+ * `_ . ~ : @ / + = -`; UUIDs and 16–64 hex digits lower-cased (`readTxnId`, ADR 0084).
+ */
 export type TxnId = string & { readonly __brand: "TxnId" };
 /** A validated trace id (`x-b3-traceid`): 16 or 32 hex digits. */
 export type TraceId = string & { readonly __brand: "TraceId" };
@@ -119,6 +122,19 @@ export interface PodReport {
   /** upgrade id → minimum config epoch over the route configurations holding a host of it; null = unconfirmed. */
   readonly epochs: Readonly<Record<string, number | null>>;
   readonly envoy?: EnvoyFigures;
+  /** Admissions not tracked because their `x-request-id` was refused (absent in older reports). */
+  readonly ignoredRequestIds?: IgnoredRequestIdsFact;
+}
+
+/**
+ * Checks whose `x-request-id` the TraceManager refused (missing, empty, too long, unsafe
+ * characters), so their transactions are invisible to draining and pinning (ADR 0084).
+ */
+export interface IgnoredRequestIdsFact {
+  /** Refused since the TraceManager started (a restart starts again at 0). */
+  readonly total: number;
+  /** When the last one was refused, or null when none was. */
+  readonly lastAt: number | null;
 }
 
 /** A transaction seen at two versions of one service. */

@@ -48,6 +48,7 @@ const ENGINE_FIELDS = {
   reason: "data",
   eventSeq: "data",
   forcedBreaks: "data",
+  ignoredRequestIdsReported: "data",
 } as const satisfies Record<keyof EngineState, "data" | "instant" | "nullableInstant" | "pins" | "instants">;
 
 /** Every instant under `status.engine.instants` (all nullable). */
