@@ -17,6 +17,9 @@ const VS = { group: "networking.istio.io", version: "v1", namespace: "default", 
 const GW = { ...VS, namespace: "istio-system", plural: "gateways" };
 const SE = { ...VS, plural: "serviceentries" };
 
+/** A short resync, so the test sees several within a second. */
+const RESYNC_MS = 200;
+
 let cp: ControlPlane | undefined;
 let mesh: MeshHandle | undefined;
 let mirror: { stop(): Promise<void> } | undefined;
@@ -69,6 +72,7 @@ describe("the local control plane in cluster mode", { timeout: 60_000 }, () => {
     await mesh.startInstance("front", "v1");
     await mesh.startInstance("item", "v1");
     mirror = await mirrorFromApiServer(kc, mesh.configStore, {
+      resyncMs: RESYNC_MS,
       onError: (err, what) => errors.push(`${what}: ${err instanceof Error ? err.message : String(err)}`),
     });
   }, 40 * 60_000);
@@ -102,6 +106,37 @@ describe("the local control plane in cluster mode", { timeout: 60_000 }, () => {
     await api.deleteNamespacedCustomObject({ ...VS, name: "item" });
     await everyProxy((names) => !names.includes("to-v2"));
     expect(mesh?.configStore.get("VirtualService", "default", "item")).toBeUndefined();
+    expect(errors).toEqual([]);
+  });
+
+  it("resyncs: a store copy changed behind the mirror's back is put back; an unchanged one is not rewritten", async () => {
+    const api = kc.makeApiClient(CustomObjectsApi);
+    const store = mesh?.configStore;
+    if (store === undefined) throw new Error("no mesh");
+    await api.createNamespacedCustomObject({
+      ...VS,
+      body: { ...itemRoutes("resync", "v1"), metadata: { name: "resync" } },
+    });
+    const deadline = Date.now() + 10_000;
+    while (store.get("VirtualService", "default", "resync") === undefined) {
+      if (Date.now() > deadline) throw new Error(`never mirrored; ${errors.join("; ")}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const mirrored = store.get("VirtualService", "default", "resync");
+    await new Promise((r) => setTimeout(r, 5 * RESYNC_MS));
+    // Five resyncs of an unchanged object: no write, the same resourceVersion.
+    expect(store.get("VirtualService", "default", "resync")?.metadata.resourceVersion).toBe(
+      mirrored?.metadata.resourceVersion,
+    );
+    if (mirrored === undefined) throw new Error("no mirrored copy");
+    store.update({ ...mirrored, spec: { ...mirrored.spec, hosts: ["drifted"] } });
+    expect(store.get("VirtualService", "default", "resync")?.spec.hosts).toEqual(["drifted"]);
+    const back = Date.now() + 5_000;
+    while (store.get("VirtualService", "default", "resync")?.spec.hosts?.[0] !== "item") {
+      if (Date.now() > back) throw new Error("the resync never put the API server's copy back");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await api.deleteNamespacedCustomObject({ ...VS, name: "resync" });
     expect(errors).toEqual([]);
   });
 

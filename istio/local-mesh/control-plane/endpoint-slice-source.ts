@@ -32,6 +32,8 @@ export interface EndpointSliceSourceOptions {
   readonly onError?: (err: unknown, what: string) => void;
   /** Pause before an informer starts again after an error (default 1 s). */
   readonly restartMs?: number;
+  /** The informers' resync period (default 30 s, see mirror-informer.ts). */
+  readonly resyncMs?: number;
 }
 
 /**
@@ -101,6 +103,7 @@ export async function mirrorEndpointsFromApiServer(
       onDelete: schedule,
       onError: report,
       ...(options.restartMs !== undefined ? { restartMs: options.restartMs } : {}),
+      ...(options.resyncMs !== undefined ? { resyncMs: options.resyncMs } : {}),
     });
   const [services, slices, pods] = await Promise.all([
     start<V1Service>("Service", `/api/v1/namespaces/${namespace}/services`, () =>

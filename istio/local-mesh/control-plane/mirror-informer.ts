@@ -2,7 +2,10 @@
  * The informer every API server source of the local control plane uses: client-node's
  * makeInformer (list, then watch from the list's resourceVersion; a 410 relists), started again
  * `restartMs` after an error, as client-node asks its users to do (a restart relists when the
- * resourceVersion is gone). The local mesh does not import the controller's informer: the
+ * resourceVersion is gone), with a periodic resync: every `resyncMs` each cached object is
+ * handed to `onUpdate` again, as a shared informer's resync does, so a copy that drifted from
+ * the API server is put back (handlers skip what is unchanged). The local mesh does not import
+ * the controller's informer: the
  * stand-ins stay apart from the product.
  */
 import {
@@ -29,7 +32,12 @@ export interface MirrorInformerOptions<T extends KubernetesObject> {
   readonly onError: (err: unknown, what: string) => void;
   /** Pause before starting again after an error (default 1 s). */
   readonly restartMs?: number;
+  /** How often every cached object is handed to `onUpdate` again (default 30 s; 0 turns it off). */
+  readonly resyncMs?: number;
 }
+
+/** The default resync period of the local control plane's informers. */
+export const DEFAULT_RESYNC_MS = 30_000;
 
 /** A running informer and its cache; `stop()` also cancels a pending restart. */
 export interface MirrorInformer<T extends KubernetesObject> extends ObjectCache<T> {
@@ -68,11 +76,16 @@ export async function startMirrorInformer<T extends KubernetesObject>(
     }, options.restartMs ?? 1_000);
   });
   await informer.start();
+  const resyncMs = options.resyncMs ?? DEFAULT_RESYNC_MS;
+  const update = guard(options.onUpdate, "resync");
+  const resync = resyncMs > 0 ? setInterval(() => informer.list().forEach(update), resyncMs) : undefined;
+  resync?.unref();
   return {
     get: (name, namespace) => informer.get(name, namespace),
     list: (namespace) => informer.list(namespace),
     stop: async () => {
       stopped = true;
+      clearInterval(resync);
       clearTimeout(restart);
       await informer.stop();
     },
