@@ -118,6 +118,31 @@ describe("trimmed Envoy protos", () => {
     expect(reencoded).toEqual(decoded);
   });
 
+  it("carry every response flag the local mesh sets with Envoy's field numbers", () => {
+    const flags = {
+      no_route_found: true,
+      delay_injected: true,
+      fault_injected: true,
+      no_cluster_found: true,
+      no_healthy_upstream: true,
+      upstream_connection_failure: true,
+      upstream_remote_reset: true,
+      upstream_retry_limit_exceeded: true,
+      upstream_request_timeout: true,
+      downstream_remote_reset: true,
+    };
+    const msg: StreamAccessLogsMessage = {
+      http_logs: {
+        log_entry: [{ common_properties: { upstream_cluster: "inbound|8080||", response_flags: flags } }],
+      },
+    };
+    const decoded = full.streamAccessLogs.requestDeserialize(trimmedAls.requestSerialize(msg)) as {
+      http_logs: { log_entry: { common_properties: { response_flags: Record<string, unknown> } }[] };
+    };
+    const got = decoded.http_logs.log_entry[0]?.common_properties.response_flags ?? {};
+    expect(Object.fromEntries(Object.entries(got).filter(([, v]) => v === true))).toEqual(flags);
+  });
+
   it("skip TCP entries and unknown fields without failing", () => {
     const bytes = full.streamAccessLogs.requestSerialize({
       tcp_logs: { log_entry: [{ common_properties: { upstream_cluster: "outbound|6379||redis" } }] },

@@ -134,7 +134,7 @@ export interface CheckResponse {
   http_response?: "ok_response" | "denied_response";
 }
 
-/** `envoy.data.accesslog.v3.ResponseFlags` (trimmed to "no upstream answer" flags). */
+/** `envoy.data.accesslog.v3.ResponseFlags` (trimmed to the flags the local mesh sets). */
 export interface ResponseFlags {
   no_healthy_upstream?: boolean;
   upstream_request_timeout?: boolean;
@@ -144,7 +144,11 @@ export interface ResponseFlags {
   upstream_connection_termination?: boolean;
   upstream_overflow?: boolean;
   no_route_found?: boolean;
+  delay_injected?: boolean;
+  fault_injected?: boolean;
   upstream_retry_limit_exceeded?: boolean;
+  no_cluster_found?: boolean;
+  downstream_remote_reset?: boolean;
 }
 
 /** `envoy.data.accesslog.v3.AccessLogCommon` (trimmed). */
