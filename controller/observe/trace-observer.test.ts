@@ -189,4 +189,23 @@ describe("TraceObserver", () => {
     const obs = await observe([], initialStatus(NOW));
     expect(obs.validation?.metricsProvider).toBeNull();
   });
+
+  it("passes each pod's refused-id count from its report to the engine, and nothing for older reports (ADR 0084)", async () => {
+    const draining: UpgradeStatus = { ...initialStatus(NOW), phase: "Draining", configEpoch: 4 };
+    const obs = await observe(
+      [
+        { ...report("auth-v1-a", "sidecar", {}), ignoredRequestIds: { total: 7, lastAt: NOW - 1_000 } },
+        { ...report("auth-v1-b", "sidecar", {}), ignoredRequestIds: { total: 0, lastAt: null } },
+        report("auth-v1-c", "sidecar", {}),
+      ],
+      draining,
+    );
+    const byPod = Object.fromEntries(obs.pods.map((p) => [p.name, p.ignoredRequestIds]));
+    expect(byPod).toEqual({
+      "auth-v1-a": { total: 7, lastAt: NOW - 1_000 },
+      "auth-v1-b": { total: 0, lastAt: null },
+      "auth-v1-c": undefined,
+    });
+    expect(obs.pods.find((p) => p.name === "auth-v1-c")).not.toHaveProperty("ignoredRequestIds");
+  });
 });

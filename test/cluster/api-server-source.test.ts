@@ -4,9 +4,9 @@
  * proxy that receives it, as each proxy's own `/config_dump` shows; the ingress serves a host
  * only while a Gateway in the API server exposes it; ServiceEntries are mirrored too.
  */
-import http from "node:http";
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getWithHost } from "../../istio/local-mesh/proxies/testing/get-with-host.js";
 import { startNodeMesh } from "./support/cluster-test-kit.js";
 import { mirrorFromApiServer } from "../../istio/local-mesh/control-plane/api-server-source.js";
 import type { MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
@@ -142,20 +142,8 @@ describe("the local control plane in cluster mode", { timeout: 60_000 }, () => {
 
   it("serves a gateway host only while a Gateway in the API server exposes it", async () => {
     const api = kc.makeApiClient(CustomObjectsApi);
-    // node:http, because fetch does not let a caller set the Host header.
-    const status = (): Promise<number> =>
-      new Promise((resolve, reject) => {
-        const url = new URL(mesh?.ingressUrl ?? "");
-        const req = http.request(
-          { host: url.hostname, port: url.port, path: "/", headers: { host: "shop.example.com" } },
-          (res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
-          },
-        );
-        req.on("error", reject);
-        req.end();
-      });
+    const status = async (): Promise<number> =>
+      (await getWithHost(new URL(mesh?.ingressUrl ?? "").port, "shop.example.com")).status;
     const until = async (want: number): Promise<void> => {
       const deadline = Date.now() + 20_000;
       while ((await status()) !== want) {

@@ -8,34 +8,11 @@ import { ProxyConfigHolder } from "../control-plane/proxy-config.js";
 import { echoClient, type EchoClient } from "../runtime/echo-app/echo-services.js";
 import { snapshotSourceOf } from "./holder-source.js";
 import { startIngressGateway, type IngressGateway } from "./ingress-gateway.js";
+import { getWithHost, type HostReply } from "./testing/get-with-host.js";
 import { SnapshotMesh, type SnapshotInstance } from "./testing/snapshot-mesh.js";
 
-interface Reply {
-  status: number;
-  body: string;
-  elapsedMs: number;
-}
-
-function get(port: number, host: string, headers: Record<string, string> = {}): Promise<Reply> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: "127.0.0.1", port, path: "/ratings/0", headers: { host, ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString(),
-            elapsedMs: Date.now() - start,
-          }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
+function get(port: number, host: string, headers: Record<string, string> = {}): Promise<HostReply> {
+  return getWithHost(port, host, { path: "/ratings/0", headers });
 }
 
 const DELAY_MS = 200;

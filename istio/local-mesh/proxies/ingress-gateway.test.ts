@@ -1,4 +1,3 @@
-import http from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEnvoyProtos } from "../../../trace-manager/proto/load.js";
@@ -7,30 +6,16 @@ import { destinationRule, gateway, virtualService } from "../../api/builders.js"
 import { startIngressGateway, type IngressGateway } from "./ingress-gateway.js";
 import { ProxyConfigHolder } from "../control-plane/proxy-config.js";
 import { snapshotSourceOf } from "./holder-source.js";
+import { getWithHost } from "./testing/get-with-host.js";
 import { SnapshotMesh } from "./testing/snapshot-mesh.js";
 import { socketDir, startRecordingAuthz } from "./testing/trace-manager-fixture.js";
 
-function get(
+async function get(
   port: number,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: { servedBy: string; headers: Record<string, string> } }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: "127.0.0.1", port, path: "/orders", headers: { host: "shop.example.com", ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: JSON.parse(Buffer.concat(chunks).toString() || "{}") as never,
-          }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
+  const r = await getWithHost(port, "shop.example.com", { path: "/orders", headers });
+  return { status: r.status, body: JSON.parse(r.body || "{}") as never };
 }
 
 // The Gateway the ingress serves: Istio's ingress gateway labels, every host on port 80.
@@ -39,15 +24,8 @@ const tranquilGateway = gateway("tranquil-gateway", {
   servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
 });
 
-function statusOf(port: number, host: string): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, path: "/", headers: { host } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on("error", reject);
-    req.end();
-  });
+async function statusOf(port: number, host: string): Promise<number> {
+  return (await getWithHost(port, host)).status;
 }
 
 // The ingress gateway with the real routing evaluator and a recording ext_authz server.

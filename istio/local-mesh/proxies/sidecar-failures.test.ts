@@ -3,34 +3,12 @@ import http2 from "node:http2";
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HTTPAccessLogEntry } from "../../../trace-manager/proto/types.js";
+import { getWithHost, type HostReply } from "./testing/get-with-host.js";
 import { TestMesh, type TestInstance } from "./testing/mesh-fixture.js";
 import { echoClient, type EchoReply } from "../runtime/echo-app/echo-services.js";
 
-interface H1Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function h1(port: number, host: string, headers: Record<string, string> = {}): Promise<H1Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: "127.0.0.1", port, path: "/things?x=1", headers: { host, ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString(),
-          }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
+function h1(port: number, host: string, headers: Record<string, string> = {}): Promise<HostReply> {
+  return getWithHost(port, host, { path: "/things?x=1", headers });
 }
 
 // Envoy's failure behaviour on the sidecar outbound: NR, NC, UH, UF/URX, retries within a cluster.
