@@ -7,7 +7,13 @@ import {
   emptyMutation,
   mutationFromOperations,
 } from "./header-mutation.js";
-import { admitsNamespace, gatewayBindings, hostsAdmitting, type GatewayProxy } from "./gateway-binding.js";
+import {
+  admitsNamespace,
+  gatewayBindings,
+  hostsAdmitting,
+  type GatewayBinding,
+  type GatewayProxy,
+} from "./gateway-binding.js";
 import { expandRequestHost, resolveShortname, shortName, splitAuthority } from "./hosts.js";
 import { matchContext, requestMatches, type ProxyContext } from "./match.js";
 import type {
@@ -178,6 +184,24 @@ export function evaluate(snapshot: RoutingSnapshot, req: RouteRequest, random: (
   return applyRoute(entry, snapshot, req, { port, host: authority.host }, registry, random);
 }
 
+// Gateway bindings per snapshot and gateway proxy, built once: a proxy passes the same
+// GatewayProxy with every request, so a request only looks them up.
+const bindingTables = new WeakMap<RoutingSnapshot, WeakMap<GatewayProxy, GatewayBinding[]>>();
+
+function bindingsFor(snapshot: RoutingSnapshot, gatewayProxy: GatewayProxy): GatewayBinding[] {
+  let tables = bindingTables.get(snapshot);
+  if (tables === undefined) {
+    tables = new WeakMap();
+    bindingTables.set(snapshot, tables);
+  }
+  let bindings = tables.get(gatewayProxy);
+  if (bindings === undefined) {
+    bindings = gatewayBindings(snapshot.gateways ?? [], gatewayProxy);
+    tables.set(gatewayProxy, bindings);
+  }
+  return bindings;
+}
+
 /**
  * A gateway proxy's routes for the request's host: through the oldest Gateway that selects the
  * proxy and exposes the host on its port, among those whose bound VirtualServices route it.
@@ -190,7 +214,7 @@ function gatewayRoutes(
   proxyNs: string,
   gatewayProxy: GatewayProxy,
 ): { entries: RouteEntry[]; gateway: string } {
-  for (const binding of gatewayBindings(snapshot.gateways ?? [], gatewayProxy)) {
+  for (const binding of bindingsFor(snapshot, gatewayProxy)) {
     const hosts = hostsAdmitting(binding, hostNames);
     if (hosts.length === 0) continue;
     const bound = { ...proxy, gateway: binding.gateway };
