@@ -31,10 +31,21 @@ export interface GatewayBinding {
   readonly hosts: readonly ServerHost[];
 }
 
-/** True when the Gateway's selector matches the labels; a Gateway without a selector selects nothing. */
+/**
+ * True when a Gateway's `selector` matches the labels; an empty or missing selector selects
+ * nothing (the one reading shared by routing and the controller's inventory).
+ */
+export function gatewaySelectorMatches(
+  selector: Readonly<Record<string, string>> | undefined,
+  labels: Readonly<Record<string, string>>,
+): boolean {
+  const entries = Object.entries(selector ?? {});
+  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
+}
+
+/** True when the Gateway selects a proxy with these labels (see {@link gatewaySelectorMatches}). */
 export function selectsGatewayProxy(gateway: Gateway, labels: Readonly<Record<string, string>>): boolean {
-  const selector = Object.entries(gateway.spec.selector ?? {});
-  return selector.length > 0 && selector.every(([k, v]) => labels[k] === v);
+  return gatewaySelectorMatches(gateway.spec.selector, labels);
 }
 
 /** Splits a server host `[<namespace>/]<dns name>` of a Gateway in `gatewayNamespace`. */

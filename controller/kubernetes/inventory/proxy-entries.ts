@@ -11,6 +11,7 @@
  *   `version` labels.
  */
 import type { KubernetesObject, V1Pod } from "@kubernetes/client-node";
+import { gatewaySelectorMatches } from "../../../istio/routing/gateway-binding.js";
 import type { GatewayEntry, ProxyEntry } from "../../ports/inventory.js";
 import { APP_LABEL, hasProxy, hasTraceManager, VERSION_LABEL } from "../workloads/pod-conventions.js";
 
@@ -21,10 +22,7 @@ export interface IstioGateway extends KubernetesObject {
 
 /** True when the gateway's selector matches the pod's labels (an empty selector matches nothing). */
 export function selects(gateway: IstioGateway, pod: V1Pod): boolean {
-  const selector = Object.entries(gateway.spec?.selector ?? {});
-  if (selector.length === 0) return false;
-  const labels = pod.metadata?.labels ?? {};
-  return selector.every(([k, v]) => labels[k] === v);
+  return gatewaySelectorMatches(gateway.spec?.selector, pod.metadata?.labels ?? {});
 }
 
 /** True for a pod whose proxy may run: not ended, and with a proxy. */
