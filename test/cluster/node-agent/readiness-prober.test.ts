@@ -83,6 +83,22 @@ describe("the readiness prober", () => {
     expect(timers.delays.slice(1)).toEqual(Array(7).fill(10_000));
   });
 
+  it("counts a probe that throws as a failure and keeps probing", async () => {
+    const timers = new StepTimers();
+    const events: string[] = [];
+    let calls = 0;
+    const p = new ReadinessProber(
+      { periodSeconds: 1 },
+      () => (++calls === 1 ? Promise.reject(new Error("boom")) : Promise.resolve({ ok: true as const })),
+      { changed: (ready) => events.push(ready ? "ready" : "unready"), failed: (m) => events.push(m) },
+      timers,
+    );
+    p.start();
+    await timers.fire();
+    await timers.fire();
+    expect(events).toEqual(["boom", "ready"]);
+  });
+
   it("reports nothing after it is stopped", async () => {
     const { p, timers, events } = prober({}, [true]);
     p.start();

@@ -65,7 +65,11 @@ export class ReadinessProber {
   }
 
   private async tick(): Promise<void> {
-    const result = await this.run();
+    // A probe that throws counts as a failure, as a kubelet counts a probe error; probing goes on.
+    const result = await this.run().catch((err: unknown): ProbeResult => ({
+      ok: false,
+      message: err instanceof Error ? err.message : String(err),
+    }));
     if (this.stopped) return;
     if (result.ok) {
       this.failures = 0;
