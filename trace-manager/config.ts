@@ -34,6 +34,11 @@ export interface TraceManagerConfig {
   readonly dirtyHoldMs: number;
   /** The watermark stays this far behind the clock so a Check still inside Envoy is never certified. */
   readonly watermarkLagMs: number;
+  /**
+   * The oldest a transaction can be (the controller's `maxTransactionAge`): how long a record loss
+   * or an unproven restart keeps the pod dirty (ADR 0085).
+   */
+  readonly maxTransactionAgeMs: number;
   readonly maxHeaders: number;
   readonly maxHeaderBytes: number;
   readonly logLevel: string;
@@ -52,6 +57,7 @@ export const CONFIG_DEFAULTS = {
   maxBatch: 512,
   dirtyHoldMs: 2000,
   watermarkLagMs: 100,
+  maxTransactionAgeMs: 600_000,
   maxHeaders: 200,
   maxHeaderBytes: 64 * 1024,
   logLevel: "info",
@@ -76,6 +82,7 @@ export const ENV_VARS = {
   maxBatch: "TM_MAX_BATCH",
   dirtyHoldMs: "TM_DIRTY_HOLD_MS",
   watermarkLagMs: "TM_WATERMARK_LAG_MS",
+  maxTransactionAgeMs: "TM_MAX_TRANSACTION_AGE_MS",
   maxHeaders: "TM_MAX_HEADERS",
   maxHeaderBytes: "TM_MAX_HEADER_BYTES",
   logLevel: "TM_LOG_LEVEL",
@@ -195,6 +202,12 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
     maxBatch: int(ENV_VARS.maxBatch, CONFIG_DEFAULTS.maxBatch, 1, 100_000),
     dirtyHoldMs: int(ENV_VARS.dirtyHoldMs, CONFIG_DEFAULTS.dirtyHoldMs, 0, 3_600_000),
     watermarkLagMs: int(ENV_VARS.watermarkLagMs, CONFIG_DEFAULTS.watermarkLagMs, 0, 60_000),
+    maxTransactionAgeMs: int(
+      ENV_VARS.maxTransactionAgeMs,
+      CONFIG_DEFAULTS.maxTransactionAgeMs,
+      1_000,
+      7 * 24 * 3_600_000,
+    ),
     maxHeaders: int(ENV_VARS.maxHeaders, CONFIG_DEFAULTS.maxHeaders, 1, 100_000),
     maxHeaderBytes: int(ENV_VARS.maxHeaderBytes, CONFIG_DEFAULTS.maxHeaderBytes, 64, 64 * 1024 * 1024),
     logLevel,

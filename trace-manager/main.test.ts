@@ -1,5 +1,4 @@
 import { describe, it, expect } from "vitest";
-import { spawn } from "node:child_process";
 import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,37 +10,7 @@ import { loadFullEnvoyProtos } from "./testing/full-envoy-protos.js";
 import { checkRequest } from "./testing/envoy-messages.js";
 import { eventually, newTxnId } from "./testing/harness.js";
 import type { CheckResponse } from "./proto/types.js";
-
-const repo = join(import.meta.dirname, "..");
-
-function run(
-  env: Record<string, string>,
-  // `npx` itself dies of SIGTERM without waiting for its child, so run tsx's binary directly: tsx
-  // relays the signal to the TraceManager and exits with its code.
-  command: { file: string; args: string[]; cwd: string } = {
-    file: join(repo, "node_modules", ".bin", "tsx"),
-    args: ["trace-manager/main.ts"],
-    cwd: repo,
-  },
-): {
-  exit: Promise<number | null>;
-  kill: (s: NodeJS.Signals) => void;
-  output: () => string;
-} {
-  const child = spawn(command.file, command.args, {
-    cwd: command.cwd,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  return {
-    exit: new Promise((resolve) => child.on("exit", (code) => resolve(code))),
-    kill: (s) => child.kill(s),
-    output: () => out,
-  };
-}
+import { runTraceManager as run } from "./testing/tm-process.js";
 
 /** Waits until the process is ready, then sends one Envoy-encoded Check over its socket. */
 async function checkWhenReady(adminPort: number, socket: string): Promise<CheckResponse> {

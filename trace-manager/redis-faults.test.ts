@@ -4,7 +4,18 @@ import { RedisTraceStore } from "./store/redis.js";
 import { startHarness, eventually, newTxnId, type Harness } from "./testing/harness.js";
 import { alsEntry, alsMessage, checkRequest } from "./testing/envoy-messages.js";
 
-describe("TraceManager with a real Redis that is killed and restarted mid-stream", () => {
+/** Polls `fn` until it returns a value. */
+async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  let found: T | undefined;
+  await eventually(async () => (found = await fn()) !== undefined, timeoutMs, 100);
+  if (found === undefined) throw new Error("unreachable: eventually resolved without a value");
+  return found;
+}
+
+/** How long the store's loss keeps the pod dirty in this test (the controller's maxTransactionAge). */
+const MAX_AGE_MS = 4_000;
+
+describe("TraceManager with a real Redis that is killed and restarted empty mid-stream", () => {
   let redis: TestRedis;
   let store: RedisTraceStore;
   let h: Harness;
@@ -13,7 +24,13 @@ describe("TraceManager with a real Redis that is killed and restarted mid-stream
     redis = await startTestRedis();
     store = new RedisTraceStore({ redis: redis.url, readyWaitMs: 200 });
     h = await startHarness(
-      { checkBudgetMs: 20, dirtyHoldMs: 200, watermarkLagMs: 0, bufferLimit: 10_000 },
+      {
+        checkBudgetMs: 20,
+        dirtyHoldMs: 200,
+        watermarkLagMs: 0,
+        bufferLimit: 10_000,
+        maxTransactionAgeMs: MAX_AGE_MS,
+      },
       { store },
     );
   });
@@ -23,7 +40,7 @@ describe("TraceManager with a real Redis that is killed and restarted mid-stream
     await redis.stop();
   });
 
-  it("keeps answering OK, buffers, turns dirty, then writes everything and turns clean", async () => {
+  it("keeps answering OK and buffers, writes everything to the new Redis, and never certifies the records the restart lost (G4)", async () => {
     const before = (await h.tm.heartbeat()).watermark;
     const als = h.openAls();
     const node = {
@@ -65,9 +82,24 @@ describe("TraceManager with a real Redis that is killed and restarted mid-stream
     );
     const dropped = await h.tm.metrics.registry.getSingleMetricAsString("tranquil_tm_records_dropped_total");
     expect(dropped).not.toMatch(/kind="call_start"} [1-9]/);
-    // The 10 ends hit an empty Redis: clamped, which keeps the pod dirty for a while, then clean.
-    await eventually(async () => !(await h.tm.heartbeat()).dirty, 15_000, 100);
-    const clean = await h.tm.heartbeat();
+    // But the 10 calls of `early` still open are gone with the old data set: the pod says so, as the
+    // controller reads it from the store, and its watermark stays where it was before the outage.
+    const lost = await waitFor(async () => {
+      await h.tm.heartbeat();
+      const seen = (await store.pods()).find((p) => p.pod === "reviews-v1-0");
+      return seen?.dirtyReasons.includes("store-lost-records") === true ? seen : undefined;
+    }, 10_000);
+    expect(lost.dirty).toBe(true);
+    expect(lost.watermark).toBe(dirty.watermark);
+    expect(lost.heldUntil).toBeGreaterThan(lost.heartbeatAt + MAX_AGE_MS - 2_000);
+    // Dirty for maxTransactionAge after the loss was seen, not less: every transaction whose records
+    // could be missing is older than that by then.
+    const seenAt = Date.now();
+    const clean = await waitFor(async () => {
+      const r = await h.tm.heartbeat();
+      return r.dirty ? undefined : r;
+    }, 15_000);
+    expect(Date.now() - seenAt).toBeGreaterThanOrEqual(MAX_AGE_MS - 1_500);
     expect(clean.watermark).toBeGreaterThan(dirty.watermark);
     await als.end();
   });

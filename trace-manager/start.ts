@@ -4,7 +4,7 @@ import type { TraceManagerConfig } from "./config.js";
 import type { TraceStore } from "./store/port.js";
 import { createMetrics, type TraceManagerMetrics } from "./metrics.js";
 import { createLogger } from "./logger.js";
-import { DirtyState } from "./durable/dirty.js";
+import { DIRTY_REASONS, DirtyState } from "./durable/dirty.js";
 import { Recorder } from "./durable/recorder.js";
 import { UpgradesCache } from "./gateway/upgrades-cache.js";
 import { sidecarCheck } from "./check/sidecar-check.js";
@@ -19,6 +19,9 @@ import { Heartbeat } from "./heartbeat/heartbeat.js";
 import type { EnvoySource } from "./heartbeat/envoy-source.js";
 import { envoyAdminSource } from "./heartbeat/envoy-admin-source.js";
 import type { PodReport } from "./store/port.js";
+import { StoreLineage } from "./durable/store-lineage.js";
+import { readRestartEvidence } from "./durable/restart-evidence.js";
+import { unprovenRestart } from "./durable/restart-proof.js";
 
 /** What `startTraceManager` can be given instead of building it from the config. */
 export interface TraceManagerDeps {
@@ -76,6 +79,19 @@ export async function startTraceManager(
     log.warn(
       "no Envoy admin configured (TM_ENVOY_ADMIN_URL): ext_authz fail-opens and dropped access logs go undetected",
     );
+  // Before serving anything: can this TraceManager prove that nothing admitted before it is missing?
+  const unproven = unprovenRestart(await readRestartEvidence(store, envoy, config.pod, clock()));
+  if (unproven !== null) {
+    dirty.raise(DIRTY_REASONS.restartUnproven, clock(), config.maxTransactionAgeMs);
+    log.warn(
+      { why: unproven, cleanAt: new Date(clock() + config.maxTransactionAgeMs).toISOString() },
+      "records admitted before this TraceManager started cannot be proven durable; the pod stays dirty for maxTransactionAge",
+    );
+  }
+  const lineage = new StoreLineage(store, config.pod, dirty, config.maxTransactionAgeMs, (why) =>
+    log.error({ why }, "the store lost records; the pod stays dirty for maxTransactionAge"),
+  );
+  await lineage.check(clock(), 0);
   // A gateway starts with the upgrade list in hand, so its first Checks need not wait for it.
   if (config.role === "gateway") await upgrades.refresh();
 
@@ -118,6 +134,7 @@ export async function startTraceManager(
     upgrades,
     envoy,
     ignoredIds,
+    lineage,
     metrics,
     clock,
     timers,

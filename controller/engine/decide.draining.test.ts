@@ -151,6 +151,27 @@ describe("decide(): Draining removes old only when it is tranquil", () => {
     h.runUntil((x) => x.status.phase === "Finalizing");
   });
 
+  it("says when a pod that may have lost records clears by itself (G4, ADR 0085)", () => {
+    const h = atCutover();
+    h.runUntil((x) => x.status.engine.stage === "pin");
+    const pod = h.pod("reviews-v1-a");
+    pod.dirty = true;
+    pod.dirtyReasons = ["restart-unproven"];
+    pod.heldUntil = Date.UTC(2026, 11, 3, 10, 41, 7);
+    for (let i = 0; i < 5; i++) h.tick();
+    expect(routeWrites(h).some((w) => w.intent.mode === "flipped")).toBe(false);
+    expect(h.condition("Waiting")?.message).toMatch(
+      /reviews-v1-a: restart-unproven, records admitted before may be missing; clears by itself at 2026-12-03T10:41:07.000Z/,
+    );
+    pod.dirtyReasons = ["store-may-evict"];
+    pod.heldUntil = null;
+    h.tick();
+    expect(h.condition("Waiting")?.message).toMatch(/set the store's maxmemory-policy to noeviction/);
+    pod.dirty = false;
+    pod.dirtyReasons = [];
+    h.runUntil((x) => x.status.phase === "Finalizing");
+  });
+
   it("does not flip while a gateway's records lag the flip decision (its TraceManager may be failing open)", () => {
     const h = atCutover();
     h.runUntil((x) => x.status.engine.stage === "flip");

@@ -7,7 +7,7 @@
 import { busyOld, busyPins, lostCandidates, oldActivity, pinCandidates, refreshPins } from "./activity.js";
 import { ignoredRequestIdsNote, reportIgnoredRequestIds } from "./ignored-ids.js";
 import { Phase, RouteMode, Stage } from "./phases.js";
-import { dirtyOrStale, listNames, notCleanPast } from "./proxies.js";
+import { dirtyOrStale, listNames, lossAdvice, notCleanPast } from "./proxies.js";
 import { intent, routesConfirmed } from "./routing.js";
 import type { Tick } from "./tick.js";
 import { ActionKind, ConditionType } from "./types.js";
@@ -72,7 +72,7 @@ function pinRound(
   if (unclean.length > 0) {
     return t.wait(
       "DirtyPods",
-      `records of ${listNames(unclean)} are not certified complete past the pin snapshot; pins wait`,
+      `records of ${listNames(unclean)} are not certified complete past the pin snapshot; pins wait${lossAdvice(t.obs.pods, unclean)}`,
     );
   }
   const candidates = pinCandidates(t.obs, e).filter((tx) => !snapshotOnly || tx.startedAt <= snapshot);
@@ -127,13 +127,16 @@ export function flipReady(t: Tick): boolean {
           "OldIngressInFlight",
           `${inFlight} non-enrolled ingress transaction(s) in flight block the flip`,
         )
-      : t.wait("DirtyPods", `dirty or stale pods block the flip: ${listNames(troubled)}`);
+      : t.wait(
+          "DirtyPods",
+          `dirty or stale pods block the flip: ${listNames(troubled)}${lossAdvice(t.obs.pods, troubled)}`,
+        );
   }
   const behind = notCleanPast(t.obs.pods, decided, t.cfg);
   if (behind.length > 0) {
     return t.wait(
       "DirtyPods",
-      `records of ${listNames(behind)} are not certified complete past the flip decision`,
+      `records of ${listNames(behind)} are not certified complete past the flip decision${lossAdvice(t.obs.pods, behind)}`,
     );
   }
   const since = e.stageSince;
@@ -172,7 +175,10 @@ export function draining(t: Tick): void {
         if (inFlight > 0)
           t.wait("OldIngressInFlight", `${inFlight} non-enrolled ingress transaction(s) still in flight`);
         else if (unclean.length > 0)
-          t.wait("GatewaysNotClean", `gateways not clean past the cutover: ${listNames(unclean)}`);
+          t.wait(
+            "GatewaysNotClean",
+            `gateways not clean past the cutover: ${listNames(unclean)}${lossAdvice(t.obs.pods, unclean)}`,
+          );
         else t.wait("Settling", "no old ingress transaction in flight; waiting the settle window");
         return;
       }
@@ -222,7 +228,10 @@ export function draining(t: Tick): void {
       if (!t.heldFor(busy.length === 0 && unclean.length === 0 && pins.length === 0, t.cfg.settleMs)) {
         if (busy.length > 0) t.wait("OldActive", `calls still active (or unreported) at ${listNames(busy)}`);
         else if (unclean.length > 0)
-          t.wait("DirtyPods", `pods not clean past the flip: ${listNames(unclean)}`);
+          t.wait(
+            "DirtyPods",
+            `pods not clean past the flip: ${listNames(unclean)}${lossAdvice(t.obs.pods, unclean)}`,
+          );
         else if (pins.length > 0)
           t.wait("PinsActive", `${pins.length} pin(s) active within the pin idle time`);
         else t.wait("Settling", "old is quiet; waiting the settle window");

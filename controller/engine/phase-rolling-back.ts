@@ -6,7 +6,7 @@
  */
 import { Phase, RouteMode, Stage } from "./phases.js";
 import { endpointsStillListed } from "./phase-preparing.js";
-import { listNames, notCleanPast } from "./proxies.js";
+import { listNames, lossAdvice, notCleanPast } from "./proxies.js";
 import { intent, routesConfirmed, routesWritten, weightConfirmed } from "./routing.js";
 import { flipReady } from "./phase-draining.js";
 import type { Tick } from "./tick.js";
@@ -72,7 +72,10 @@ export function rollingBack(t: Tick): void {
         if (inFlight > 0)
           t.wait("EnrolledInFlight", `${inFlight} enrolled ingress transaction(s) still in flight`);
         else if (unclean.length > 0)
-          t.wait("GatewaysNotClean", `gateways not clean past weight 0: ${listNames(unclean)}`);
+          t.wait(
+            "GatewaysNotClean",
+            `gateways not clean past weight 0: ${listNames(unclean)}${lossAdvice(t.obs.pods, unclean)}`,
+          );
         else if (busy.length > 0) t.wait("NewActive", `calls still active at ${listNames(busy)}`);
         else t.wait("Settling", "no enrolled transaction in flight; waiting the settle window");
         return;

@@ -54,3 +54,31 @@ export function listNames(names: readonly string[], max = 5): string {
   const shown = names.slice(0, max).join(", ");
   return names.length > max ? `${shown} and ${names.length - max} more` : shown;
 }
+
+/** Dirty reasons that mean records may be lost, not merely late (ADR 0085). */
+const LOSS_REASONS: readonly string[] = ["store-lost-records", "restart-unproven", "store-may-evict"];
+
+/**
+ * What an operator needs to know about the named pods that cannot certify their records because
+ * records may be lost: which reason, and when the pod clears by itself. Empty when none of them is
+ * in that state. Appended to the `DirtyPods` waits.
+ */
+export function lossAdvice(pods: readonly PodObservation[], names: readonly string[], max = 3): string {
+  const wanted = new Set(names);
+  const lossy = pods.filter(
+    (p) => wanted.has(p.name) && (p.dirtyReasons ?? []).some((r) => LOSS_REASONS.includes(r)),
+  );
+  if (lossy.length === 0) return "";
+  const parts = lossy.slice(0, max).map((p) => {
+    const reasons = (p.dirtyReasons ?? []).filter((r) => LOSS_REASONS.includes(r)).join(", ");
+    if ((p.dirtyReasons ?? []).includes("store-may-evict"))
+      return `${p.name}: ${reasons}; set the store's maxmemory-policy to noeviction`;
+    const by =
+      p.heldUntil !== undefined && p.heldUntil !== null
+        ? `clears by itself at ${new Date(p.heldUntil).toISOString()} (maxTransactionAge after it)`
+        : "clears by itself maxTransactionAge after it";
+    return `${p.name}: ${reasons}, records admitted before may be missing; ${by}`;
+  });
+  const more = lossy.length > max ? `; and ${lossy.length - max} more` : "";
+  return ` (${parts.join("; ")}${more})`;
+}

@@ -263,6 +263,13 @@ export interface PodObservation {
   /** Watermark W: every admission up to W is recorded and durable; null when none yet. */
   readonly watermark: number | null;
   readonly dirty: boolean;
+  /** Why it is dirty, as its TraceManager reported (absent when not reported). */
+  readonly dirtyReasons?: readonly string[];
+  /**
+   * When its held dirty reasons clear by themselves if no new fault comes (a lost store or an
+   * unproven restart holds for maxTransactionAge, ADR 0085); null when none is held.
+   */
+  readonly heldUntil?: number | null;
   /** Milliseconds since its TraceManager's last heartbeat. */
   readonly heartbeatAgeMs: number;
   /**

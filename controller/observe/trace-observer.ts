@@ -300,6 +300,8 @@ function podObservation(
     weightVersion: report.weightVersions[upgradeId] ?? null,
     watermark: report.watermark,
     dirty: report.dirty,
+    dirtyReasons: report.dirtyReasons,
+    ...(report.heldUntil !== undefined ? { heldUntil: report.heldUntil } : {}),
     heartbeatAgeMs: Math.max(0, now - report.heartbeatAt),
     ...(report.ignoredRequestIds !== undefined
       ? {

@@ -64,11 +64,17 @@ async function waitForPing(host: string, port: number, deadlineMs: number): Prom
   }
 }
 
+/** How a test server is configured beyond the defaults. */
+export interface TestRedisOptions {
+  /** More `redis-server` arguments, e.g. `["--maxmemory", "2mb", "--maxmemory-policy", "allkeys-lru"]`. */
+  readonly args?: readonly string[];
+}
+
 /**
  * Starts a real `redis-server` (from PATH) for tests. Never touches a system Redis.
  * Call `stop()` in `afterAll`.
  */
-export async function startTestRedis(): Promise<TestRedis> {
+export async function startTestRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
   const host = "127.0.0.1";
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), "tranquil-redis-"));
@@ -90,6 +96,7 @@ export async function startTestRedis(): Promise<TestRedis> {
         dir,
         "--daemonize",
         "no",
+        ...(options.args ?? []),
       ],
       { stdio: "ignore" },
     );

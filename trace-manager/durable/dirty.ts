@@ -20,36 +20,64 @@ export const DIRTY_REASONS = {
   envoyAdminUnreadable: "envoy-admin-unreadable",
   /** Gateway: active upgrades could not be read, so enrolment could not be decided. */
   upgradesUnreadable: "upgrades-unreadable",
+  /**
+   * The store lost records this pod had written: its generation key changed (a restart without
+   * persistence, a flush), it evicted keys, or its server changed and the last report cannot prove
+   * that every acknowledged write survived (ADR 0085). Held for maxTransactionAge.
+   */
+  storeLostRecords: "store-lost-records",
+  /** The store may evict records silently: Redis has a memory limit and a policy other than `noeviction`. */
+  storeMayEvict: "store-may-evict",
+  /** The store's integrity has not been read yet (or cannot be), so a loss could go unnoticed. */
+  storeUnverified: "store-unverified",
+  /**
+   * This TraceManager replaced one whose last records it cannot prove durable (killed, or Envoy
+   * counted Checks since its last clean report). Held for maxTransactionAge from the start.
+   */
+  restartUnproven: "restart-unproven",
 } as const;
 /** One of `DIRTY_REASONS`. */
 export type DirtyReason = (typeof DIRTY_REASONS)[keyof typeof DIRTY_REASONS];
 
 /**
- * Tracks a pod's faults. A fault event (`raise`) keeps its reason for `holdMs`; an ongoing
- * condition (passed to `evaluate`) keeps it while it lasts. The pod is clean when neither holds.
+ * Tracks a pod's faults. A fault event (`raise`) keeps its reason for `holdMs` (or the hold given
+ * with it); an ongoing condition (passed to `evaluate`) keeps it while it lasts. The pod is clean
+ * when neither holds.
  */
 export class DirtyState {
-  private readonly lastAt = new Map<DirtyReason, number>();
+  /** Reason → the instant its last event stops holding. */
+  private readonly until = new Map<DirtyReason, number>();
 
   constructor(
     private readonly holdMs: number,
     private readonly onRaise: (reason: DirtyReason, firstSinceClean: boolean) => void = () => undefined,
   ) {}
 
-  /** Records a fault event at `now`. */
-  raise(reason: DirtyReason, now: number): void {
-    const first = !this.lastAt.has(reason);
-    this.lastAt.set(reason, now);
-    this.onRaise(reason, first);
+  /** Records a fault event at `now`, held for `holdMs` (default: the state's hold); a longer hold in force is kept. */
+  raise(reason: DirtyReason, now: number, holdMs = this.holdMs): void {
+    const held = this.until.get(reason);
+    this.until.set(reason, Math.max(held ?? 0, now + holdMs));
+    this.onRaise(reason, held === undefined);
   }
 
   /** The reasons in force at `now`, given the conditions that still hold. Expired events are forgotten. */
   evaluate(now: number, ongoing: readonly DirtyReason[]): DirtyReason[] {
     const reasons = new Set<DirtyReason>(ongoing);
-    for (const [reason, at] of this.lastAt) {
-      if (now - at < this.holdMs) reasons.add(reason);
-      else this.lastAt.delete(reason);
+    for (const [reason, until] of this.until) {
+      if (now < until) reasons.add(reason);
+      else this.until.delete(reason);
     }
     return [...reasons].sort();
+  }
+
+  /**
+   * When the held events in force at `now` stop holding, if no new fault comes (ongoing
+   * conditions aside), or null when none is held. Lets an operator see when a pod clears by itself.
+   */
+  heldUntil(now: number): number | null {
+    let latest: number | null = null;
+    for (const until of this.until.values())
+      if (until > now && (latest === null || until > latest)) latest = until;
+    return latest;
   }
 }

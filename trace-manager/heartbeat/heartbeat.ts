@@ -10,6 +10,7 @@ import type { IgnoredRequestIds } from "../check/ignored-request-ids.js";
 import { Watermark } from "../durable/watermark.js";
 import type { EnvoySource } from "./envoy-source.js";
 import { EnvoyCounterWatch } from "./envoy-counter-watch.js";
+import type { StoreLineage } from "../durable/store-lineage.js";
 
 /** What the heartbeat reports about. */
 export interface HeartbeatDeps {
@@ -29,6 +30,8 @@ export interface HeartbeatDeps {
   readonly envoy: EnvoySource | null;
   /** Checks whose `x-request-id` was refused; reported when given. */
   readonly ignoredIds?: Pick<IgnoredRequestIds, "fact">;
+  /** Watches the store for records it lost (ADR 0085); checked before every report when given. */
+  readonly lineage?: StoreLineage;
   readonly metrics: TraceManagerMetrics;
   readonly clock: () => number;
   readonly timers: Timers;
@@ -110,8 +113,14 @@ export class Heartbeat {
         }
       }
     }
+    let writesBefore = await this.writesAcked();
+    await deps.lineage?.check(deps.clock(), writesBefore);
     const now = deps.clock();
-    const reasons = deps.dirty.evaluate(now, [...deps.recorder.ongoing(now), ...this.counters.ongoing()]);
+    const reasons = deps.dirty.evaluate(now, [
+      ...deps.recorder.ongoing(now),
+      ...this.counters.ongoing(),
+      ...(deps.lineage?.ongoing() ?? []),
+    ]);
     const dirty = reasons.length > 0;
     const watermark = this.watermark.next(now, dirty, deps.recorder.oldestPendingAdmission());
     const report: PodReport = {
@@ -130,16 +139,25 @@ export class Heartbeat {
       epochs,
       ...(this.lastFigures === undefined ? {} : { envoy: this.lastFigures }),
       ...(deps.ignoredIds === undefined ? {} : { ignoredRequestIds: deps.ignoredIds.fact() }),
+      heldUntil: deps.dirty.heldUntil(now),
     };
     deps.metrics.dirty.set(dirty ? 1 : 0);
     deps.metrics.watermarkLagSeconds.set((now - watermark) / 1000);
     try {
+      writesBefore = await this.writesAcked();
       await deps.store.reportPod(report);
+      deps.lineage?.reported(report.heartbeatAt, writesBefore);
       deps.metrics.heartbeats.inc({ outcome: "reported" });
     } catch (err) {
       deps.metrics.heartbeats.inc({ outcome: "failed" });
       deps.log.warn({ err }, "cannot report the pod to the store");
     }
     return report;
+  }
+
+  /** Records acknowledged by the store so far (outbound samples aside: they certify nothing). */
+  private async writesAcked(): Promise<number> {
+    const { values } = await this.deps.metrics.recordsWritten.get();
+    return values.reduce((n, v) => (v.labels.kind === "outbound" ? n : n + v.value), 0);
   }
 }

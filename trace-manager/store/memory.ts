@@ -15,6 +15,7 @@ import type {
   IngressSummary,
   OutboundSample,
   PodReport,
+  StoreIntegrity,
   TraceStore,
   VersionStats,
   Violation,
@@ -48,6 +49,8 @@ export class MemoryTraceStore implements TraceStore {
   private readonly upgrades = new Map<string, ActiveUpgrade>();
   private readonly podReports = new Map<string, PodReport>();
   private closed = false;
+  /** Lives and dies with this object, as the records do. */
+  private readonly generation = `${Date.now()}-memory-${Math.random().toString(36).slice(2)}`;
 
   constructor(options: MemoryTraceStoreOptions = {}) {
     this.opts = resolveStoreOptions(options);
@@ -207,6 +210,17 @@ export class MemoryTraceStore implements TraceStore {
       this.stats.prune(now);
       return expired;
     });
+  }
+
+  /** A memory store never evicts and has no server: only its generation, fixed for its lifetime. */
+  integrity(): Promise<StoreIntegrity> {
+    return this.op("integrity", () => ({
+      generation: this.generation,
+      serverId: null,
+      evictionPolicy: null,
+      maxMemoryBytes: null,
+      evictedKeys: null,
+    }));
   }
 
   ping(): Promise<void> {

@@ -124,6 +124,32 @@ export interface PodReport {
   readonly envoy?: EnvoyFigures;
   /** Admissions not tracked because their `x-request-id` was refused (absent in older reports). */
   readonly ignoredRequestIds?: IgnoredRequestIdsFact;
+  /**
+   * When the held dirty reasons stop holding if no new fault comes, or null when none is held
+   * (a dirty pod with null is dirty for as long as an ongoing condition lasts). Absent in older reports.
+   */
+  readonly heldUntil?: number | null;
+}
+
+/**
+ * What a store can tell about its own durability (ADR 0085), read by every TraceManager at each
+ * heartbeat: a change of `generation`, a rise of `evictedKeys`, or a change of `serverId` that the
+ * pod cannot prove harmless means records may be gone.
+ */
+export interface StoreIntegrity {
+  /**
+   * Identifies the store's data set. Written once, when the store is first used; a new value means
+   * the data set was lost (a restart without persistence, a flush, the key itself evicted).
+   */
+  readonly generation: string;
+  /** Identifies the server process answering (Redis's `run_id`); changes on a restart or failover. Null when not known. */
+  readonly serverId: string | null;
+  /** The server's eviction policy (`maxmemory-policy`), or null when the store never evicts. */
+  readonly evictionPolicy: string | null;
+  /** The server's memory limit in bytes (0 = none), or null when not known. */
+  readonly maxMemoryBytes: number | null;
+  /** Keys the server evicted since it started, or null when not known. */
+  readonly evictedKeys: number | null;
 }
 
 /**
@@ -248,6 +274,8 @@ export interface TraceStore {
    * Safe to run from several processes at once: each expiry is reported by exactly one of them.
    */
   sweep(now: number): Promise<readonly Expiry[]>;
+  /** Reads the store's integrity facts; creates the generation on first use (ADR 0085). */
+  integrity(): Promise<StoreIntegrity>;
   /** Resolves when the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -14,6 +14,7 @@
  *   <p>:{svc}:o:<version>:<b>     hash  outbound stats: `n`, `ok`, `h<bin>`
  *   <p>:services, <p>:gateways    set   tags to visit for queries and sweeps
  *   <p>:upgrades, <p>:pods        hash  upgrades by id, pod reports by pod
+ *   <p>:generation                string  the data set's generation (ADR 0085), never expires
  */
 export class RedisKeys {
   constructor(private readonly prefix: string) {
@@ -83,5 +84,9 @@ export class RedisKeys {
   /** Pod reports by pod. */
   get pods(): string {
     return `${this.prefix}:pods`;
+  }
+  /** The data set's generation: written once, on first use (ADR 0085). */
+  get generation(): string {
+    return `${this.prefix}:generation`;
   }
 }

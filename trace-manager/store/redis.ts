@@ -14,10 +14,12 @@ import type {
   IngressSummary,
   OutboundSample,
   PodReport,
+  StoreIntegrity,
   TraceStore,
   VersionStats,
   Violation,
 } from "./port.js";
+import { readRedisIntegrity } from "./redis-integrity.js";
 import { ReadyGate, type RedisSource, openRedis } from "./redis-client.js";
 import { num, runScript } from "./redis-exec.js";
 import { RedisKeys } from "./redis-keys.js";
@@ -217,6 +219,10 @@ export class RedisTraceStore implements TraceStore {
 
   sweep(now: number): Promise<readonly Expiry[]> {
     return this.run("sweep", () => sweepExpired(this.ctx, now));
+  }
+
+  integrity(): Promise<StoreIntegrity> {
+    return this.run("integrity", () => readRedisIntegrity(this.ctx.client, this.ctx.keys, this.ctx.opts.clock()));
   }
 
   async ping(): Promise<void> {

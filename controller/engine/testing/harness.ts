@@ -39,6 +39,9 @@ export interface PodState {
   weightVersion: number | null;
   watermark: number | null;
   dirty: boolean;
+  /** As its TraceManager reports them; empty by default. */
+  dirtyReasons: string[];
+  heldUntil: number | null;
   heartbeatAgeMs: number;
   terminating: boolean;
   /** When true, the pod does not take new epochs or weight versions. */
@@ -145,6 +148,8 @@ export class Harness {
       weightVersion: role === "gateway" ? this.status.weightVersion : null,
       watermark: this.now,
       dirty: false,
+      dirtyReasons: [],
+      heldUntil: null,
       heartbeatAgeMs: 0,
       terminating: false,
       frozen: false,
@@ -198,6 +203,8 @@ export class Harness {
       weightVersion: p.weightVersion,
       watermark: p.watermark,
       dirty: p.dirty,
+      dirtyReasons: [...p.dirtyReasons],
+      heldUntil: p.heldUntil,
       heartbeatAgeMs: p.heartbeatAgeMs,
     }));
     return {
