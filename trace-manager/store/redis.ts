@@ -222,7 +222,9 @@ export class RedisTraceStore implements TraceStore {
   }
 
   integrity(): Promise<StoreIntegrity> {
-    return this.run("integrity", () => readRedisIntegrity(this.ctx.client, this.ctx.keys, this.ctx.opts.clock()));
+    return this.run("integrity", () =>
+      readRedisIntegrity(this.ctx.client, this.ctx.keys, this.ctx.opts.clock()),
+    );
   }
 
   async ping(): Promise<void> {
