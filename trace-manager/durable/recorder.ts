@@ -17,6 +17,16 @@ import { DIRTY_REASONS, type DirtyReason, type DirtyState } from "./dirty.js";
 /** How one admission's record fared against the Check budget. */
 export type AdmissionOutcome = "durable" | "late" | "dropped";
 
+/**
+ * What an end batch's write reports: the store's `clamped` (ends that found no start), and how
+ * many of those ends belong to a start of this TraceManager that is still waiting in its writer.
+ */
+export interface EndsWritten {
+  readonly clamped: number;
+  /** Clamped ends whose start is queued or in flight here: overtaken, and cancelled when it lands. */
+  readonly overtaken: number;
+}
+
 /** Settings the recorder uses (a subset of the TraceManager config). */
 export interface RecorderSettings {
   readonly checkBudgetMs: number;
@@ -40,10 +50,13 @@ export interface RecorderDeps {
  */
 export class Recorder {
   readonly callStarts: BatchWriter<CallStart, { readonly violations: readonly Violation[] }>;
-  readonly callEnds: BatchWriter<CallEnd, { readonly clamped: number }>;
+  readonly callEnds: BatchWriter<CallEnd, EndsWritten>;
   readonly outbound: BatchWriter<OutboundSample, void>;
   readonly ingressStarts: BatchWriter<IngressStart, void>;
-  readonly ingressEnds: BatchWriter<IngressEnd, { readonly clamped: number }>;
+  readonly ingressEnds: BatchWriter<IngressEnd, EndsWritten>;
+  /** Transactions with a call start / ingress start admitted here and not yet written. */
+  private readonly waitingCalls = new WaitingStarts();
+  private readonly waitingIngress = new WaitingStarts();
   private readonly all: readonly {
     readonly pending: number;
     readonly retrying: boolean;
@@ -61,16 +74,18 @@ export class Recorder {
         if (res.violations.length > 0) metrics.violations.inc(res.violations.length);
       },
     });
-    this.callEnds = this.writer("call_end", (b) => store.recordCallEnds(b), {
-      onWritten: (res) => this.onClamped("call_end", res.clamped),
+    this.callEnds = this.writer("call_end", (b) => endsWrite(b, this.waitingCalls, store.recordCallEnds(b)), {
+      onWritten: (res) => this.onClamped("call_end", res),
     });
     this.outbound = this.writer("outbound", (b) => store.recordOutbound(b), { lossOnlyCounted: true });
     this.ingressStarts = this.writer("ingress_start", (b) => store.recordIngressStarts(b), {
       atOf: (r) => r.at,
     });
-    this.ingressEnds = this.writer("ingress_end", (b) => store.recordIngressEnds(b), {
-      onWritten: (res) => this.onClamped("ingress_end", res.clamped),
-    });
+    this.ingressEnds = this.writer(
+      "ingress_end",
+      (b) => endsWrite(b, this.waitingIngress, store.recordIngressEnds(b)),
+      { onWritten: (res) => this.onClamped("ingress_end", res) },
+    );
     this.all = [this.callStarts, this.callEnds, this.outbound, this.ingressStarts, this.ingressEnds];
   }
 
@@ -83,6 +98,7 @@ export class Recorder {
     // per Check, so it avoids the extra promises of a Promise.race).
     return new Promise<AdmissionOutcome>((resolve) => {
       const { timers, dirty, clock } = this.deps;
+      const written = this.waitFor(writer, record);
       let timer: unknown = null;
       let settled = false;
       const settle = (durable: boolean): void => {
@@ -96,9 +112,14 @@ export class Recorder {
           resolve("late");
         }
       };
-      if (writer.offer(record, settle)) {
+      const done = (durable: boolean): void => {
+        written();
+        settle(durable);
+      };
+      if (writer.offer(record, done)) {
         timer = timers.setTimeout(() => settle(false), this.settings.checkBudgetMs);
       } else {
+        written();
         resolve("dropped");
       }
     });
@@ -153,9 +174,27 @@ export class Recorder {
     }
   }
 
-  private onClamped(kind: RecordKind, clamped: number): void {
-    if (clamped <= 0) return;
-    this.deps.metrics.clamped.inc({ kind }, clamped);
+  /**
+   * Notes a start admitted to `writer` as waiting until the writer is done with it (written,
+   * refused or dropped); returns the function that ends the wait. Other writers are not tracked.
+   */
+  private waitFor<T>(writer: RecordSink<T>, record: T): () => void {
+    const sink: unknown = writer;
+    const waiting =
+      sink === this.callStarts ? this.waitingCalls : sink === this.ingressStarts ? this.waitingIngress : null;
+    if (waiting === null) return NOOP;
+    return waiting.add((record as CallStart | IngressStart).txn);
+  }
+
+  /**
+   * Ends that found no start in the store. One whose start still waits here only overtook it
+   * (writers retry on their own): the store keeps it and its start cancels it (ADR 0086), so it is
+   * no fault. The others have no start coming from this TraceManager: counted, and the pod dirty.
+   */
+  private onClamped(kind: RecordKind, res: EndsWritten): void {
+    const orphans = res.clamped - res.overtaken;
+    if (orphans <= 0) return;
+    this.deps.metrics.clamped.inc({ kind }, orphans);
     this.deps.dirty.raise(DIRTY_REASONS.counterClamped, this.deps.clock());
   }
 
@@ -201,4 +240,45 @@ export class Recorder {
     });
     return writer;
   }
+}
+
+const NOOP = (): void => undefined;
+
+/** A multiset of transaction ids: the starts admitted and not yet written. */
+class WaitingStarts {
+  private readonly counts = new Map<string, number>();
+
+  /** Adds one start of `txn`; returns the function that removes it (once). */
+  add(txn: string): () => void {
+    this.counts.set(txn, (this.counts.get(txn) ?? 0) + 1);
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      const left = (this.counts.get(txn) ?? 1) - 1;
+      if (left > 0) this.counts.set(txn, left);
+      else this.counts.delete(txn);
+    };
+  }
+
+  /** True while a start of `txn` waits. */
+  has(txn: string): boolean {
+    return this.counts.has(txn);
+  }
+}
+
+/**
+ * Writes an end batch and counts, once the store answered, the clamped ends whose start still
+ * waits in this TraceManager (at most `clamped`: those overtook their start).
+ */
+async function endsWrite(
+  batch: readonly (CallEnd | IngressEnd)[],
+  waiting: WaitingStarts,
+  write: Promise<{ readonly clamped: number }>,
+): Promise<EndsWritten> {
+  const { clamped } = await write;
+  if (clamped === 0) return { clamped, overtaken: 0 };
+  let overtaken = 0;
+  for (const e of batch) if (waiting.has(e.txn)) overtaken++;
+  return { clamped, overtaken: Math.min(clamped, overtaken) };
 }

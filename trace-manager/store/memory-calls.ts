@@ -1,5 +1,5 @@
 import type { BucketPlan } from "./buckets.js";
-import { BucketTable } from "./memory-table.js";
+import { BucketTable, EARLY_ENDS, earlyEndBucket } from "./memory-table.js";
 import type {
   ActiveSummary,
   ActiveTransaction,
@@ -15,8 +15,12 @@ import type {
 interface Segment {
   readonly version: string;
   count: number;
-  readonly startedAt: number;
+  startedAt: number;
   lastSeenAt: number;
+  /** Times of ends that arrived before their start (ascending), waiting to be cancelled. */
+  readonly early: number[];
+  /** False while only early ends reached this version: the detector has not seen it yet. */
+  started: boolean;
 }
 
 /** A transaction at one service: every version it entered (two or more is a violation). */
@@ -30,46 +34,85 @@ interface CallRecord {
 export class MemoryCalls {
   private readonly table: BucketTable<CallRecord>;
 
-  constructor(plan: BucketPlan) {
+  constructor(private readonly plan: BucketPlan) {
     this.table = new BucketTable(plan);
   }
 
-  /** Applies one call start; returns the violation it causes, if it is the first for (txn, service). */
+  /**
+   * Applies one call start; returns the violation it causes, if it is the first for (txn, service).
+   * A start that an early end of its version waits for cancels it instead of counting (ADR 0086).
+   */
   start(c: CallStart, now: number): Violation | undefined {
     const at = Math.floor(c.at); // whole milliseconds, as the Redis records hold them
     const found = this.table.find(c.service, c.txn, now);
     if (found === undefined) {
-      const segment: Segment = { version: c.version, count: 1, startedAt: at, lastSeenAt: at };
+      const segment = startedSegment(c.version, at);
+      segment.count = 1;
       this.table.insert(c.service, c.txn, { traceId: c.traceId, violated: false, segments: [segment] }, now);
       return undefined;
     }
     const rec = found.rec;
     rec.traceId ??= c.traceId;
-    const seg = rec.segments.find((s) => s.version === c.version);
-    if (seg !== undefined) {
+    let seg = rec.segments.find((s) => s.version === c.version);
+    let fresh = false;
+    if (seg === undefined) {
+      seg = startedSegment(c.version, at);
+      rec.segments.push(seg);
+      fresh = true;
+    } else if (!seg.started) {
+      // The first start of a version only early ends had reached: new to the detector, and
+      // moved last so that a violation lists versions in the order their starts arrived.
+      rec.segments.splice(rec.segments.indexOf(seg), 1);
+      rec.segments.push(seg);
+      seg.started = true;
+      seg.startedAt = at;
+      fresh = true;
+    }
+    const k = matchEarlyEnd(seg.early, at);
+    if (k >= 0) {
+      seg.lastSeenAt = Math.max(seg.lastSeenAt, at, seg.early[k] ?? at);
+      seg.early.splice(k, 1);
+      if (rec.segments.every((s) => s.count === 0)) rec.traceId = undefined;
+    } else {
       seg.count++;
       seg.lastSeenAt = Math.max(seg.lastSeenAt, at);
-      return undefined;
     }
-    rec.segments.push({ version: c.version, count: 1, startedAt: at, lastSeenAt: at });
-    if (rec.violated) return undefined;
+    if (!fresh || rec.violated) return undefined;
+    const versions = rec.segments.filter((s) => s.started).map((s) => s.version);
+    if (versions.length < 2) return undefined;
     rec.violated = true;
-    return { txn: c.txn, service: c.service, versions: rec.segments.map((s) => s.version), at };
+    return { txn: c.txn, service: c.service, versions, at };
   }
 
   /**
-   * Applies one call end; false when it would have gone below zero (clamped). Once no call of the
-   * transaction is active at the service, its trace id is dropped: the record only serves the
-   * violation detector until it expires, and stays smaller.
+   * Applies one call end; false when no call of its version is active (clamped): the end is then
+   * kept as an early end for its start to cancel (ADR 0086). Once no call of the transaction is
+   * active at the service, its trace id is dropped: the record only serves the violation detector
+   * (and early ends) until it expires, and stays smaller.
    */
   end(c: CallEnd, now: number): boolean {
-    const rec = this.table.find(c.service, c.txn, now)?.rec;
+    const at = Math.floor(c.at);
+    const found = this.table.find(c.service, c.txn, now);
+    const rec = found?.rec;
     const seg = rec?.segments.find((s) => s.version === c.version);
-    if (rec === undefined || seg === undefined || seg.count === 0) return false;
-    seg.count--;
-    seg.lastSeenAt = Math.max(seg.lastSeenAt, Math.floor(c.at));
-    if (rec.segments.every((s) => s.count === 0)) rec.traceId = undefined;
-    return true;
+    if (rec !== undefined && seg !== undefined && seg.count > 0) {
+      seg.count--;
+      seg.lastSeenAt = Math.max(seg.lastSeenAt, at);
+      if (rec.segments.every((s) => s.count === 0)) rec.traceId = undefined;
+      return true;
+    }
+    if (rec === undefined) {
+      const segments = [earlySegment(c.version, at)];
+      const b = earlyEndBucket(at, now, this.plan);
+      this.table.insert(c.service, c.txn, { traceId: undefined, violated: false, segments }, now, b);
+    } else if (seg === undefined) {
+      rec.segments.push(earlySegment(c.version, at));
+    } else {
+      addEarlyEnd(seg.early, at);
+      if (!seg.started) seg.startedAt = Math.min(seg.startedAt, at);
+      seg.lastSeenAt = Math.max(seg.lastSeenAt, at);
+    }
+    return false;
   }
 
   /** Active calls and transactions at service@version; the oldest start from the oldest busy bucket. */
@@ -128,4 +171,30 @@ export class MemoryCalls {
     }
     return out;
   }
+}
+
+/** A segment of a version a start reached, with no call counted yet. */
+function startedSegment(version: string, at: number): Segment {
+  return { version, count: 0, startedAt: at, lastSeenAt: at, early: [], started: true };
+}
+
+/** A segment of a version only an early end has reached. */
+function earlySegment(version: string, at: number): Segment {
+  return { version, count: 0, startedAt: at, lastSeenAt: at, early: [at], started: false };
+}
+
+/**
+ * The early end a start at `at` cancels: the earliest one not older than the start by more than
+ * the slack (a call ends after it starts), or -1. `early` is ascending.
+ */
+export function matchEarlyEnd(early: readonly number[], at: number): number {
+  return early.findIndex((e) => e + EARLY_ENDS.slackMs >= at);
+}
+
+/** Adds an early end, keeping the list ascending and bounded (the oldest goes first). */
+export function addEarlyEnd(early: number[], at: number): void {
+  let i = early.length;
+  while (i > 0 && (early[i - 1] ?? 0) > at) i--;
+  early.splice(i, 0, at);
+  if (early.length > EARLY_ENDS.maxPerVersion) early.shift();
 }

@@ -1,4 +1,33 @@
-import { type BucketPlan, bucketOf, isExpired, liveBuckets, lookupBuckets } from "./buckets.js";
+import {
+  type BucketPlan,
+  bucketOf,
+  isExpired,
+  lastExpiredBucket,
+  liveBuckets,
+  lookupBuckets,
+} from "./buckets.js";
+
+/**
+ * How both stores keep an end whose start is not recorded yet (an "early end", ADR 0086): it is
+ * cancelled by a later start of the same transaction (and, for calls, version) whose time is at
+ * most `slackMs` after the end's, and it expires with its record's bucket.
+ */
+export const EARLY_ENDS = {
+  /** A start may be this much later than its end and still cancel it (rounding, clock steps). */
+  slackMs: 1_000,
+  /** Early ends kept per call record and version; beyond it the oldest is forgotten. */
+  maxPerVersion: 32,
+} as const;
+
+/**
+ * The bucket a record created by an early end goes in: the bucket of the end's time, kept within
+ * the live buckets (the oldest live one for an older end, the current one for a future end), so
+ * that it expires maxTransactionAge after the call it ends rather than after the write.
+ */
+export function earlyEndBucket(at: number, now: number, plan: BucketPlan): number {
+  const cur = bucketOf(now, plan.bucketMs);
+  return Math.min(cur, Math.max(lastExpiredBucket(now, plan) + 1, bucketOf(at, plan.bucketMs)));
+}
 
 /**
  * In-memory time-bucketed records: tag (service or gateway) → bucket → transaction → record.
@@ -20,11 +49,10 @@ export class BucketTable<R> {
     return undefined;
   }
 
-  /** Stores a new record in the bucket of `now`. */
-  insert(tag: string, txn: string, rec: R, now: number): void {
+  /** Stores a new record in the bucket of `now`, or in bucket `b` when given (a live one). */
+  insert(tag: string, txn: string, rec: R, now: number, b = bucketOf(now, this.plan.bucketMs)): void {
     let buckets = this.tags.get(tag);
     if (buckets === undefined) this.tags.set(tag, (buckets = new Map<number, Map<string, R>>()));
-    const b = bucketOf(now, this.plan.bucketMs);
     let records = buckets.get(b);
     if (records === undefined) buckets.set(b, (records = new Map<string, R>()));
     records.set(txn, rec);

@@ -219,14 +219,23 @@ export interface TraceStore {
   // ---- writes (TraceManagers) ----
   /** Increments each call's active counter and detects violations atomically. Returns new violations. */
   recordCallStarts(batch: readonly CallStart[]): Promise<{ readonly violations: readonly Violation[] }>;
-  /** Decrements, clamped at zero. `clamped` counts decrements that would have gone negative. */
+  /**
+   * Decrements each call's active counter. `clamped` counts ends whose start is not recorded (yet):
+   * no call of their version is active. Each is kept as an early end, in its transaction's record
+   * or the bucket of its time, and expires with it; a later start of the same transaction and
+   * version, at most a second after the end, cancels it instead of counting (ADR 0086). So ends
+   * that overtake their starts after an outage leave no phantom active call.
+   */
   recordCallEnds(batch: readonly CallEnd[]): Promise<{ readonly clamped: number }>;
   recordOutbound(batch: readonly OutboundSample[]): Promise<void>;
   /** Records starts with their decision per upgrade; a repeated start of an in-flight transaction is ignored. */
   recordIngressStarts(batch: readonly IngressStart[]): Promise<void>;
   /**
    * Completes in-flight ingress transactions by id (the store remembers the upgrades each counted in).
-   * `clamped` counts completions whose start is unknown (never recorded, already completed, or expired).
+   * `clamped` counts completions whose start is unknown (not recorded yet, already completed, or
+   * expired). An unknown one is kept as an early end (a repeated one is ignored) in the bucket of
+   * its time; a later start of the transaction, at most a second after it, cancels it, so the
+   * transaction is never in flight (ADR 0086).
    */
   recordIngressEnds(batch: readonly IngressEnd[]): Promise<{ readonly clamped: number }>;
   reportPod(report: PodReport): Promise<void>;

@@ -8,7 +8,11 @@ export interface CallSegment {
   readonly lastSeenAt: number;
 }
 
-/** Decodes `<traceId>|<flag>|<version>,<count>,<startedAt>,<lastSeen - startedAt>[;…]`. */
+/**
+ * Decodes `<traceId>|<flag>|<version>,<count>,<startedAt>,<lastSeen - startedAt>[,<early>][;…]`
+ * (the early ends, ADR 0086, are only read by the scripts: a segment without an active call is
+ * skipped by every reader).
+ */
 export function decodeCallRecord(raw: string): { traceId: string; segments: CallSegment[] } {
   const [traceId = "", , segs = ""] = raw.split("|");
   const segments = segs.split(";").map((s) => {
@@ -19,15 +23,23 @@ export function decodeCallRecord(raw: string): { traceId: string; segments: Call
   return { traceId, segments };
 }
 
-/** Decodes `<traceId>|<startedAt>|<upgrade>:<1|0>[,…]`. */
-export function decodeIngressRecord(raw: string): { startedAt: number; upgrades: Map<string, boolean> } {
+/**
+ * Decodes `<traceId>|<startedAt>|<upgrade>:<1|0>[,…]`, or an early end `~<at>` (a completion whose
+ * start is not recorded yet, ADR 0086: `earlyEnd`, no upgrades, `startedAt` is the end's time).
+ */
+export function decodeIngressRecord(raw: string): {
+  startedAt: number;
+  upgrades: Map<string, boolean>;
+  earlyEnd: boolean;
+} {
+  if (raw.startsWith("~")) return { startedAt: Number(raw.slice(1)), upgrades: new Map(), earlyEnd: true };
   const [, start = "0", spec = ""] = raw.split("|");
   const upgrades = new Map<string, boolean>();
   for (const e of spec === "" ? [] : spec.split(",")) {
     const [upgrade = "", enrolled] = e.split(":");
     upgrades.set(upgrade, enrolled === "1");
   }
-  return { startedAt: Number(start), upgrades };
+  return { startedAt: Number(start), upgrades, earlyEnd: false };
 }
 
 /**

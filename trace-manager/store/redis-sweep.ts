@@ -9,7 +9,7 @@ const STALE_CLAIM_MS = 60_000;
 
 type Kind = "c" | "i";
 
-/** Reads a claimed bucket and lists the active records in it. */
+/** Reads a claimed bucket and lists the active records in it (early ends are not active). */
 async function readClaim(
   ctx: RedisContext,
   tag: string,
@@ -21,6 +21,7 @@ async function readClaim(
   await scanRecords(ctx.client, ctx.keys.claimed(tag, kind, b), (txn, raw) => {
     if (kind === "i") {
       const rec = decodeIngressRecord(raw);
+      if (rec.earlyEnd) return;
       out.push({ kind: "ingress", txn: txn as TxnId, where: tag, startedAt: rec.startedAt, expiredAt: now });
       return;
     }

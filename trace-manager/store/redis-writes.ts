@@ -108,8 +108,6 @@ async function runBatch(
   }
 }
 
-const NO_REGISTRATION = { set: "", tags: [] } as const;
-
 /** Milliseconds a bucket key may live: its expiry time plus one maxAge for sweep() to report it. */
 function bucketTtlMs(ctx: RedisContext, b: number, now: number): number {
   const { bucketMs, maxAgeMs } = ctx.opts.plan;
@@ -149,20 +147,38 @@ export async function writeCallStarts(ctx: RedisContext, batch: readonly CallSta
   return found.sort((a, b) => at(a) - at(b));
 }
 
-/** Writes call ends, one atomic script per service, pipelined. Returns how many were clamped. */
+/**
+ * The arguments every end script starts with: the live bucket count, the current bucket, and what
+ * it needs to place and expire a record created by an early end (ADR 0086) as `bucketTtlMs` does.
+ */
+function endHeader(ctx: RedisContext, now: number, live: readonly number[]): ScriptArg[] {
+  const { bucketMs, maxAgeMs } = ctx.opts.plan;
+  const cur = live[0] ?? bucketOf(now, bucketMs);
+  return [live.length, cur, bucketMs, Math.floor(now), 2 * maxAgeMs];
+}
+
+/**
+ * Writes call ends, one atomic script per service, pipelined. Returns how many found no active
+ * call (clamped): those are kept as early ends, for their starts to cancel.
+ */
 export async function writeCallEnds(ctx: RedisContext, batch: readonly CallEnd[]): Promise<number> {
   const now = ctx.opts.clock();
   const live = ctx.liveKeys.live(now);
+  const header = endHeader(ctx, now, live);
   const calls: ScriptCall[] = [];
-  for (const [service, items] of groupBy(batch, (c) => c.service)) {
-    const args: ScriptArg[] = [live.length];
+  const groups = groupBy(batch, (c) => c.service);
+  for (const [service, items] of groups) {
+    const args: ScriptArg[] = [...header];
     for (const c of items) args.push(c.txn, c.version, Math.floor(c.at));
-    const keys = ctx.liveKeys.keys(now, "callEnd", service, (buckets) =>
-      buckets.map((b) => ctx.keys.callBucket(service, b)),
-    );
+    const keys = ctx.liveKeys.keys(now, "callEnd", service, (buckets) => [
+      ...buckets.map((b) => ctx.keys.callBucket(service, b)),
+      ctx.keys.callIndex(service),
+    ]);
     calls.push({ name: "tranquilCallEnd", keys, args });
   }
-  return (await runBatch(ctx, NO_REGISTRATION, calls)).reduce<number>((sum, r) => sum + num(r), 0);
+  // An early end may create a service's first record: register it, as a start would.
+  const replies = await runBatch(ctx, { set: ctx.keys.services, tags: groups.keys() }, calls);
+  return replies.reduce<number>((sum, r) => sum + num(r), 0);
 }
 
 /** Adds outbound samples to their stats buckets, aggregated per bucket first, one script per service. */
@@ -225,16 +241,25 @@ export async function writeIngressStarts(ctx: RedisContext, batch: readonly Ingr
   await runBatch(ctx, { set: ctx.keys.gateways, tags: groups.keys() }, calls);
 }
 
-/** Writes ingress completions, one atomic script per gateway. Returns how many were clamped. */
+/**
+ * Writes ingress completions, one atomic script per gateway. Returns how many were unknown
+ * (clamped): those are kept as early ends, for their starts to cancel.
+ */
 export async function writeIngressEnds(ctx: RedisContext, batch: readonly IngressEnd[]): Promise<number> {
   const now = ctx.opts.clock();
   const live = ctx.liveKeys.live(now);
+  const header = endHeader(ctx, now, live);
   const calls: ScriptCall[] = [];
-  for (const [gateway, items] of groupBy(batch, (e) => e.gateway)) {
-    const keys = ctx.liveKeys.keys(now, "ingressEnd", gateway, (buckets) =>
-      buckets.map((b) => ctx.keys.ingressBucket(gateway, b)),
-    );
-    calls.push({ name: "tranquilIngressEnd", keys, args: [live.length, ...items.map((e) => e.txn)] });
+  const groups = groupBy(batch, (e) => e.gateway);
+  for (const [gateway, items] of groups) {
+    const keys = ctx.liveKeys.keys(now, "ingressEnd", gateway, (buckets) => [
+      ...buckets.map((b) => ctx.keys.ingressBucket(gateway, b)),
+      ctx.keys.ingressIndex(gateway),
+    ]);
+    const args: ScriptArg[] = [...header];
+    for (const e of items) args.push(e.txn, Math.floor(e.at));
+    calls.push({ name: "tranquilIngressEnd", keys, args });
   }
-  return (await runBatch(ctx, NO_REGISTRATION, calls)).reduce<number>((sum, r) => sum + num(r), 0);
+  const replies = await runBatch(ctx, { set: ctx.keys.gateways, tags: groups.keys() }, calls);
+  return replies.reduce<number>((sum, r) => sum + num(r), 0);
 }

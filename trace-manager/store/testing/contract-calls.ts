@@ -74,9 +74,9 @@ export function callContract(h: ContractHarness): void {
       transactions: 0,
       oldestStartAt: null,
     });
-    // A late start after the clamped end still counts: the pod is dirty, the counter honest.
+    // The clamped end was kept as an early end: its late start cancels it (ADR 0086).
     await store.recordCallStarts([start(a, "v1")]);
-    expect((await store.activeAt("auth-service", "v1")).calls).toBe(1);
+    expect((await store.activeAt("auth-service", "v1")).calls).toBe(0);
   });
 
   it("lists active transactions for pins, oldest first, bounded by the limit", async () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe } from "vitest";
 import { callContract } from "./contract-calls.js";
 import { controlContract } from "./contract-control.js";
+import { earlyEndContract } from "./contract-early-ends.js";
 import { ingressContract } from "./contract-ingress.js";
 import { type MakeContractStore, makeHarness } from "./contract-support.js";
 
@@ -21,6 +22,7 @@ export function describeTraceStoreContract(name: string, makeStore: MakeContract
     const h = makeHarness(makeStore, cleanups);
     callContract(h);
     ingressContract(h);
+    earlyEndContract(h);
     controlContract(h);
   });
 }
