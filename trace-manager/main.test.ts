@@ -2,11 +2,10 @@ import { describe, it, expect } from "vitest";
 import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { credentials, type Client } from "@grpc/grpc-js";
 import { freePort, startTestRedis } from "../test/support/redis-server.js";
 import { bundleSidecar } from "./bundle.js";
 import { SIDECAR_NODE_ENV, SIDECAR_NODE_FLAGS } from "./node-flags.js";
-import { loadFullEnvoyProtos } from "./testing/full-envoy-protos.js";
+import { openCheckClient } from "./testing/check-client.js";
 import { checkRequest } from "./testing/envoy-messages.js";
 import { eventually, newTxnId } from "./testing/harness.js";
 import type { CheckResponse } from "./proto/types.js";
@@ -19,17 +18,9 @@ async function checkWhenReady(adminPort: number, socket: string): Promise<CheckR
     30_000,
     100,
   );
-  const full = loadFullEnvoyProtos();
-  const client = new full.Authorization(
-    `unix:${socket}`,
-    credentials.createInsecure(),
-  ) as unknown as Client & {
-    Check(req: unknown, cb: (err: Error | null, res: CheckResponse) => void): void;
-  };
+  const client = openCheckClient(socket);
   try {
-    return await new Promise<CheckResponse>((resolve, reject) =>
-      client.Check(checkRequest({ requestId: newTxnId() }), (err, r) => (err ? reject(err) : resolve(r))),
-    );
+    return await client.check(checkRequest({ requestId: newTxnId() }));
   } finally {
     client.close();
   }

@@ -4,14 +4,12 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { credentials, type Client } from "@grpc/grpc-js";
 import { freePort, startTestRedis, type TestRedis } from "../test/support/redis-server.js";
 import { bundleSidecar } from "./bundle.js";
 import { SIDECAR_NODE_ENV, SIDECAR_NODE_FLAGS } from "./node-flags.js";
 import { RedisTraceStore } from "./store/redis.js";
 import type { PodReport } from "./store/port.js";
-import type { CheckResponse } from "./proto/types.js";
-import { loadFullEnvoyProtos } from "./testing/full-envoy-protos.js";
+import { openCheckClient } from "./testing/check-client.js";
 import { checkRequest } from "./testing/envoy-messages.js";
 import { eventually, newTxnId } from "./testing/harness.js";
 import { fakeEnvoyAdmin, type FakeEnvoyState } from "./testing/fake-envoy-admin.js";
@@ -91,24 +89,10 @@ describe("a TraceManager that replaces one killed while it buffered", () => {
 
   /** Sends Checks as Envoy would, counting each answered one in Envoy's `ext_authz.ok`. */
   async function checks(socket: string, n: number): Promise<void> {
-    const full = loadFullEnvoyProtos();
-    const client = new full.Authorization(
-      `unix:${socket}`,
-      credentials.createInsecure(),
-    ) as unknown as Client & {
-      Check(req: unknown, cb: (err: Error | null, res: CheckResponse) => void): void;
-    };
+    const client = openCheckClient(socket);
     try {
       const replies = await Promise.all(
-        Array.from(
-          { length: n },
-          () =>
-            new Promise<CheckResponse>((resolve, reject) =>
-              client.Check(checkRequest({ requestId: newTxnId() }), (err, r) =>
-                err ? reject(err) : resolve(r),
-              ),
-            ),
-        ),
+        Array.from({ length: n }, () => client.check(checkRequest({ requestId: newTxnId() }))),
       );
       for (const r of replies) if (r.http_response === "ok_response") counters.ok += 1;
     } finally {
