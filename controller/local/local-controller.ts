@@ -147,6 +147,8 @@ export async function startLocalController(options: LocalControllerOptions): Pro
     token,
     halt: () => {
       reconciler.halt();
+      // As a crash would: nothing more is written, and the state file's lock is free.
+      store.abandon();
       void sweeper.stop();
       server.closeAllConnections();
       server.close();
@@ -160,4 +162,3 @@ export async function startLocalController(options: LocalControllerOptions): Pro
     },
   };
 }
-
