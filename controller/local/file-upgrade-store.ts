@@ -26,19 +26,20 @@ import {
   type UpgradeStore,
   type UpgradeWatcher,
 } from "../ports/upgrade-store.js";
+import { phaseOf } from "../reconciler/record-check.js";
 import { formatStateFile, parseStateFile } from "./state-file.js";
 import { acquireStateLock, type StateLock } from "./state-lock.js";
 
 /** How long and how many ended (Succeeded, RolledBack, Failed) upgrades the store keeps. */
 export interface EndedRetention {
-  /** The most ended upgrades kept; the longest ended go first (default 100). */
+  /** The most ended upgrades kept; the longest ended go first. */
   readonly count: number;
-  /** An ended upgrade is dropped this long after it ended (ms; default 7 days). */
-  readonly maxAgeMs: number;
+  /** An ended upgrade is dropped this long after it ended, by the store's clock (ms); omitted = no limit. */
+  readonly maxAgeMs?: number;
 }
 
-/** The default {@link EndedRetention}: 100 ended upgrades, for at most 7 days. */
-export const DEFAULT_ENDED_RETENTION: EndedRetention = { count: 100, maxAgeMs: 7 * 24 * 3_600_000 };
+/** The default {@link EndedRetention}: the 100 latest ended upgrades, however old. */
+export const DEFAULT_ENDED_RETENTION: EndedRetention = { count: 100 };
 
 /** Options of {@link FileUpgradeStore}. */
 export interface FileUpgradeStoreOptions {
@@ -67,6 +68,9 @@ export class FileUpgradeStore implements UpgradeStore {
     options: FileUpgradeStoreOptions,
   ) {
     this.retention = options.endedRetention ?? DEFAULT_ENDED_RETENTION;
+    if (!Number.isSafeInteger(this.retention.count) || this.retention.count < 0) {
+      throw new Error(`endedRetention.count must be a whole number ≥ 0, not ${this.retention.count}`);
+    }
     this.clock = options.clock ?? Date.now;
   }
 
@@ -243,12 +247,16 @@ export class FileUpgradeStore implements UpgradeStore {
    */
   private pruneEnded(): UpgradeRecord[] {
     const now = this.clock();
+    const maxAgeMs = this.retention.maxAgeMs ?? Infinity;
     const ended = [...this.records.values()]
-      .filter((r) => TERMINAL_PHASES.includes(r.status.phase))
+      .filter((r) => {
+        const phase = phaseOf(r);
+        return phase !== null && TERMINAL_PHASES.includes(phase);
+      })
       .map((r) => ({ record: r, endedAt: endedAt(r) }))
       .sort((a, b) => b.endedAt - a.endedAt);
     const dropped = ended
-      .filter((e, i) => i >= this.retention.count || now - e.endedAt > this.retention.maxAgeMs)
+      .filter((e, i) => i >= this.retention.count || now - e.endedAt > maxAgeMs)
       .map((e) => e.record);
     for (const r of dropped) this.records.delete(keyString(r));
     if (dropped.length > 0) ++this.revision;
@@ -258,8 +266,8 @@ export class FileUpgradeStore implements UpgradeStore {
 
 /** When an ended upgrade ended: its last history line, else when its last stage began. */
 function endedAt(record: UpgradeRecord): number {
-  const last = record.status.history.at(-1);
-  return last?.at ?? record.status.engine.stageSince;
+  const status = record.status as Partial<UpgradeStatus>;
+  return status.history?.at(-1)?.at ?? status.engine?.stageSince ?? record.createdAt;
 }
 
 /**

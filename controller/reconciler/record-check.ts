@@ -66,6 +66,18 @@ const checkCommands = ajv.compile({
   },
 });
 
+const checkSpecShape = ajv.compile({
+  type: "object",
+  required: ["services"],
+  properties: {
+    services: {
+      type: "array",
+      minItems: 1,
+      items: { type: "object", required: ["name"], properties: { name: { type: "string" } } },
+    },
+  },
+});
+
 function describe(prefix: string, errors: readonly ErrorObject[] | null | undefined): string[] {
   return (errors ?? []).map((e) => {
     const path = prefix + e.instancePath.replaceAll("/", ".");
@@ -76,25 +88,45 @@ function describe(prefix: string, errors: readonly ErrorObject[] | null | undefi
   });
 }
 
+/** How much of the spec {@link recordProblems} checks. */
+export type SpecCheck =
+  /** The whole spec schema and its rules (a store loading records it wrote). */
+  | "full"
+  /**
+   * Only what the reconciler reads before the engine's Validating phase checks the rest: an
+   * object with a list of named services.
+   */
+  | "shape";
+
 /** Every problem of the record's spec, status and commands (empty when the reconciler can drive it). */
-export function recordProblems(record: unknown): string[] {
-  if (typeof record !== "object" || record === null || Array.isArray(record))
+export function recordProblems(record: unknown, specCheck: SpecCheck = "full"): string[] {
+  if (typeof record !== "object" || record === null || Array.isArray(record)) {
     return ["the record is not an object"];
+  }
   const r = record as Record<string, unknown>;
   const problems: string[] = [];
   if (r.spec === undefined) problems.push("spec: missing");
-  else {
+  else if (specCheck === "shape") {
+    if (!checkSpecShape(r.spec)) problems.push(...describe("spec", checkSpecShape.errors));
+  } else {
     const spec = validateUpgradeSpec(r.spec);
-    if (!spec.ok)
+    if (!spec.ok) {
       problems.push(
         formatProblems(spec.problems.map((p) => ({ ...p, path: `spec.${p.path}`.replace(/\.$/, "") }))),
       );
+    }
   }
   if (r.status === undefined) problems.push("status: missing");
   else if (!checkStatus(r.status)) problems.push(...describe("status", checkStatus.errors));
-  if (r.commands !== undefined && !checkCommands(r.commands))
+  if (r.commands !== undefined && !checkCommands(r.commands)) {
     problems.push(...describe("commands", checkCommands.errors));
+  }
   return problems;
+}
+
+/** True when the record's status passes the status schema (whatever its spec). */
+export function hasUsableStatus(record: unknown): boolean {
+  return checkStatus((record as { status?: unknown } | null)?.status);
 }
 
 /** The record's phase when its status has a known one, else null. */
