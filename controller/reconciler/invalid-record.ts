@@ -1,8 +1,8 @@
 /**
- * The status that ends a stored Upgrade the reconciler cannot drive (a record without a
- * status, with an unknown phase, or a spec without services): Failed, with a Failed condition
- * that names every problem. Nothing is executed for it; routes and workloads stay as they are
- * (a Failed upgrade's routing stays in its last consistent state, DESIGN §4.6).
+ * Statuses that end an Upgrade outside the engine: Failed, with a Failed condition that says
+ * why, and nothing left to execute; routes and workloads stay as they are (a Failed upgrade's
+ * routing stays in its last consistent state, DESIGN §4.6). One is for a stored Upgrade the
+ * reconciler cannot drive (no status, an unknown phase, a spec without services).
  */
 import { Phase, Stage } from "../engine/phases.js";
 import { initialStatus } from "../engine/status.js";
@@ -23,10 +23,23 @@ export function failedForInvalidRecord(
     `the stored Upgrade cannot be reconciled: ${problems.join("; ")}. ` +
     "Nothing more is done for it (routes and workloads stay as they are): delete it and create it again.";
   const base: UpgradeStatus = hasUsableStatus(record) ? record.status : initialStatus(now);
+  return failedStatus(base, INVALID_RECORD_REASON, message, now);
+}
+
+/**
+ * `base` ended as Failed outside the engine: a Failed condition with `reason` and `message`,
+ * a history line, and nothing left pending (so nothing more is executed).
+ */
+export function failedStatus(
+  base: UpgradeStatus,
+  reason: string,
+  message: string,
+  now: number,
+): UpgradeStatus {
   const failed: Condition = {
     type: ConditionType.Failed,
     status: "True",
-    reason: INVALID_RECORD_REASON,
+    reason,
     message,
     lastTransitionTime: now,
   };

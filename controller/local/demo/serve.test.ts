@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { initialStatus } from "../../engine/status.js";
 import { FileUpgradeStore } from "../file-upgrade-store.js";
 
 const START = fileURLToPath(new URL("../../cli/start.ts", import.meta.url));
@@ -22,12 +23,16 @@ interface Finished {
   readonly ms: number;
 }
 
-/** Runs `start.ts --serve …` in `cwd`; kills it and fails after `timeoutMs`. */
+/**
+ * Runs `start.ts --serve …` in `cwd`; kills it and fails after `timeoutMs`. `onOut` sees the
+ * stdout so far after each chunk, with a function that sends the child SIGINT (Ctrl-C).
+ */
 function serve(
   cwd: string,
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 60_000,
+  onOut: (out: string, interrupt: () => void) => void = () => undefined,
 ): Promise<Finished> {
   const began = Date.now();
   return new Promise((resolve, reject) => {
@@ -40,7 +45,10 @@ function serve(
     });
     let out = "";
     let err = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+    child.stdout.setEncoding("utf8").on("data", (c: string) => {
+      out += c;
+      onOut(out, () => child.kill("SIGINT"));
+    });
     child.stderr.setEncoding("utf8").on("data", (c: string) => (err += c));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
@@ -117,4 +125,42 @@ describe("npm start -- --serve: startup failures", () => {
     expect(run.err).toContain("demo failed: TRANQUIL_TOKEN must be at least 16 characters (it has 5)");
     expect(run.out).not.toContain("Starting the local mesh");
   });
+});
+
+describe("npm start -- --serve: a restart", () => {
+  it("ends an upgrade left in progress by the previous run as Failed (MeshRestarted), saying the mesh started afresh", async () => {
+    const cwd = await mkdtemp(join(tmpdir(), "tranquil-serve-restart-"));
+    try {
+      const path = join(cwd, ".tranquil", "serve", "upgrades.json");
+      const previous = await FileUpgradeStore.open({ path });
+      await previous.create({
+        namespace: "default",
+        name: "auth-v2",
+        spec: { services: [{ name: "auth-service", from: "v1", to: "v2" }] },
+        status: initialStatus(Date.now()),
+        createdAt: Date.now(),
+      });
+      await previous.close();
+      let interrupted = false;
+      const run = await serve(cwd, ["--api-port", "0"], {}, 90_000, (out, interrupt) => {
+        if (!interrupted && out.includes("Press Ctrl-C to stop.")) {
+          interrupted = true;
+          interrupt();
+        }
+      });
+      expect(run.out).toContain(
+        "Upgrade default/auth-v2 was in progress on the previous mesh: ended because `npm start -- --serve` was restarted",
+      );
+      expect(interrupted).toBe(true);
+      expect(run.err).toBe("");
+      const after = await FileUpgradeStore.open({ path });
+      const status = (await after.get({ namespace: "default", name: "auth-v2" })).status;
+      await after.close();
+      expect(status.phase).toBe("Failed");
+      expect(status.conditions.find((c) => c.type === "Failed")?.reason).toBe("MeshRestarted");
+      expect(status.conditions.some((c) => c.type === "GitOpsRevert")).toBe(false);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -12,6 +12,7 @@ import { runLoad } from "../../../sample-services/load/index.js";
 import { FileUpgradeStore, type EndedRetention } from "../file-upgrade-store.js";
 import { startLocalController, type LocalController } from "../local-controller.js";
 import { demoTimings } from "./demo-settings.js";
+import { endUpgradesOfPreviousMesh, MESH_RESTARTED_MESSAGE } from "./previous-mesh.js";
 import { waitUntilServing } from "./warm-up.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -50,6 +51,11 @@ export async function serveLocal(options: ServeOptions): Promise<number> {
     for (const stop of started.reverse()) await stopWithin(stop, STOP_STEP_TIMEOUT_MS);
   };
   try {
+    for (const u of await endUpgradesOfPreviousMesh(store, Date.now())) {
+      options.out(
+        `Upgrade ${u.namespace}/${u.name} was in progress on the previous mesh: ${MESH_RESTARTED_MESSAGE}`,
+      );
+    }
     const logger = pino(
       { level: "info" },
       pino.destination({ dest: options.logPath, sync: false, mkdir: true }),
