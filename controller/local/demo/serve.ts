@@ -5,12 +5,13 @@
  */
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import pino, { type Logger } from "pino";
+import pino from "pino";
 import { startMesh, type MeshHandle } from "../../../istio/local-mesh/runtime/mesh-runtime.js";
 import { loadTopology } from "../../../istio/local-mesh/runtime/topology.js";
 import { runLoad } from "../../../sample-services/load/index.js";
 import { FileUpgradeStore, type EndedRetention } from "../file-upgrade-store.js";
 import { startLocalController, type LocalController } from "../local-controller.js";
+import { openLogFile, type LogFile } from "../log-file.js";
 import { demoTimings } from "./demo-settings.js";
 import { endUpgradesOfPreviousMesh, MESH_RESTARTED_MESSAGE } from "./previous-mesh.js";
 import { waitUntilServing } from "./warm-up.js";
@@ -56,11 +57,10 @@ export async function serveLocal(options: ServeOptions): Promise<number> {
         `Upgrade ${u.namespace}/${u.name} was in progress on the previous mesh: ${MESH_RESTARTED_MESSAGE}`,
       );
     }
-    const logger = pino(
-      { level: "info" },
-      pino.destination({ dest: options.logPath, sync: false, mkdir: true }),
-    );
-    started.push(() => Promise.resolve(logger.flush()));
+    // One log file across runs, rotated by size (docs/local-serve.md).
+    const logFile = openLogFile({ path: options.logPath });
+    const logger = pino({ level: "info" }, logFile.destination);
+    started.push(() => logFile.close());
     options.out("Starting the local mesh and the controller …");
     const mesh = await startMesh(await loadTopology(join(here, "demo.topology.yaml")), {
       logger,
@@ -81,7 +81,7 @@ export async function serveLocal(options: ServeOptions): Promise<number> {
     });
     started.push(() => ctl.stop());
     await waitUntilServing(mesh.ingressUrl);
-    return await serveUntilAborted(options, mesh, ctl, logger);
+    return await serveUntilAborted(options, mesh, ctl, logFile);
   } catch (err) {
     await stopStarted();
     throw err;
@@ -108,7 +108,7 @@ async function serveUntilAborted(
   options: ServeOptions,
   mesh: MeshHandle,
   ctl: LocalController,
-  logger: Logger,
+  logFile: LogFile,
 ): Promise<number> {
   const stopStarting = new AbortController();
   const load = runLoad({
@@ -142,7 +142,7 @@ async function serveUntilAborted(
   const report = await load;
   await ctl.stop();
   await mesh.stop();
-  logger.flush();
+  await logFile.close();
   const s = report.summary;
   options.out(`Users ran ${s.total} transactions: ${s.failed} failed, ${s.mixed} mixed-version.`);
   return s.failed === 0 && s.mixed === 0 ? 0 : 1;
