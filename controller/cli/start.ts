@@ -16,15 +16,10 @@ if (args.includes("--cluster")) {
     const demo = "../../test/cluster/demo/cluster-demo.js";
     import(demo)
       .then((m: { runClusterDemo(): Promise<number> }) => m.runClusterDemo())
-      .then(
-        (code) => {
-          process.exitCode = code;
-        },
-        (err: unknown) => {
-          process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
-          process.exitCode = 1;
-        },
-      );
+      .then((code) => {
+        process.exitCode = code;
+        exitSoon();
+      }, failed);
   }
 } else runLocalDemo();
 
@@ -34,8 +29,33 @@ function runLocalDemo(): void {
   })
     .name("npm start --")
     .parseAsync(process.argv)
-    .catch((err: unknown) => {
-      process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    });
+    .then(exitSoon, failed);
+}
+
+/** Prints the failure with its causes and exits 1 (what failed to start was stopped already). */
+function failed(err: unknown): void {
+  process.stderr.write(`demo failed: ${describeFailure(err)}\n`);
+  process.exitCode = 1;
+  exitSoon();
+}
+
+/** The error's message, then each cause's that it does not already contain. */
+function describeFailure(err: unknown): string {
+  let text = err instanceof Error ? err.message : String(err);
+  let cause = err instanceof Error ? err.cause : undefined;
+  for (let depth = 0; cause !== undefined && depth < 5; depth++) {
+    const message = cause instanceof Error ? cause.message : JSON.stringify(cause);
+    if (!text.includes(message)) text += `: ${message}`;
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return text;
+}
+
+/**
+ * Exits with the exit status once the output is flushed, even if a handle (a socket, a timer
+ * of a component that failed to stop) would keep the process alive: a finished or failed run
+ * never hangs.
+ */
+function exitSoon(): void {
+  setTimeout(() => process.exit(), 2_000).unref();
 }

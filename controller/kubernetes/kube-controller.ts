@@ -136,9 +136,21 @@ export async function startKubeController(options: KubeControllerOptions): Promi
     metrics: metrics.registry,
     notReady: () => (leading() ? notReadyReasons(reconciler) : []),
   });
+  const listenHost = options.host ?? "127.0.0.1";
+  const listenPort = options.port ?? 0;
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve(s));
-    s.once("error", reject);
+    // Express 5 hands a listen error (EADDRINUSE, EACCES) to this callback, not to an "error" listener.
+    const s = app.listen(listenPort, listenHost, (err?: Error) => {
+      if (err === undefined) resolve(s);
+      else {
+        const code = (err as NodeJS.ErrnoException).code ?? "ELISTEN";
+        reject(
+          new Error(`${code} ${listenHost}:${listenPort}: the controller API cannot listen there`, {
+            cause: err,
+          }),
+        );
+      }
+    });
   });
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(":") ? `[${address}]` : address;

@@ -1,7 +1,8 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Phase, Stage } from "../engine/phases.js";
 import { initialStatus } from "../engine/status.js";
 import {
   pendingCommands,
@@ -129,5 +130,49 @@ describe("FileUpgradeStore", () => {
     const path = join(dir, "upgrades.json");
     await writeFile(path, "{not json");
     await expect(FileUpgradeStore.open({ path })).rejects.toThrow(/move it aside/);
+  });
+
+  it("keeps the newest ended upgrades up to its retention, in memory and in the file, telling watchers of the others", async () => {
+    const path = join(dir, "upgrades.json");
+    let now = 10_000;
+    const store = await FileUpgradeStore.open({ path, endedRetention: { count: 2 }, clock: () => now });
+    const end = async (name: string, at: number) => {
+      const u = await store.create(fresh(name));
+      const history = [
+        ...u.status.history,
+        { at, phase: Phase.Succeeded, stage: Stage.Done, message: "done" },
+      ];
+      return store.updateStatus(u, u.resourceVersion, { ...u.status, phase: Phase.Succeeded, history });
+    };
+    const deleted: string[] = [];
+    store.watch({ onEvent: (e) => e.type === "DELETED" && deleted.push(e.upgrade.name) });
+    await store.create(fresh("running"));
+    await end("first", 1_000);
+    await end("second", 2_000);
+    await end("third", 3_000);
+    expect((await store.list()).map((u) => u.name).sort()).toEqual(["running", "second", "third"]);
+    expect(deleted).toEqual(["first"]);
+    const state = JSON.parse(await readFile(path, "utf8")) as { upgrades: { name: string }[] };
+    expect(state.upgrades.map((u) => u.name).sort()).toEqual(["running", "second", "third"]);
+    await store.close();
+
+    // An age limit drops what ended too long ago, on open and on the next write.
+    now = 2_000 + 60_000 + 1;
+    const aged = await FileUpgradeStore.open({
+      path,
+      endedRetention: { count: 10, maxAgeMs: 60_000 },
+      clock: () => now,
+    });
+    expect((await aged.list()).map((u) => u.name).sort()).toEqual(["running", "third"]);
+    await aged.create(fresh("another"));
+    await aged.close();
+    const after = JSON.parse(await readFile(path, "utf8")) as { upgrades: { name: string }[] };
+    expect(after.upgrades.map((u) => u.name).sort()).toEqual(["another", "running", "third"]);
+  });
+
+  it("refuses a retention that is not a whole number", async () => {
+    await expect(FileUpgradeStore.open({ endedRetention: { count: -1 } })).rejects.toThrow(
+      /endedRetention.count must be a whole number/,
+    );
   });
 });

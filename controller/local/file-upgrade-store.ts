@@ -1,12 +1,17 @@
 /**
  * The local backend's UpgradeStore: Upgrades in one JSON state file, written atomically
- * (write to a temporary file, fsync, rename), so a controller killed at any point restarts
- * from the last complete write (G5). Without a path it keeps the records in memory only.
+ * (write to a temporary file, fsync, rename, fsync the folder), so a controller killed at any
+ * point restarts from the last complete write (G5). One process writes a state file: opening
+ * it takes its lock (state-lock.ts), and a second controller on it is refused (ADR 0087). The
+ * file is validated on load (state-file.ts). Ended upgrades are kept for a bounded time and
+ * number. Without a path it keeps the records in memory only.
  * Writes follow the port's split: spec, status and command annotations are written apart,
  * each guarded by the one resourceVersion of the record, as on a Kubernetes resource.
  */
-import { open, mkdir, readFile, rename } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { open, mkdir, readFile, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
+import { TERMINAL_PHASES } from "../engine/phases.js";
 import type { Command, UpgradeSpec, UpgradeStatus } from "../engine/types.js";
 import { enrolmentId } from "../upgrade-spec/enrolment-id.js";
 import {
@@ -21,27 +26,29 @@ import {
   type UpgradeStore,
   type UpgradeWatcher,
 } from "../ports/upgrade-store.js";
+import { phaseOf } from "../reconciler/record-check.js";
+import { formatStateFile, parseStateFile } from "./state-file.js";
+import { acquireStateLock, type StateLock } from "./state-lock.js";
 
-/** The namespace of records written before Upgrades had one (state file version 1). */
-const V1_NAMESPACE = "default";
-
-interface StateFileV2 {
-  readonly version: 2;
-  readonly revision: number;
-  readonly upgrades: readonly UpgradeRecord[];
+/** How long and how many ended (Succeeded, RolledBack, Failed) upgrades the store keeps. */
+export interface EndedRetention {
+  /** The most ended upgrades kept; the longest ended go first. */
+  readonly count: number;
+  /** An ended upgrade is dropped this long after it ended, by the store's clock (ms); omitted = no limit. */
+  readonly maxAgeMs?: number;
 }
 
-/** Version 1 records had no namespace; their `id` was both the name and the enrolment id. */
-interface StateFileV1 {
-  readonly version: 1;
-  readonly revision: number;
-  readonly upgrades: readonly (Omit<UpgradeRecord, "namespace" | "name"> & { readonly id: string })[];
-}
+/** The default {@link EndedRetention}: the 100 latest ended upgrades, however old. */
+export const DEFAULT_ENDED_RETENTION: EndedRetention = { count: 100 };
 
 /** Options of {@link FileUpgradeStore}. */
 export interface FileUpgradeStoreOptions {
   /** The state file; omitted = memory only (tests, the embedded demo). */
   readonly path?: string;
+  /** How many ended upgrades are kept, and how long. */
+  readonly endedRetention?: EndedRetention;
+  /** The clock the retention reads (ms). */
+  readonly clock?: () => number;
 }
 
 /** UpgradeStore over a JSON state file. Open it with {@link FileUpgradeStore.open}. */
@@ -51,13 +58,38 @@ export class FileUpgradeStore implements UpgradeStore {
   private revision = 0;
   /** Serialises writes, so the file always holds one complete state. */
   private writing: Promise<void> = Promise.resolve();
+  private lock: StateLock | undefined;
+  private abandoned = false;
+  private readonly retention: EndedRetention;
+  private readonly clock: () => number;
 
-  private constructor(private readonly path: string | undefined) {}
+  private constructor(
+    private readonly path: string | undefined,
+    options: FileUpgradeStoreOptions,
+  ) {
+    this.retention = options.endedRetention ?? DEFAULT_ENDED_RETENTION;
+    if (!Number.isSafeInteger(this.retention.count) || this.retention.count < 0) {
+      throw new Error(`endedRetention.count must be a whole number ≥ 0, not ${this.retention.count}`);
+    }
+    this.clock = options.clock ?? Date.now;
+  }
 
-  /** Opens the store, loading the state file when it exists. */
+  /**
+   * Opens the store: takes the state file's lock (refusing with `StateLockedError` while another
+   * live process holds it), then loads and validates the file when it exists.
+   */
   static async open(options: FileUpgradeStoreOptions = {}): Promise<FileUpgradeStore> {
-    const store = new FileUpgradeStore(options.path);
-    if (options.path !== undefined) await store.load(options.path);
+    const store = new FileUpgradeStore(options.path, options);
+    if (options.path !== undefined) {
+      store.lock = await acquireStateLock(options.path);
+      try {
+        await store.load(options.path);
+      } catch (err) {
+        await store.lock.release();
+        throw err;
+      }
+    }
+    store.pruneEnded();
     return store;
   }
 
@@ -69,23 +101,9 @@ export class FileUpgradeStore implements UpgradeStore {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
       throw new Error(`cannot read the upgrade state file ${path}`, { cause: err });
     }
-    let state: StateFileV1 | StateFileV2;
-    try {
-      state = JSON.parse(text) as StateFileV1 | StateFileV2;
-    } catch (err) {
-      throw new Error(`the upgrade state file ${path} is not valid JSON; move it aside to start afresh`, {
-        cause: err,
-      });
-    }
+    const state = parseStateFile(text, path);
     this.revision = state.revision;
-    for (const record of state.upgrades) {
-      // Version 1: the record keeps its enrolment id, so routes it wrote still match it.
-      const stored: UpgradeRecord =
-        state.version === 1
-          ? { ...record, namespace: V1_NAMESPACE, name: record.id }
-          : (record as UpgradeRecord);
-      this.records.set(keyString(stored), stored);
-    }
+    for (const record of state.upgrades) this.records.set(keyString(record), record);
   }
 
   get(key: UpgradeKey): Promise<UpgradeRecord> {
@@ -156,9 +174,21 @@ export class FileUpgradeStore implements UpgradeStore {
     return () => this.watchers.delete(watcher);
   }
 
+  /** Waits for the writes in progress, then releases the state file's lock. */
   async close(): Promise<void> {
     this.watchers.clear();
     await this.writing;
+    await this.lock?.release();
+  }
+
+  /**
+   * Stops writing at once and releases the lock without waiting for writes in progress (what
+   * a crash leaves: the last complete write). Later writes are refused.
+   */
+  abandon(): void {
+    this.abandoned = true;
+    this.watchers.clear();
+    this.lock?.releaseSync();
   }
 
   private async write(
@@ -184,22 +214,71 @@ export class FileUpgradeStore implements UpgradeStore {
   }
 
   private persist(): Promise<void> {
+    if (this.abandoned) return Promise.reject(new Error("the upgrade store was halted; it writes no more"));
+    const pruned = this.pruneEnded();
     const path = this.path;
-    if (path === undefined) return Promise.resolve();
-    const state: StateFileV2 = { version: 2, revision: this.revision, upgrades: [...this.records.values()] };
-    const text = JSON.stringify(state);
-    const next = this.writing.then(() => writeAtomically(path, text));
+    const emitPruned = (): void => {
+      for (const upgrade of pruned) this.emit({ type: "DELETED", upgrade });
+    };
+    if (path === undefined) {
+      emitPruned();
+      return Promise.resolve();
+    }
+    const text = formatStateFile(this.revision, [...this.records.values()]);
+    const lock = this.lock;
+    const next = this.writing.then(async () => {
+      if (this.abandoned) throw new Error("the upgrade store was halted; it writes no more");
+      if (lock !== undefined && !(await lock.holds())) {
+        throw new Error(
+          `cannot write the upgrade state file ${path}: its lock ${lock.path} was taken by another process; ` +
+            "stop the other controller, then restart this one",
+        );
+      }
+      await writeAtomically(path, text);
+    });
     // A failed write must not wedge later ones; the caller of this write still sees the error.
     this.writing = next.catch(() => undefined);
-    return next;
+    return next.then(emitPruned);
+  }
+
+  /**
+   * Drops ended upgrades past the retention (the longest ended first) and returns them. It
+   * bumps the revision, so a watcher's resourceVersions stay ordered.
+   */
+  private pruneEnded(): UpgradeRecord[] {
+    const now = this.clock();
+    const maxAgeMs = this.retention.maxAgeMs ?? Infinity;
+    const ended = [...this.records.values()]
+      .filter((r) => {
+        const phase = phaseOf(r);
+        return phase !== null && TERMINAL_PHASES.includes(phase);
+      })
+      .map((r) => ({ record: r, endedAt: endedAt(r) }))
+      .sort((a, b) => b.endedAt - a.endedAt);
+    const dropped = ended
+      .filter((e, i) => i >= this.retention.count || now - e.endedAt > maxAgeMs)
+      .map((e) => e.record);
+    for (const r of dropped) this.records.delete(keyString(r));
+    if (dropped.length > 0) ++this.revision;
+    return dropped;
   }
 }
 
+/** When an ended upgrade ended: its last history line, else when its last stage began. */
+function endedAt(record: UpgradeRecord): number {
+  const status = record.status as Partial<UpgradeStatus>;
+  return status.history?.at(-1)?.at ?? status.engine?.stageSince ?? record.createdAt;
+}
+
+/**
+ * Writes a unique temporary file beside `path`, fsyncs it, renames it over `path` and fsyncs
+ * the folder, so the rename itself survives a power cut.
+ */
 async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp`;
+  const tmp = `${path}.${process.pid}-${randomBytes(6).toString("hex")}.tmp`;
   try {
     await mkdir(dirname(path), { recursive: true });
-    const handle = await open(tmp, "w");
+    const handle = await open(tmp, "wx");
     try {
       await handle.writeFile(text, "utf8");
       await handle.sync();
@@ -207,7 +286,25 @@ async function writeAtomically(path: string, text: string): Promise<void> {
       await handle.close();
     }
     await rename(tmp, path);
+    await syncFolder(dirname(path));
   } catch (err) {
+    await unlink(tmp).catch(() => undefined);
     throw new Error(`cannot write the upgrade state file ${path}`, { cause: err });
+  }
+}
+
+async function syncFolder(folder: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(folder, "r");
+  } catch (err) {
+    // Some platforms cannot open a folder; the rename is then as durable as they make it.
+    if (["EISDIR", "EPERM", "EACCES"].includes((err as NodeJS.ErrnoException).code ?? "")) return;
+    throw err;
+  }
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

@@ -5,7 +5,6 @@
  */
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import type { Logger } from "pino";
 import type { MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
 import { createApi } from "../api/server.js";
@@ -19,7 +18,8 @@ import { notReadyReasons } from "../reconciler/readiness.js";
 import { Reconciler } from "../reconciler/reconciler.js";
 import { startSweeper } from "../../trace-manager/store/sweeper.js";
 import { ConfigStoreRouteTable } from "./config-store-route-table.js";
-import { FileUpgradeStore } from "./file-upgrade-store.js";
+import { FileUpgradeStore, type EndedRetention } from "./file-upgrade-store.js";
+import { listenOn } from "./listen.js";
 import { LogEventRecorder } from "./log-event-recorder.js";
 import { meshValidationFacts } from "./mesh-facts.js";
 import { MeshInventory } from "./mesh-inventory.js";
@@ -31,6 +31,13 @@ export interface LocalControllerOptions {
   readonly logger: Logger;
   /** The upgrade state file; omitted = memory only. */
   readonly statePath?: string;
+  /**
+   * A store already opened (its lock taken, its file validated), used instead of opening
+   * `statePath`; the controller closes it when it stops, or when it fails to start.
+   */
+  readonly store?: FileUpgradeStore;
+  /** How many ended upgrades the state file keeps, and how long (default: the store's). */
+  readonly endedRetention?: EndedRetention;
   readonly settings?: Settings;
   /** Reconcile tick interval (ms). */
   readonly intervalMs?: number;
@@ -69,14 +76,35 @@ export interface LocalController {
   halt(): void;
 }
 
-/** Starts the controller against a running local mesh. */
+/**
+ * Starts the controller against a running local mesh. When it cannot start (a refused state
+ * file, a busy port, a bad token) it closes what it opened, the store's lock included, and
+ * rejects with the cause.
+ */
 export async function startLocalController(options: LocalControllerOptions): Promise<LocalController> {
-  const { mesh, logger } = options;
   const clock = options.clock ?? Date.now;
+  const store =
+    options.store ??
+    (await FileUpgradeStore.open({
+      ...(options.statePath !== undefined ? { path: options.statePath } : {}),
+      ...(options.endedRetention !== undefined ? { endedRetention: options.endedRetention } : {}),
+      clock,
+    }));
+  try {
+    return await startOnStore(options, store, clock);
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function startOnStore(
+  options: LocalControllerOptions,
+  store: FileUpgradeStore,
+  clock: () => number,
+): Promise<LocalController> {
+  const { mesh, logger } = options;
   const settings = options.settings ?? DEFAULT_SETTINGS;
-  const store = await FileUpgradeStore.open(
-    options.statePath === undefined ? {} : { path: options.statePath },
-  );
   const workloads = new MeshWorkloads(mesh, clock);
   const interpose = options.interpose ?? (<T extends object>(port: T): T => port);
   const router = new IstioRouter({
@@ -123,10 +151,7 @@ export async function startLocalController(options: LocalControllerOptions): Pro
     metrics: metrics.registry,
     notReady: () => notReadyReasons(reconciler),
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(options.apiPort ?? 0, "127.0.0.1", () => resolve(s));
-    s.once("error", reject);
-  });
+  const server = await listenOn(app, options.apiPort ?? 0, "127.0.0.1");
   const port = (server.address() as AddressInfo).port;
   reconciler.start();
   // Expired trace records are reported (an active one means a transaction was lost) and dropped.
@@ -147,6 +172,8 @@ export async function startLocalController(options: LocalControllerOptions): Pro
     token,
     halt: () => {
       reconciler.halt();
+      // As a crash would: nothing more is written, and the state file's lock is free.
+      store.abandon();
       void sweeper.stop();
       server.closeAllConnections();
       server.close();
@@ -160,4 +187,3 @@ export async function startLocalController(options: LocalControllerOptions): Pro
     },
   };
 }
-

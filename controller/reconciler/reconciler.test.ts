@@ -9,6 +9,7 @@ import { pendingCommands, type UpgradeWatcher } from "../ports/upgrade-store.js"
 import { delegatingStore } from "../local/testing/delegating-store.js";
 import type { Backend, GatheredObservations, UpgradeEventNote, UpgradeRef } from "../ports/index.js";
 import { ControllerMetrics } from "../metrics.js";
+import { notReadyReasons } from "./readiness.js";
 import { Reconciler } from "./reconciler.js";
 
 const spec: UpgradeSpec = { services: [{ name: "auth-service", from: "v1", to: "v2" }] };
@@ -285,6 +286,103 @@ describe("Reconciler", () => {
     now += 61_000;
     // A started reconciler's first pass over the store forgets what ended before the retention.
     await whileRunning(options, () => eventually(async () => (await series()).length === 0));
+  });
+
+  it("ends a record without a status as Failed, naming the problem, and goes on with the others", async () => {
+    const store = await FileUpgradeStore.open();
+    const broken = { namespace: "default", name: "broken" };
+    // The record a hand-edited state file or a foreign writer left: no status at all.
+    await store.create({ ...broken, spec, status: undefined as unknown as UpgradeStatus, createdAt: 0 });
+    await create(store);
+    const calls: string[] = [];
+    const events: UpgradeEventNote[] = [];
+    await whileRunning(
+      { store, backend: recordingBackend(calls, { times: 0 }, events), intervalMs: 10 },
+      async () => {
+        await eventually(async () => (await store.get(broken)).status?.phase === "Failed");
+        // The good upgrade is reconciled all the same.
+        await eventually(() => calls.includes(`watch ${ID}`));
+      },
+    );
+    const failed = (await store.get(broken)).status;
+    const condition = failed.conditions.find((c) => c.type === "Failed");
+    expect(condition).toMatchObject({ status: "True", reason: "InvalidRecord" });
+    expect(condition?.message).toContain("status: missing");
+    expect(failed.engine.pending).toEqual([]);
+    // Nothing was executed for the broken record.
+    expect(calls).not.toContain(`watch ${enrolmentId("default", "broken")}`);
+    expect(events.some((e) => e.reason === "InvalidRecord" && e.message.includes("status: missing"))).toBe(
+      true,
+    );
+    expect((await store.get(KEY)).status.phase).not.toBe("Failed");
+  });
+
+  it("ends a record with an unknown phase as Failed, keeping its history", async () => {
+    const store = await FileUpgradeStore.open();
+    const created = await create(store);
+    const odd = { ...created.status, phase: "Sideways" } as unknown as UpgradeStatus;
+    await store.updateStatus(KEY, created.resourceVersion, odd);
+    await whileRunning({ store, backend: recordingBackend([]), intervalMs: 10 }, async () => {
+      await eventually(async () => (await store.get(KEY)).status.phase === "Failed");
+    });
+    const status = (await store.get(KEY)).status;
+    expect(status.history[0]?.message).toBe("upgrade created");
+    expect(status.engine.reason).toMatch(/status\.phase: must be one of Validating/);
+  });
+
+  it("ends an upgrade whose status is broken while it runs, without stopping the process", async () => {
+    const store = await FileUpgradeStore.open();
+    await create(store);
+    const calls: string[] = [];
+    await whileRunning({ store, backend: recordingBackend(calls), intervalMs: 3_600_000 }, async () => {
+      await eventually(() => calls.includes(`watch ${ID}`));
+      const current = await store.get(KEY);
+      // The MODIFIED event carries a record whose status has no engine bookkeeping.
+      await store.updateStatus(KEY, current.resourceVersion, {
+        phase: "Shifting",
+      } as unknown as UpgradeStatus);
+      await eventually(async () => (await store.get(KEY)).status.phase === "Failed");
+    });
+    expect((await store.get(KEY)).status.engine.reason).toMatch(
+      /status: must have required property 'weight'/,
+    );
+  });
+
+  it("retries a failing list of Upgrades with a growing wait, reports it on readiness, and recovers", async () => {
+    const inner = await FileUpgradeStore.open();
+    await create(inner);
+    let failuresLeft = 3;
+    const listedAt: number[] = [];
+    const store = delegatingStore(inner, {
+      list: (namespace) => {
+        listedAt.push(Date.now());
+        if (failuresLeft > 0) {
+          failuresLeft -= 1;
+          return Promise.reject(new Error("the state folder is unreadable"));
+        }
+        return inner.list(namespace);
+      },
+      // No resync: only the interval's list reaches the upgrade.
+      watch: () => () => undefined,
+    });
+    const calls: string[] = [];
+    await whileRunning(
+      { store, backend: recordingBackend(calls), intervalMs: 20, maxListBackoffMs: 100 },
+      async (r) => {
+        await eventually(() => r.listFailure !== null);
+        expect(notReadyReasons(r).join()).toMatch(
+          /listing Upgrades failed 1 time\(s\) in a row, retrying in .*: the state folder is unreadable/,
+        );
+        await eventually(() => calls.includes(`watch ${ID}`));
+        expect(r.listFailure).toBeNull();
+        expect(notReadyReasons(r)).toEqual([]);
+      },
+    );
+    // Waits doubled: 40, 80, then capped at 100 ms (timers fire no earlier than asked).
+    const gaps = listedAt.slice(1, 4).map((t, i) => t - (listedAt[i] ?? 0));
+    expect(gaps[0]).toBeGreaterThanOrEqual(35);
+    expect(gaps[1]).toBeGreaterThanOrEqual(75);
+    expect(gaps[2]).toBeGreaterThanOrEqual(95);
   });
 });
 

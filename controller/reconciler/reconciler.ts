@@ -28,7 +28,9 @@ import {
   type UpgradeStore,
 } from "../ports/index.js";
 import { executeAction } from "./execute.js";
+import { failedForInvalidRecord } from "./invalid-record.js";
 import { KeyedQueue } from "./keyed-queue.js";
+import { phaseOf, recordProblems } from "./record-check.js";
 
 /** Options of {@link Reconciler}. */
 export interface ReconcilerOptions {
@@ -42,6 +44,23 @@ export interface ReconcilerOptions {
   readonly intervalMs?: number;
   /** How long an ended upgrade's series stay in the metrics, so a scrape sees how it ended (default 15 min). */
   readonly metricsRetentionMs?: number;
+  /** The longest wait between retries of a failing list of Upgrades (default 30 s); waits double from `intervalMs`. */
+  readonly maxListBackoffMs?: number;
+}
+
+/** A failing list of Upgrades, as the reconciler retries it. */
+export interface ListFailure {
+  readonly error: Error;
+  /** Failed lists in a row. */
+  readonly failures: number;
+  /** The wait before the next retry (ms). */
+  readonly retryInMs: number;
+}
+
+/** True for a phase after which nothing is reconciled; an unknown phase is not terminal. */
+function ended(record: UpgradeRecord): boolean {
+  const phase = phaseOf(record);
+  return phase !== null && TERMINAL_PHASES.includes(phase);
 }
 
 const WARNING_PHASES: readonly Phase[] = [Phase.RollingBack, Phase.RolledBack, Phase.Failed];
@@ -60,6 +79,7 @@ export class Reconciler {
   private unwatch: (() => void) | undefined;
   private stopped = false;
   private watchError: Error | null = null;
+  private listError: ListFailure | null = null;
   /** Ended upgrades whose metric series were removed. */
   private readonly forgotten = new Set<string>();
 
@@ -77,13 +97,13 @@ export class Reconciler {
         // An event after a failure does not clear it: events may have been missed until a resync.
         const u = event.upgrade;
         if (event.type === "DELETED") this.forget(u);
-        if (event.type === "DELETED" || TERMINAL_PHASES.includes(u.status.phase)) return;
+        if (event.type === "DELETED" || ended(u)) return;
         // A status write by the reconciler itself also lands here; only users' changes trigger.
-        if (event.type === "ADDED" || pendingCommands(u).length > 0) void this.trigger(u);
+        if (event.type === "ADDED" || hasPendingCommands(u)) this.triggerInBackground(u);
       },
       onResync: (upgrades) => {
         this.watchError = null;
-        for (const u of upgrades) if (!TERMINAL_PHASES.includes(u.status.phase)) void this.trigger(u);
+        for (const u of upgrades) if (!ended(u)) this.triggerInBackground(u);
       },
       onError: (err) => {
         this.watchError = err;
@@ -93,15 +113,33 @@ export class Reconciler {
     const loop = (): void => {
       if (this.stopped) return;
       this.tickAll()
-        .catch((err: unknown) => {
-          this.options.logger.error({ err }, "listing upgrades failed; retrying on the next interval");
-          this.options.metrics?.reconciled("error");
-        })
+        .then(
+          () => {
+            if (this.listError !== null) this.options.logger.info("listing upgrades works again");
+            this.listError = null;
+          },
+          (err: unknown) => {
+            const failures = (this.listError?.failures ?? 0) + 1;
+            const retryInMs = Math.min(
+              this.intervalMs * 2 ** Math.min(failures, 20),
+              Math.max(this.intervalMs, this.options.maxListBackoffMs ?? 30_000),
+            );
+            const error = err instanceof Error ? err : new Error(String(err));
+            this.listError = { error, failures, retryInMs };
+            this.options.logger.error({ err, failures, retryInMs }, "listing upgrades failed; retrying");
+            this.options.metrics?.reconciled("error");
+          },
+        )
         .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(loop, this.intervalMs);
+          if (!this.stopped) this.timer = setTimeout(loop, this.listError?.retryInMs ?? this.intervalMs);
         });
     };
     loop();
+  }
+
+  /** The failing list of Upgrades while it has not succeeded since, else null. */
+  get listFailure(): ListFailure | null {
+    return this.listError;
   }
 
   /** The watch's last error while it has not resynced since, else null. */
@@ -122,6 +160,13 @@ export class Reconciler {
     this.unwatch?.();
   }
 
+  /** As {@link trigger}, from a callback that cannot wait: a failure is logged, never thrown. */
+  private triggerInBackground(key: UpgradeKey): void {
+    this.trigger(key).catch((err: unknown) => {
+      this.options.logger.error({ err, upgrade: `${key.namespace}/${key.name}` }, "reconcile failed");
+    });
+  }
+
   /** Reconciles one upgrade now (or right after its tick in progress). */
   trigger(key: UpgradeKey): Promise<void> {
     const k = { namespace: key.namespace, name: key.name };
@@ -133,12 +178,10 @@ export class Reconciler {
     const retention = this.options.metricsRetentionMs ?? 15 * 60_000;
     const now = this.clock();
     for (const u of upgrades) {
-      if (TERMINAL_PHASES.includes(u.status.phase) && now - u.status.engine.stageSince > retention)
-        this.forget(u);
+      if (ended(u) && now - (u.status.engine?.stageSince ?? 0) > retention) this.forget(u);
     }
-    await Promise.all(
-      upgrades.filter((u) => !TERMINAL_PHASES.includes(u.status.phase)).map((u) => this.trigger(u)),
-    );
+    // One upgrade's failure is its own: the others are reconciled all the same.
+    await Promise.allSettled(upgrades.filter((u) => !ended(u)).map((u) => this.trigger(u)));
   }
 
   /** One tick of one upgrade. Errors are logged and counted; the next tick retries. */
@@ -146,7 +189,12 @@ export class Reconciler {
     const log = this.options.logger.child({ upgrade: keyString(key) });
     try {
       const record = await this.options.store.get(key);
-      if (TERMINAL_PHASES.includes(record.status.phase)) return;
+      if (ended(record)) return;
+      const problems = recordProblems(record, "shape");
+      if (problems.length > 0) {
+        await this.failInvalid(record, problems, log);
+        return;
+      }
       if (!this.watching.has(record.id)) {
         await this.options.backend.enrolment.watch(
           record.id,
@@ -168,6 +216,27 @@ export class Reconciler {
       log.error({ err }, "reconcile failed; retrying on the next tick");
       this.options.metrics?.reconciled("error");
     }
+  }
+
+  /**
+   * Ends a record the reconciler cannot drive (no status, an unknown phase, a spec without
+   * services) as Failed, naming the problems; nothing is executed for it.
+   */
+  private async failInvalid(record: UpgradeRecord, problems: readonly string[], log: Logger): Promise<void> {
+    const now = this.clock();
+    const status = failedForInvalidRecord(record, problems, now);
+    log.error({ problems }, "the stored Upgrade is invalid; ending it as Failed");
+    this.watching.delete(record.id);
+    this.results.delete(record.id);
+    const saved = await this.options.store.updateStatus(record, record.resourceVersion, status);
+    this.options.metrics?.observe(record.name, saved.status, now);
+    await this.recordEvent(record, {
+      type: "Warning",
+      reason: "InvalidRecord",
+      message: status.engine.reason ?? "the stored Upgrade is invalid",
+      at: now,
+    });
+    this.options.metrics?.reconciled("error");
   }
 
   private async decideAndPersist(record: UpgradeRecord): Promise<UpgradeRecord> {
@@ -259,6 +328,15 @@ export class Reconciler {
         "could not remove the ended upgrade's enrolment",
       );
     }
+  }
+}
+
+/** True when the record carries unacknowledged commands, or is too malformed to tell (its tick then fails it). */
+function hasPendingCommands(record: UpgradeRecord): boolean {
+  try {
+    return pendingCommands(record).length > 0;
+  } catch {
+    return true;
   }
 }
 

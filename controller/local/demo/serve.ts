@@ -6,11 +6,14 @@
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
-import { startMesh } from "../../../istio/local-mesh/runtime/mesh-runtime.js";
+import { startMesh, type MeshHandle } from "../../../istio/local-mesh/runtime/mesh-runtime.js";
 import { loadTopology } from "../../../istio/local-mesh/runtime/topology.js";
 import { runLoad } from "../../../sample-services/load/index.js";
-import { startLocalController } from "../local-controller.js";
+import { FileUpgradeStore, type EndedRetention } from "../file-upgrade-store.js";
+import { startLocalController, type LocalController } from "../local-controller.js";
+import { openLogFile, type LogFile } from "../log-file.js";
 import { demoTimings } from "./demo-settings.js";
+import { endUpgradesOfPreviousMesh, MESH_RESTARTED_MESSAGE } from "./previous-mesh.js";
 import { waitUntilServing } from "./warm-up.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,31 +31,85 @@ export interface ServeOptions {
   readonly signal: AbortSignal;
 }
 
-/** Runs until `signal` aborts; resolves to the exit status. */
+/** How many ended upgrades `--serve` keeps in its state file, and how long (docs/local-serve.md). */
+export const SERVE_ENDED_RETENTION: EndedRetention = { count: 50, maxAgeMs: 7 * 24 * 3_600_000 };
+
+/**
+ * Runs until `signal` aborts; resolves to the exit status. When something fails to start (the
+ * state file is refused or locked, the API port is busy, the mesh does not come up) it stops
+ * what it had started, in reverse order, and rejects with the cause.
+ */
 export async function serveLocal(options: ServeOptions): Promise<number> {
   const t = demoTimings(false);
-  const logger = pino(
-    { level: "info" },
-    pino.destination({ dest: options.logPath, sync: false, mkdir: true }),
-  );
-  options.out("Starting the local mesh and the controller …");
-  const mesh = await startMesh(await loadTopology(join(here, "demo.topology.yaml")), {
-    logger,
-    pushDelay: t.pushDelay,
-    workerLag: t.workerLag,
-    traceManager: { heartbeatMs: t.traceManagerHeartbeatMs },
-    ...(options.redisUrl !== undefined ? { storeUrl: options.redisUrl } : {}),
+  // The state file first: a refused or locked one fails in a moment, before anything runs.
+  const store = await FileUpgradeStore.open({
+    path: options.statePath,
+    endedRetention: SERVE_ENDED_RETENTION,
   });
-  const ctl = await startLocalController({
-    mesh,
-    logger,
-    settings: t.settings,
-    intervalMs: t.reconcileIntervalMs,
-    apiPort: options.apiPort,
-    statePath: options.statePath,
-    ...(options.token !== undefined ? { token: options.token } : {}),
+  // What has started, stopped in reverse order on a failure (closing the store twice is harmless).
+  const started: (() => Promise<void>)[] = [() => store.close()];
+  const stopStarted = async (): Promise<void> => {
+    for (const stop of started.reverse()) await stopWithin(stop, STOP_STEP_TIMEOUT_MS);
+  };
+  try {
+    for (const u of await endUpgradesOfPreviousMesh(store, Date.now())) {
+      options.out(
+        `Upgrade ${u.namespace}/${u.name} was in progress on the previous mesh: ${MESH_RESTARTED_MESSAGE}`,
+      );
+    }
+    // One log file across runs, rotated by size (docs/local-serve.md).
+    const logFile = openLogFile({ path: options.logPath });
+    const logger = pino({ level: "info" }, logFile.destination);
+    started.push(() => logFile.close());
+    options.out("Starting the local mesh and the controller …");
+    const mesh = await startMesh(await loadTopology(join(here, "demo.topology.yaml")), {
+      logger,
+      pushDelay: t.pushDelay,
+      workerLag: t.workerLag,
+      traceManager: { heartbeatMs: t.traceManagerHeartbeatMs },
+      ...(options.redisUrl !== undefined ? { storeUrl: options.redisUrl } : {}),
+    });
+    started.push(() => mesh.stop());
+    const ctl = await startLocalController({
+      mesh,
+      logger,
+      settings: t.settings,
+      intervalMs: t.reconcileIntervalMs,
+      apiPort: options.apiPort,
+      store,
+      ...(options.token !== undefined ? { token: options.token } : {}),
+    });
+    started.push(() => ctl.stop());
+    await waitUntilServing(mesh.ingressUrl);
+    return await serveUntilAborted(options, mesh, ctl, logFile);
+  } catch (err) {
+    await stopStarted();
+    throw err;
+  }
+}
+
+/** The longest one part (the controller, the mesh) may take to stop after a failed start. */
+const STOP_STEP_TIMEOUT_MS = 10_000;
+
+/** Runs `stop`, giving up after `ms`: a failed start reports its cause whatever hangs. */
+async function stopWithin(stop: () => Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
   });
-  await waitUntilServing(mesh.ingressUrl);
+  try {
+    await Promise.race([stop().catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function serveUntilAborted(
+  options: ServeOptions,
+  mesh: MeshHandle,
+  ctl: LocalController,
+  logFile: LogFile,
+): Promise<number> {
   const stopStarting = new AbortController();
   const load = runLoad({
     baseUrl: mesh.ingressUrl,
@@ -85,6 +142,7 @@ export async function serveLocal(options: ServeOptions): Promise<number> {
   const report = await load;
   await ctl.stop();
   await mesh.stop();
+  await logFile.close();
   const s = report.summary;
   options.out(`Users ran ${s.total} transactions: ${s.failed} failed, ${s.mixed} mixed-version.`);
   return s.failed === 0 && s.mixed === 0 ? 0 : 1;

@@ -26,13 +26,15 @@ export async function startDemo(options: DemoFlags): Promise<number> {
   process.on("SIGTERM", onSignal);
   try {
     if (options.serve !== undefined) {
+      const token = process.env.TRANQUIL_TOKEN;
+      if (token !== undefined) checkToken(token);
       return await serveLocal({
         apiPort: options.serve.apiPort,
         statePath: resolve(".tranquil", "serve", "upgrades.json"),
         logPath: resolve(".tranquil", "serve", "tranquil.log"),
         out: (line) => process.stdout.write(`${line}\n`),
         signal: stop.signal,
-        ...(process.env.TRANQUIL_TOKEN !== undefined ? { token: process.env.TRANQUIL_TOKEN } : {}),
+        ...(token !== undefined ? { token } : {}),
         ...(options.redisUrl !== undefined ? { redisUrl: options.redisUrl } : {}),
       });
     }
@@ -45,5 +47,18 @@ export async function startDemo(options: DemoFlags): Promise<number> {
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+  }
+}
+
+/** The shortest API token `--serve` accepts from TRANQUIL_TOKEN (the API's own minimum). */
+export const MIN_TOKEN_LENGTH = 16;
+
+/** Refuses a TRANQUIL_TOKEN the API would refuse, before anything starts. */
+function checkToken(token: string): void {
+  if (token.length < MIN_TOKEN_LENGTH) {
+    throw new Error(
+      `TRANQUIL_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters (it has ${token.length}): ` +
+        "set a longer one, or unset it to have one generated",
+    );
   }
 }
