@@ -16,17 +16,17 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { TERMINAL_PHASES } from "../engine/phases.js";
 import { InvalidSpecError } from "../upgrade-spec/validate.js";
-import {
-  keyString,
-  type UpgradeEvent,
-  type UpgradeKey,
-  type UpgradeRecord,
-  type UpgradeStore,
-} from "../ports/upgrade-store.js";
+import { keyString, type UpgradeStore } from "../ports/upgrade-store.js";
 import { requireBearer } from "./auth.js";
-import { DEFAULT_NAMESPACE, UpgradeRequestError, UpgradesService } from "./upgrades-service.js";
+import {
+  DEFAULT_STATUS_STREAM_SETTINGS,
+  statusEventsHandler,
+  type StatusStreamSettings,
+} from "./events-route.js";
+import { keyOf, namespaceOf } from "./request-key.js";
+import { StreamSlots } from "./stream-slots.js";
+import { DEFAULT_NAMESPACE, UpgradesService } from "./upgrades-service.js";
 import { toView } from "./view.js";
 
 /** Options of {@link createApi}. */
@@ -35,8 +35,10 @@ export interface ApiOptions {
   readonly token: string;
   readonly logger: Logger;
   readonly clock?: () => number;
-  /** How often SSE streams send a keep-alive comment. */
+  /** How often SSE streams send a keep-alive comment (default 15 s). */
   readonly keepAliveMs?: number;
+  /** The status streams' cap, `Retry-After` and idle timeout (ADR 0088); defaults in {@link DEFAULT_STATUS_STREAM_SETTINGS}. */
+  readonly streams?: Partial<Omit<StatusStreamSettings, "heartbeatMs">>;
   /** The controller's metrics, served at GET /metrics (Prometheus text format). */
   readonly metrics?: Registry;
   /** What keeps the controller from being ready (GET /readyz); none = ready. */
@@ -53,6 +55,12 @@ export function createApi(options: ApiOptions): express.Express {
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const auth = requireBearer(options.token);
+  const streamSettings: StatusStreamSettings = {
+    ...DEFAULT_STATUS_STREAM_SETTINGS,
+    ...options.streams,
+    ...(options.keepAliveMs !== undefined ? { heartbeatMs: options.keepAliveMs } : {}),
+  };
+  const slots = new StreamSlots(streamSettings.maxStreams);
   const app = express();
   app.disable("x-powered-by");
   app.use(express.json({ limit: "256kb" }));
@@ -82,58 +90,10 @@ export function createApi(options: ApiOptions): express.Express {
     res.json(toView(await service.get(keyOf(req))));
   });
 
-  app.get("/v1/upgrades/:name/events", async (req, res) => {
-    const key = keyOf(req);
-    const id = keyString(key);
-    // Subscribe before reading: with a remote store a change can land while the read is in
-    // flight, and if it were the terminal one the stream would never end. Read again until no
-    // change arrived during a read, so the first event is at least as new as any missed one.
-    let live: ((event: UpgradeEvent) => void) | undefined = undefined;
-    let changedDuringRead = false;
-    const stop = options.store.watch({
-      onEvent: (event) => {
-        if (keyString(event.upgrade) !== id) return;
-        if (live) live(event);
-        else changedDuringRead = true;
-      },
-    });
-    let first: UpgradeRecord;
-    try {
-      // Bounded, so a store that changes faster than it reads cannot hold the request forever.
-      let reads = 0;
-      do {
-        changedDuringRead = false;
-        first = await service.get(key);
-      } while (changedDuringRead && ++reads < 10);
-    } catch (err) {
-      stop();
-      throw err;
-    }
-    res.writeHead(200, {
-      "content-type": "text/event-stream",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-    });
-    const send = (u: UpgradeRecord): boolean => {
-      res.write(`event: status\ndata: ${JSON.stringify(toView(u))}\n\n`);
-      return TERMINAL_PHASES.includes(u.status.phase);
-    };
-    if (send(first)) {
-      stop();
-      res.end();
-      return;
-    }
-    const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), options.keepAliveMs ?? 15_000);
-    const finish = (): void => {
-      clearInterval(keepAlive);
-      stop();
-      res.end();
-    };
-    live = (event) => {
-      if (event.type === "DELETED" || send(event.upgrade)) finish();
-    };
-    req.on("close", finish);
-  });
+  app.get(
+    "/v1/upgrades/:name/events",
+    statusEventsHandler({ store: options.store, service, settings: streamSettings, slots }),
+  );
 
   app.post("/v1/upgrades", auth, async (req, res) => {
     const body = (req.body ?? {}) as { name?: unknown; namespace?: unknown; spec?: unknown };
@@ -177,22 +137,6 @@ export function createApi(options: ApiOptions): express.Express {
       .json({ error: message, ...(err instanceof InvalidSpecError ? { problems: err.problems } : {}) });
   });
   return app;
-}
-
-/** The `?namespace=` query parameter, if given once. */
-function namespaceOf(req: Request): string | undefined {
-  const ns: unknown = req.query["namespace"];
-  if (ns === undefined) return undefined;
-  if (typeof ns !== "string" || ns === "") {
-    throw new UpgradeRequestError("namespace must be given once, as ?namespace=<namespace>", 400);
-  }
-  return ns;
-}
-
-/** The Upgrade a request names: `:name` in `?namespace=` (default `default`). */
-function keyOf(req: Request): UpgradeKey {
-  const name: unknown = req.params["name"];
-  return { namespace: namespaceOf(req) ?? DEFAULT_NAMESPACE, name: typeof name === "string" ? name : "" };
 }
 
 function describeError(err: unknown): { status: number; message: string } {
