@@ -24,6 +24,7 @@ import {
   statusEventsHandler,
   type StatusStreamSettings,
 } from "./events-route.js";
+import { DEFAULT_ALLOWED_HOSTS, requireAllowedHost } from "./host-check.js";
 import { keyOf, namespaceOf } from "./request-key.js";
 import { StreamSlots } from "./stream-slots.js";
 import { DEFAULT_NAMESPACE, UpgradesService } from "./upgrades-service.js";
@@ -39,6 +40,11 @@ export interface ApiOptions {
   readonly keepAliveMs?: number;
   /** The status streams' cap, `Retry-After` and idle timeout (ADR 0088); defaults in {@link DEFAULT_STATUS_STREAM_SETTINGS}. */
   readonly streams?: Partial<Omit<StatusStreamSettings, "heartbeatMs">>;
+  /**
+   * The names the API answers to under /v1 (the Host header, any port); others get 421
+   * (ADR 0088). Default {@link DEFAULT_ALLOWED_HOSTS}: localhost, 127.0.0.1 and [::1].
+   */
+  readonly allowedHosts?: readonly string[];
   /** The controller's metrics, served at GET /metrics (Prometheus text format). */
   readonly metrics?: Registry;
   /** What keeps the controller from being ready (GET /readyz); none = ready. */
@@ -80,6 +86,10 @@ export function createApi(options: ApiOptions): express.Express {
     const reasons = options.notReady?.() ?? [];
     res.status(reasons.length === 0 ? 200 : 503).json({ ready: reasons.length === 0, reasons });
   });
+
+  // Probes and scrapers reach the routes above by the pod's address; what they show is not
+  // the upgrades' status, so only /v1 is held to the names the API is known by.
+  app.use("/v1", requireAllowedHost(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS));
 
   app.get("/v1/upgrades", async (req, res) => {
     const namespace = namespaceOf(req);
