@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiFixture, writeStatus, type ApiFixture } from "../cli/testing/api-fixture.js";
+import { rawRequest } from "./testing/raw-request.js";
 
 const spec = (name: string, extra: Record<string, unknown> = {}) => ({
   services: [{ name, from: "v1", to: "v2" }],
@@ -173,6 +174,74 @@ describe("HTTP API", () => {
       });
       expect(garbled.status).toBe(400);
       expect(await garbled.json()).toEqual({ error: expect.stringMatching(/not valid JSON/) });
+    });
+
+    describe("bodies that are not a JSON object", () => {
+      const send = (path: string, body: string | undefined, contentType?: string) =>
+        rawRequest(Number(new URL(api.url).port), {
+          method: "POST",
+          path,
+          headers: {
+            authorization: `Bearer ${api.token}`,
+            ...(contentType !== undefined ? { "content-type": contentType } : {}),
+            ...(body !== undefined ? { "content-length": String(Buffer.byteLength(body)) } : {}),
+          },
+          ...(body !== undefined ? { body } : {}),
+        });
+      const errorOf = (res: { body: string }): string => (JSON.parse(res.body) as { error: string }).error;
+
+      beforeAll(async () => {
+        expect(
+          (await post("/v1/upgrades", { name: "bodies", spec: spec("bodies-service") }, api.token)).status,
+        ).toBe(201);
+      });
+
+      it.each(["/v1/upgrades", "/v1/upgrades/bodies/pause"])(
+        "POST %s with a text/plain body is 415 and says what the body must be",
+        async (path) => {
+          const res = await send(path, '{"name":"plain"}', "text/plain;charset=UTF-8");
+          expect(res.status).toBe(415);
+          expect(errorOf(res)).toBe(
+            "the body must be a JSON object with Content-Type application/json; got text/plain",
+          );
+        },
+      );
+
+      it("POST /v1/upgrades with a body but no Content-Type is 415 and says so", async () => {
+        const res = await send("/v1/upgrades", '{"name":"untyped"}');
+        expect(res.status).toBe(415);
+        expect(errorOf(res)).toMatch(/with Content-Type application\/json; got no Content-Type$/);
+      });
+
+      it.each([
+        ["null", /^the body is null; expected an upgrade object \{"name"/],
+        ["[]", /^the body is an array; expected an upgrade object/],
+        ['"upgrade"', /^the body is a string; expected an upgrade object/],
+      ])("POST /v1/upgrades with %s is 400 and names what the body is", async (body, message) => {
+        const res = await send("/v1/upgrades", body, "application/json");
+        expect(res.status).toBe(400);
+        expect(errorOf(res)).toMatch(message);
+      });
+
+      it("POST /v1/upgrades without a body is 400: the body is empty", async () => {
+        const res = await send("/v1/upgrades", undefined, "application/json");
+        expect(res.status).toBe(400);
+        expect(errorOf(res)).toMatch(/^the body is empty; expected an upgrade object/);
+      });
+
+      it("a command takes no body or {}, and refuses null", async () => {
+        expect((await send("/v1/upgrades/bodies/pause", undefined)).status).toBe(200);
+        expect((await send("/v1/upgrades/bodies/resume", "{}", "application/json")).status).toBe(200);
+        const res = await send("/v1/upgrades/bodies/pause", "null", "application/json");
+        expect(res.status).toBe(400);
+        expect(errorOf(res)).toBe("the body is null; expected no body or {}");
+      });
+
+      it("a body whose name is not a string says which field is wrong", async () => {
+        const res = await send("/v1/upgrades", '{"name":7}', "application/json");
+        expect(res.status).toBe(400);
+        expect(errorOf(res)).toMatch(/its "name" is not a string$/);
+      });
     });
 
     it("409 for an upgrade overlapping an active one on a service", async () => {

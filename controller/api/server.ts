@@ -24,10 +24,11 @@ import {
   statusEventsHandler,
   type StatusStreamSettings,
 } from "./events-route.js";
+import { jsonObjectBody } from "./json-body.js";
 import { DEFAULT_ALLOWED_HOSTS, requireAllowedHost } from "./host-check.js";
 import { keyOf, namespaceOf } from "./request-key.js";
 import { StreamSlots } from "./stream-slots.js";
-import { DEFAULT_NAMESPACE, UpgradesService } from "./upgrades-service.js";
+import { DEFAULT_NAMESPACE, UpgradeRequestError, UpgradesService } from "./upgrades-service.js";
 import { toView } from "./view.js";
 
 /** Options of {@link createApi}. */
@@ -51,6 +52,10 @@ export interface ApiOptions {
   readonly notReady?: () => readonly string[];
 }
 
+/** What POST /v1/upgrades takes, as its messages name it. */
+const UPGRADE_OBJECT =
+  'an upgrade object {"name": <upgrade name>, "namespace": <optional namespace>, "spec": <Upgrade spec>}';
+
 type Verb = "pause" | "resume" | "promote" | "abort";
 const VERBS: readonly Verb[] = ["pause", "resume", "promote", "abort"];
 
@@ -69,7 +74,8 @@ export function createApi(options: ApiOptions): express.Express {
   const slots = new StreamSlots(streamSettings.maxStreams);
   const app = express();
   app.disable("x-powered-by");
-  app.use(express.json({ limit: "256kb" }));
+  // Not strict: `null` or `[]` is valid JSON and gets a message saying so (jsonObjectBody).
+  app.use(express.json({ limit: "256kb", strict: false }));
 
   const registry = options.metrics;
   if (registry !== undefined) {
@@ -106,21 +112,21 @@ export function createApi(options: ApiOptions): express.Express {
   );
 
   app.post("/v1/upgrades", auth, async (req, res) => {
-    const body = (req.body ?? {}) as { name?: unknown; namespace?: unknown; spec?: unknown };
-    if (
-      typeof body.name !== "string" ||
-      (body.namespace !== undefined && typeof body.namespace !== "string")
-    ) {
-      res.status(400).json({
-        error:
-          'body must be {"name": <upgrade name>, "namespace": <optional namespace>, "spec": <Upgrade spec>}',
-      });
-      return;
+    const body = jsonObjectBody(req, UPGRADE_OBJECT);
+    const { name, namespace, spec } = body;
+    if (typeof name !== "string") {
+      throw new UpgradeRequestError(
+        `the body must be ${UPGRADE_OBJECT}; its "name" is ${name === undefined ? "missing" : "not a string"}`,
+        400,
+      );
     }
-    const created = await service.create(
-      { namespace: body.namespace ?? DEFAULT_NAMESPACE, name: body.name },
-      body.spec,
-    );
+    if (namespace !== undefined && typeof namespace !== "string") {
+      throw new UpgradeRequestError(
+        `the body must be ${UPGRADE_OBJECT}; its "namespace" is not a string`,
+        400,
+      );
+    }
+    const created = await service.create({ namespace: namespace ?? DEFAULT_NAMESPACE, name }, spec);
     options.logger.info(
       { upgrade: keyString(created), enrolmentId: created.id, services: created.spec.services },
       "upgrade created",
@@ -130,6 +136,7 @@ export function createApi(options: ApiOptions): express.Express {
 
   for (const verb of VERBS) {
     app.post(`/v1/upgrades/:name/${verb}`, auth, async (req, res) => {
+      jsonObjectBody(req, "no body or {}", true);
       const updated = await service[verb](keyOf(req));
       options.logger.info({ upgrade: keyString(updated), verb }, "upgrade command");
       res.json(toView(updated));

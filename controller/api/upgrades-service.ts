@@ -24,7 +24,7 @@ export const DEFAULT_NAMESPACE = "default";
 export class UpgradeRequestError extends Error {
   constructor(
     message: string,
-    readonly status: 400 | 409 | 422,
+    readonly status: 400 | 409 | 415 | 422,
     options?: ErrorOptions,
   ) {
     super(message, options);
