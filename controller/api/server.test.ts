@@ -244,6 +244,60 @@ describe("HTTP API", () => {
       });
     });
 
+    describe("inputs far beyond their bounds", () => {
+      const LONG = "a".repeat(100 * 1024);
+      const errorOf = async (res: Response): Promise<string> =>
+        ((await res.json()) as { error: string }).error;
+
+      it("a 100 KB upgrade name in a create is 400, echoed cut short", async () => {
+        const res = await post("/v1/upgrades", { name: LONG, spec: spec("long-name-service") }, api.token);
+        expect(res.status).toBe(400);
+        const error = await errorOf(res);
+        expect(error).toMatch(/^upgrade name "a+…" is not a DNS label/);
+        expect(error.length).toBeLessThan(250);
+      });
+
+      it("a name or namespace in the path or query of another shape is 400 at the entry, cut short", async () => {
+        for (const path of [
+          `/v1/upgrades/${"a".repeat(8 * 1024)}`,
+          `/v1/upgrades/${"a".repeat(8 * 1024)}/events`,
+          `/v1/upgrades?namespace=${"n".repeat(8 * 1024)}`,
+          `/v1/upgrades/Bad_Name`,
+        ]) {
+          const res = await get(path);
+          expect(res.status, path).toBe(400);
+          const error = await errorOf(res);
+          expect(error, path).toMatch(/is not a (valid name|namespace name)/);
+          expect(error.length, path).toBeLessThan(250);
+        }
+        const command = await post(`/v1/upgrades/${"a".repeat(8 * 1024)}/pause`, {}, api.token);
+        expect(command.status).toBe(400);
+        expect((await errorOf(command)).length).toBeLessThan(250);
+      });
+
+      it("a spec with thousands of long unknown fields lists a few problems, each cut short", async () => {
+        const extra = Object.fromEntries(
+          Array.from({ length: 2000 }, (_, i) => [`field${i}${"x".repeat(60)}`, 1]),
+        );
+        const res = await post(
+          "/v1/upgrades",
+          { name: "many-fields", spec: spec("fields-service", extra) },
+          api.token,
+        );
+        expect(res.status).toBe(400);
+        const body = (await res.json()) as { error: string; problems: { path: string; message: string }[] };
+        expect(body.problems.length).toBeLessThanOrEqual(20);
+        for (const p of body.problems) expect(p.message.length).toBeLessThanOrEqual(200);
+        expect(body.error).toMatch(/and \d+ more$/);
+        expect(body.error.length).toBeLessThanOrEqual(1024);
+      });
+
+      it("an upgrade name with dots (a Kubernetes object name) is looked up, not refused", async () => {
+        const res = await get("/v1/upgrades/made.by.kubectl");
+        expect(res.status).toBe(404);
+      });
+    });
+
     it("409 for an upgrade overlapping an active one on a service", async () => {
       expect(
         (await post("/v1/upgrades", { name: "first", spec: spec("shared-service") }, api.token)).status,

@@ -16,9 +16,9 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { InvalidSpecError } from "../upgrade-spec/validate.js";
 import { keyString, type UpgradeStore } from "../ports/upgrade-store.js";
 import { requireBearer } from "./auth.js";
+import { errorAnswer } from "./error-body.js";
 import {
   DEFAULT_STATUS_STREAM_SETTINGS,
   statusEventsHandler,
@@ -147,22 +147,9 @@ export function createApi(options: ApiOptions): express.Express {
     res.status(404).json({ error: "no such endpoint; see the API reference in README.md" });
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const { status, message } = describeError(err);
+    const { status, body } = errorAnswer(err);
     if (status >= 500) options.logger.error({ err }, "API request failed");
-    res
-      .status(status)
-      .json({ error: message, ...(err instanceof InvalidSpecError ? { problems: err.problems } : {}) });
+    res.status(status).json(body);
   });
   return app;
-}
-
-function describeError(err: unknown): { status: number; message: string } {
-  if (err instanceof InvalidSpecError) return { status: 400, message: err.message };
-  if (err instanceof SyntaxError)
-    return { status: 400, message: `request body is not valid JSON: ${err.message}` };
-  if (err instanceof Error && "status" in err && typeof err.status === "number") {
-    // A store that cannot reach its backend (status 0) is unavailable, not a bad request.
-    return { status: err.status >= 400 && err.status <= 599 ? err.status : 503, message: err.message };
-  }
-  return { status: 500, message: "internal error; see the controller's log" };
 }

@@ -9,6 +9,7 @@ import { initialStatus } from "../engine/status.js";
 import type { Command, UpgradeSpec } from "../engine/types.js";
 import { parseUpgradeSpec } from "../upgrade-spec/validate.js";
 import { DNS_LABEL_PATTERN } from "../upgrade-spec/schema.js";
+import { echoQuoted } from "./echo.js";
 import {
   keyString,
   UpgradeConflictError,
@@ -62,7 +63,7 @@ export class UpgradesService {
     ] as const) {
       if (value.length > 63 || !dnsLabel.test(value)) {
         throw new UpgradeRequestError(
-          `${what} "${value}" is not a DNS label: use lower-case letters, digits and '-', at most 63 characters`,
+          `${what} ${echoQuoted(value)} is not a DNS label: use lower-case letters, digits and '-', at most 63 characters`,
           400,
         );
       }
