@@ -12,6 +12,10 @@
  *   GET  /v1/upgrades/:name/events[?namespace=]        SSE: `status` events until the upgrade ends
  *   POST /v1/upgrades        {name, namespace?, spec}  create (token)
  *   POST /v1/upgrades/:name/{pause,resume,promote,abort}[?namespace=]   (token)
+ *
+ * Limits (ADR 0088): /v1 answers only to the names in `allowedHosts`; status streams are
+ * capped, give a slow client only the newest state, send heartbeats and close when idle; names
+ * are checked at the entry and every echoed input is bounded.
  */
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
