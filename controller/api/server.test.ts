@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiFixture, writeStatus, type ApiFixture } from "../cli/testing/api-fixture.js";
+import { rawRequest } from "./testing/raw-request.js";
 
 const spec = (name: string, extra: Record<string, unknown> = {}) => ({
   services: [{ name, from: "v1", to: "v2" }],
@@ -173,6 +174,128 @@ describe("HTTP API", () => {
       });
       expect(garbled.status).toBe(400);
       expect(await garbled.json()).toEqual({ error: expect.stringMatching(/not valid JSON/) });
+    });
+
+    describe("bodies that are not a JSON object", () => {
+      const send = (path: string, body: string | undefined, contentType?: string) =>
+        rawRequest(Number(new URL(api.url).port), {
+          method: "POST",
+          path,
+          headers: {
+            authorization: `Bearer ${api.token}`,
+            ...(contentType !== undefined ? { "content-type": contentType } : {}),
+            ...(body !== undefined ? { "content-length": String(Buffer.byteLength(body)) } : {}),
+          },
+          ...(body !== undefined ? { body } : {}),
+        });
+      const errorOf = (res: { body: string }): string => (JSON.parse(res.body) as { error: string }).error;
+
+      beforeAll(async () => {
+        expect(
+          (await post("/v1/upgrades", { name: "bodies", spec: spec("bodies-service") }, api.token)).status,
+        ).toBe(201);
+      });
+
+      it.each(["/v1/upgrades", "/v1/upgrades/bodies/pause"])(
+        "POST %s with a text/plain body is 415 and says what the body must be",
+        async (path) => {
+          const res = await send(path, '{"name":"plain"}', "text/plain;charset=UTF-8");
+          expect(res.status).toBe(415);
+          expect(errorOf(res)).toBe(
+            "the body must be a JSON object with Content-Type application/json; got text/plain",
+          );
+        },
+      );
+
+      it("POST /v1/upgrades with a body but no Content-Type is 415 and says so", async () => {
+        const res = await send("/v1/upgrades", '{"name":"untyped"}');
+        expect(res.status).toBe(415);
+        expect(errorOf(res)).toMatch(/with Content-Type application\/json; got no Content-Type$/);
+      });
+
+      it.each([
+        ["null", /^the body is null; expected an upgrade object \{"name"/],
+        ["[]", /^the body is an array; expected an upgrade object/],
+        ['"upgrade"', /^the body is a string; expected an upgrade object/],
+      ])("POST /v1/upgrades with %s is 400 and names what the body is", async (body, message) => {
+        const res = await send("/v1/upgrades", body, "application/json");
+        expect(res.status).toBe(400);
+        expect(errorOf(res)).toMatch(message);
+      });
+
+      it("POST /v1/upgrades without a body is 400: the body is empty", async () => {
+        const res = await send("/v1/upgrades", undefined, "application/json");
+        expect(res.status).toBe(400);
+        expect(errorOf(res)).toMatch(/^the body is empty; expected an upgrade object/);
+      });
+
+      it("a command takes no body or {}, and refuses null", async () => {
+        expect((await send("/v1/upgrades/bodies/pause", undefined)).status).toBe(200);
+        expect((await send("/v1/upgrades/bodies/resume", "{}", "application/json")).status).toBe(200);
+        const res = await send("/v1/upgrades/bodies/pause", "null", "application/json");
+        expect(res.status).toBe(400);
+        expect(errorOf(res)).toBe("the body is null; expected no body or {}");
+      });
+
+      it("a body whose name is not a string says which field is wrong", async () => {
+        const res = await send("/v1/upgrades", '{"name":7}', "application/json");
+        expect(res.status).toBe(400);
+        expect(errorOf(res)).toMatch(/its "name" is not a string$/);
+      });
+    });
+
+    describe("inputs far beyond their bounds", () => {
+      const LONG = "a".repeat(100 * 1024);
+      const errorOf = async (res: Response): Promise<string> =>
+        ((await res.json()) as { error: string }).error;
+
+      it("a 100 KB upgrade name in a create is 400, echoed cut short", async () => {
+        const res = await post("/v1/upgrades", { name: LONG, spec: spec("long-name-service") }, api.token);
+        expect(res.status).toBe(400);
+        const error = await errorOf(res);
+        expect(error).toMatch(/^upgrade name "a+…" is not a DNS label/);
+        expect(error.length).toBeLessThan(250);
+      });
+
+      it("a name or namespace in the path or query of another shape is 400 at the entry, cut short", async () => {
+        for (const path of [
+          `/v1/upgrades/${"a".repeat(8 * 1024)}`,
+          `/v1/upgrades/${"a".repeat(8 * 1024)}/events`,
+          `/v1/upgrades?namespace=${"n".repeat(8 * 1024)}`,
+          `/v1/upgrades/Bad_Name`,
+        ]) {
+          const res = await get(path);
+          expect(res.status, path).toBe(400);
+          const error = await errorOf(res);
+          expect(error, path).toMatch(/is not a (valid name|namespace name)/);
+          expect(error.length, path).toBeLessThan(250);
+        }
+        const command = await post(`/v1/upgrades/${"a".repeat(8 * 1024)}/pause`, {}, api.token);
+        expect(command.status).toBe(400);
+        expect((await errorOf(command)).length).toBeLessThan(250);
+      });
+
+      it("a spec with thousands of long unknown fields lists a few problems, each cut short", async () => {
+        const extra = Object.fromEntries(
+          Array.from({ length: 2000 }, (_, i) => [`field${i}${"x".repeat(60)}`, 1]),
+        );
+        const res = await post(
+          "/v1/upgrades",
+          { name: "many-fields", spec: spec("fields-service", extra) },
+          api.token,
+        );
+        expect(res.status).toBe(400);
+        const body = (await res.json()) as { error: string; problems: { path: string; message: string }[] };
+        expect(body.problems.length).toBeLessThanOrEqual(20);
+        for (const p of body.problems) expect(p.message.length).toBeLessThanOrEqual(200);
+        expect(body.error).toMatch(/and \d+ more$/);
+        expect(body.error.length).toBeLessThanOrEqual(1024);
+      });
+
+      it("an upgrade name with dots (a Kubernetes object name) is looked up, not refused", async () => {
+        const res = await get("/v1/upgrades/made.by.kubectl");
+        expect(res.status).toBe(404);
+      });
     });
 
     it("409 for an upgrade overlapping an active one on a service", async () => {

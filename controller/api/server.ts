@@ -12,20 +12,26 @@
  *   GET  /v1/upgrades/:name/events[?namespace=]        SSE: `status` events until the upgrade ends
  *   POST /v1/upgrades        {name, namespace?, spec}  create (token)
  *   POST /v1/upgrades/:name/{pause,resume,promote,abort}[?namespace=]   (token)
+ *
+ * Limits (ADR 0088): /v1 answers only to the names in `allowedHosts`; status streams are
+ * capped, give a slow client only the newest state, send heartbeats and close when idle; names
+ * are checked at the entry and every echoed input is bounded.
  */
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { TERMINAL_PHASES } from "../engine/phases.js";
-import { InvalidSpecError } from "../upgrade-spec/validate.js";
-import {
-  keyString,
-  type UpgradeEvent,
-  type UpgradeKey,
-  type UpgradeRecord,
-  type UpgradeStore,
-} from "../ports/upgrade-store.js";
+import { keyString, type UpgradeStore } from "../ports/upgrade-store.js";
 import { requireBearer } from "./auth.js";
+import { errorAnswer } from "./error-body.js";
+import {
+  DEFAULT_STATUS_STREAM_SETTINGS,
+  statusEventsHandler,
+  type StatusStreamSettings,
+} from "./events-route.js";
+import { jsonObjectBody } from "./json-body.js";
+import { DEFAULT_ALLOWED_HOSTS, requireAllowedHost } from "./host-check.js";
+import { keyOf, namespaceOf } from "./request-key.js";
+import { StreamSlots } from "./stream-slots.js";
 import { DEFAULT_NAMESPACE, UpgradeRequestError, UpgradesService } from "./upgrades-service.js";
 import { toView } from "./view.js";
 
@@ -35,13 +41,24 @@ export interface ApiOptions {
   readonly token: string;
   readonly logger: Logger;
   readonly clock?: () => number;
-  /** How often SSE streams send a keep-alive comment. */
+  /** How often SSE streams send a keep-alive comment (default 15 s). */
   readonly keepAliveMs?: number;
+  /** The status streams' cap, `Retry-After` and idle timeout (ADR 0088); defaults in {@link DEFAULT_STATUS_STREAM_SETTINGS}. */
+  readonly streams?: Partial<Omit<StatusStreamSettings, "heartbeatMs">>;
+  /**
+   * The names the API answers to under /v1 (the Host header, any port); others get 421
+   * (ADR 0088). Default {@link DEFAULT_ALLOWED_HOSTS}: localhost, 127.0.0.1 and [::1].
+   */
+  readonly allowedHosts?: readonly string[];
   /** The controller's metrics, served at GET /metrics (Prometheus text format). */
   readonly metrics?: Registry;
   /** What keeps the controller from being ready (GET /readyz); none = ready. */
   readonly notReady?: () => readonly string[];
 }
+
+/** What POST /v1/upgrades takes, as its messages name it. */
+const UPGRADE_OBJECT =
+  'an upgrade object {"name": <upgrade name>, "namespace": <optional namespace>, "spec": <Upgrade spec>}';
 
 type Verb = "pause" | "resume" | "promote" | "abort";
 const VERBS: readonly Verb[] = ["pause", "resume", "promote", "abort"];
@@ -53,9 +70,16 @@ export function createApi(options: ApiOptions): express.Express {
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const auth = requireBearer(options.token);
+  const streamSettings: StatusStreamSettings = {
+    ...DEFAULT_STATUS_STREAM_SETTINGS,
+    ...options.streams,
+    ...(options.keepAliveMs !== undefined ? { heartbeatMs: options.keepAliveMs } : {}),
+  };
+  const slots = new StreamSlots(streamSettings.maxStreams);
   const app = express();
   app.disable("x-powered-by");
-  app.use(express.json({ limit: "256kb" }));
+  // Not strict: `null` or `[]` is valid JSON and gets a message saying so (jsonObjectBody).
+  app.use(express.json({ limit: "256kb", strict: false }));
 
   const registry = options.metrics;
   if (registry !== undefined) {
@@ -73,6 +97,10 @@ export function createApi(options: ApiOptions): express.Express {
     res.status(reasons.length === 0 ? 200 : 503).json({ ready: reasons.length === 0, reasons });
   });
 
+  // Probes and scrapers reach the routes above by the pod's address; what they show is not
+  // the upgrades' status, so only /v1 is held to the names the API is known by.
+  app.use("/v1", requireAllowedHost(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS));
+
   app.get("/v1/upgrades", async (req, res) => {
     const namespace = namespaceOf(req);
     res.json({ upgrades: (await service.list(namespace)).map(toView) });
@@ -82,75 +110,27 @@ export function createApi(options: ApiOptions): express.Express {
     res.json(toView(await service.get(keyOf(req))));
   });
 
-  app.get("/v1/upgrades/:name/events", async (req, res) => {
-    const key = keyOf(req);
-    const id = keyString(key);
-    // Subscribe before reading: with a remote store a change can land while the read is in
-    // flight, and if it were the terminal one the stream would never end. Read again until no
-    // change arrived during a read, so the first event is at least as new as any missed one.
-    let live: ((event: UpgradeEvent) => void) | undefined = undefined;
-    let changedDuringRead = false;
-    const stop = options.store.watch({
-      onEvent: (event) => {
-        if (keyString(event.upgrade) !== id) return;
-        if (live) live(event);
-        else changedDuringRead = true;
-      },
-    });
-    let first: UpgradeRecord;
-    try {
-      // Bounded, so a store that changes faster than it reads cannot hold the request forever.
-      let reads = 0;
-      do {
-        changedDuringRead = false;
-        first = await service.get(key);
-      } while (changedDuringRead && ++reads < 10);
-    } catch (err) {
-      stop();
-      throw err;
-    }
-    res.writeHead(200, {
-      "content-type": "text/event-stream",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-    });
-    const send = (u: UpgradeRecord): boolean => {
-      res.write(`event: status\ndata: ${JSON.stringify(toView(u))}\n\n`);
-      return TERMINAL_PHASES.includes(u.status.phase);
-    };
-    if (send(first)) {
-      stop();
-      res.end();
-      return;
-    }
-    const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), options.keepAliveMs ?? 15_000);
-    const finish = (): void => {
-      clearInterval(keepAlive);
-      stop();
-      res.end();
-    };
-    live = (event) => {
-      if (event.type === "DELETED" || send(event.upgrade)) finish();
-    };
-    req.on("close", finish);
-  });
+  app.get(
+    "/v1/upgrades/:name/events",
+    statusEventsHandler({ store: options.store, service, settings: streamSettings, slots }),
+  );
 
   app.post("/v1/upgrades", auth, async (req, res) => {
-    const body = (req.body ?? {}) as { name?: unknown; namespace?: unknown; spec?: unknown };
-    if (
-      typeof body.name !== "string" ||
-      (body.namespace !== undefined && typeof body.namespace !== "string")
-    ) {
-      res.status(400).json({
-        error:
-          'body must be {"name": <upgrade name>, "namespace": <optional namespace>, "spec": <Upgrade spec>}',
-      });
-      return;
+    const body = jsonObjectBody(req, UPGRADE_OBJECT);
+    const { name, namespace, spec } = body;
+    if (typeof name !== "string") {
+      throw new UpgradeRequestError(
+        `the body must be ${UPGRADE_OBJECT}; its "name" is ${name === undefined ? "missing" : "not a string"}`,
+        400,
+      );
     }
-    const created = await service.create(
-      { namespace: body.namespace ?? DEFAULT_NAMESPACE, name: body.name },
-      body.spec,
-    );
+    if (namespace !== undefined && typeof namespace !== "string") {
+      throw new UpgradeRequestError(
+        `the body must be ${UPGRADE_OBJECT}; its "namespace" is not a string`,
+        400,
+      );
+    }
+    const created = await service.create({ namespace: namespace ?? DEFAULT_NAMESPACE, name }, spec);
     options.logger.info(
       { upgrade: keyString(created), enrolmentId: created.id, services: created.spec.services },
       "upgrade created",
@@ -160,6 +140,7 @@ export function createApi(options: ApiOptions): express.Express {
 
   for (const verb of VERBS) {
     app.post(`/v1/upgrades/:name/${verb}`, auth, async (req, res) => {
+      jsonObjectBody(req, "no body or {}", true);
       const updated = await service[verb](keyOf(req));
       options.logger.info({ upgrade: keyString(updated), verb }, "upgrade command");
       res.json(toView(updated));
@@ -170,38 +151,9 @@ export function createApi(options: ApiOptions): express.Express {
     res.status(404).json({ error: "no such endpoint; see the API reference in README.md" });
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const { status, message } = describeError(err);
+    const { status, body } = errorAnswer(err);
     if (status >= 500) options.logger.error({ err }, "API request failed");
-    res
-      .status(status)
-      .json({ error: message, ...(err instanceof InvalidSpecError ? { problems: err.problems } : {}) });
+    res.status(status).json(body);
   });
   return app;
-}
-
-/** The `?namespace=` query parameter, if given once. */
-function namespaceOf(req: Request): string | undefined {
-  const ns: unknown = req.query["namespace"];
-  if (ns === undefined) return undefined;
-  if (typeof ns !== "string" || ns === "") {
-    throw new UpgradeRequestError("namespace must be given once, as ?namespace=<namespace>", 400);
-  }
-  return ns;
-}
-
-/** The Upgrade a request names: `:name` in `?namespace=` (default `default`). */
-function keyOf(req: Request): UpgradeKey {
-  const name: unknown = req.params["name"];
-  return { namespace: namespaceOf(req) ?? DEFAULT_NAMESPACE, name: typeof name === "string" ? name : "" };
-}
-
-function describeError(err: unknown): { status: number; message: string } {
-  if (err instanceof InvalidSpecError) return { status: 400, message: err.message };
-  if (err instanceof SyntaxError)
-    return { status: 400, message: `request body is not valid JSON: ${err.message}` };
-  if (err instanceof Error && "status" in err && typeof err.status === "number") {
-    // A store that cannot reach its backend (status 0) is unavailable, not a bad request.
-    return { status: err.status >= 400 && err.status <= 599 ? err.status : 503, message: err.message };
-  }
-  return { status: 500, message: "internal error; see the controller's log" };
 }

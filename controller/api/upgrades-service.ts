@@ -9,6 +9,7 @@ import { initialStatus } from "../engine/status.js";
 import type { Command, UpgradeSpec } from "../engine/types.js";
 import { parseUpgradeSpec } from "../upgrade-spec/validate.js";
 import { DNS_LABEL_PATTERN } from "../upgrade-spec/schema.js";
+import { echoQuoted } from "./echo.js";
 import {
   keyString,
   UpgradeConflictError,
@@ -24,7 +25,7 @@ export const DEFAULT_NAMESPACE = "default";
 export class UpgradeRequestError extends Error {
   constructor(
     message: string,
-    readonly status: 400 | 409 | 422,
+    readonly status: 400 | 409 | 415 | 422,
     options?: ErrorOptions,
   ) {
     super(message, options);
@@ -62,7 +63,7 @@ export class UpgradesService {
     ] as const) {
       if (value.length > 63 || !dnsLabel.test(value)) {
         throw new UpgradeRequestError(
-          `${what} "${value}" is not a DNS label: use lower-case letters, digits and '-', at most 63 characters`,
+          `${what} ${echoQuoted(value)} is not a DNS label: use lower-case letters, digits and '-', at most 63 characters`,
           400,
         );
       }

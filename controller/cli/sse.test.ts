@@ -30,6 +30,20 @@ describe("readSse", () => {
     ],
     ["CRLF line ends", ["event: status\r\ndata: x\r\n\r\n"], [{ event: "status", data: "x" }]],
     ["comments and keep-alives", [": keep-alive\n\n", "data: y\n\n"], [{ event: "message", data: "y" }]],
+    [
+      "heartbeats between events, split across chunks (ADR 0088)",
+      ["data: a\n\n: keep-", "alive\n\n:keep-alive\n\n", ": keep-alive\n", "\ndata: b\n\n"],
+      [
+        { event: "message", data: "a" },
+        { event: "message", data: "b" },
+      ],
+    ],
+    [
+      "a heartbeat inside an event",
+      ["event: status\n: keep-alive\ndata: x\n\n"],
+      [{ event: "status", data: "x" }],
+    ],
+    ["nothing but heartbeats", [": keep-alive\n\n", ": keep-alive\r\n\r\n", ":\n\n"], []],
     ["multi-line data", ["data: a\ndata: b\n\n"], [{ event: "message", data: "a\nb" }]],
     ["an unfinished event at the end", ["data: done\n\n", "data: cut"], [{ event: "message", data: "done" }]],
     [

@@ -1,3 +1,4 @@
+import { echo, MESSAGE_MAX } from "../echo.js";
 import { Code, codeName, hasGrpcCode } from "../grpc/errors.js";
 
 /** HTTP status for each gRPC status an upstream may return (as grpc-gateway maps them). */
@@ -36,12 +37,17 @@ export function badRequest(message: string): ApiError {
   return new ApiError(400, "INVALID_ARGUMENT", message);
 }
 
-/** Maps any error to the status, code and message the API answers with. */
+/** Maps any error to the status, code and message the API answers with (at most MESSAGE_MAX characters). */
 export function toApiError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
+  if (err instanceof ApiError) {
+    return err.message.length <= MESSAGE_MAX
+      ? err
+      : new ApiError(err.status, err.code, echo(err.message, MESSAGE_MAX), { cause: err });
+  }
   if (hasGrpcCode(err)) {
     const status = HTTP_STATUS_BY_GRPC_CODE[err.code] ?? 500;
-    return new ApiError(status, codeName(err.code), err.message, { cause: err });
+    return new ApiError(status, codeName(err.code), echo(err.message, MESSAGE_MAX), { cause: err });
   }
-  return new ApiError(500, "INTERNAL", err instanceof Error ? err.message : String(err), { cause: err });
+  const message = err instanceof Error ? err.message : String(err);
+  return new ApiError(500, "INTERNAL", echo(message, MESSAGE_MAX), { cause: err });
 }

@@ -12,6 +12,7 @@ import { apiContext, type ApiContext } from "./request-context.js";
 import * as accounts from "./account-routes.js";
 import * as orders from "./order-routes.js";
 import type { RouteResult, RouteSettings } from "./route-helpers.js";
+import { echo, MESSAGE_MAX } from "../echo.js";
 
 /** Everything logistics-api needs. */
 export interface LogisticsApiOptions {
@@ -144,7 +145,7 @@ export function createLogisticsApp(
 
   app.use((req: Request, res: Response) => {
     res.status(404).json({
-      error: { status: 404, code: "NOT_FOUND", message: `no route for ${req.method} ${req.path}` },
+      error: { status: 404, code: "NOT_FOUND", message: `no route for ${req.method} ${echo(req.path)}` },
       servedBy: [self],
     });
   });
@@ -153,7 +154,9 @@ export function createLogisticsApp(
     const status =
       typeof (err as { status?: unknown }).status === "number" ? (err as { status: number }).status : 500;
     const message =
-      status === 400 ? `request body is not valid JSON: ${(err as Error).message}` : (err as Error).message;
+      status === 400
+        ? `request body is not valid JSON: ${echo((err as Error).message, MESSAGE_MAX)}`
+        : echo((err as Error).message, MESSAGE_MAX);
     res.status(status).json({
       error: { status, code: status === 400 ? "INVALID_ARGUMENT" : "INTERNAL", message },
       servedBy: [self],

@@ -17,7 +17,8 @@ import {
   authenticate,
   delayOf,
   holdOf,
-  param,
+  idParam,
+  phoneParam,
   requireScope,
   type RouteResult,
   type RouteSettings,
@@ -80,10 +81,9 @@ export async function createOrder(
 
 /** GET /orders/:id: the order, its tracking history and its receipt's validity. */
 export async function getOrder(req: Request, ctx: ApiContext): Promise<RouteResult> {
+  const orderId = idParam(req, "id", "order id");
   const { user } = await authenticate(req, ctx);
-  const { order } = await ctx.call<OrderReply>("order-service", "GetSpecificOrder", {
-    orderId: param(req, "id"),
-  });
+  const { order } = await ctx.call<OrderReply>("order-service", "GetSpecificOrder", { orderId });
   if (order === null) throw new ApiError(502, "BAD_GATEWAY", "order-service returned no order");
   if (user.role !== "staff" && order.sender?.phone !== user.phone && order.receiver?.phone !== user.phone)
     throw new ApiError(403, "PERMISSION_DENIED", `order ${order.id} belongs to other users`);
@@ -103,8 +103,8 @@ export async function getOrder(req: Request, ctx: ApiContext): Promise<RouteResu
 
 /** GET /users/:phone/orders: orders a user sent or receives (own orders, or any for staff). */
 export async function listUserOrders(req: Request, ctx: ApiContext): Promise<RouteResult> {
+  const phone = phoneParam(req, "phone");
   const { user } = await authenticate(req, ctx);
-  const phone = param(req, "phone");
   if (user.role !== "staff" && user.phone !== phone)
     throw new ApiError(403, "PERMISSION_DENIED", `only ${phone} or staff may list ${phone}'s orders`);
   const { orders } = await ctx.call<OrderListReply>("order-service", "GetOrderList", { phone });
@@ -113,13 +113,13 @@ export async function listUserOrders(req: Request, ctx: ApiContext): Promise<Rou
 
 /** POST /orders/:id/scan: staff scan a parcel in or out of a station. */
 export async function scan(req: Request, ctx: ApiContext): Promise<RouteResult> {
+  const orderId = idParam(req, "id", "order id");
   const b = objectBody(req.body);
   const stationId = stringField(b, "stationId");
   const direction = stringField(b, "direction");
   if (direction !== "in" && direction !== "out") throw badRequest(`"direction" must be "in" or "out"`);
   const { user, scopes } = await authenticate(req, ctx);
   requireScope(scopes, "orders:scan", "scanning a parcel");
-  const orderId = param(req, "id");
   const { order } = await ctx.call<OrderReply>("order-service", "UpdateOrderState", {
     orderId,
     action: direction === "in" ? "scan_in" : "scan_out",
@@ -136,9 +136,9 @@ export async function scan(req: Request, ctx: ApiContext): Promise<RouteResult> 
 
 /** POST /orders/:id/receive: the receiver signs for the parcel. */
 export async function receive(req: Request, ctx: ApiContext): Promise<RouteResult> {
+  const orderId = idParam(req, "id", "order id");
   const { user, scopes } = await authenticate(req, ctx);
   requireScope(scopes, "orders:receive", "receiving a parcel");
-  const orderId = param(req, "id");
   const { order } = await ctx.call<OrderReply>("order-service", "GetSpecificOrder", { orderId });
   if (order === null) throw new ApiError(502, "BAD_GATEWAY", "order-service returned no order");
   if (order.receiver?.phone !== user.phone)

@@ -1,4 +1,6 @@
 import type { Request } from "express";
+import { ID_RULE, isId, isPhone } from "../domain/validation.js";
+import { quoted } from "../echo.js";
 import type { UserReply } from "../grpc/messages.js";
 import { bearerToken } from "./body.js";
 import { ApiError, badRequest } from "./http-errors.js";
@@ -37,6 +39,20 @@ export async function authenticate(
 export function param(req: Request, name: string): string {
   const v = (req.params as Record<string, string | string[] | undefined>)[name];
   return Array.isArray(v) ? v.join("/") : (v ?? "");
+}
+
+/** A route parameter that must be an id (`:id` of an order): 400 at the entry for any other shape. */
+export function idParam(req: Request, name: string, what: string): string {
+  const v = param(req, name);
+  if (!isId(v)) throw badRequest(`${what} ${quoted(v)} is not valid: ${ID_RULE}`);
+  return v;
+}
+
+/** A route parameter that must be a phone number: 400 at the entry for any other shape. */
+export function phoneParam(req: Request, name: string): string {
+  const v = param(req, name);
+  if (!isPhone(v)) throw badRequest(`phone ${quoted(v)} is not a phone number like +15551234567`);
+  return v;
 }
 
 /** 403 unless `scopes` holds `scope`. */

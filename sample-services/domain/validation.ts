@@ -17,6 +17,9 @@ export function isPhone(value: unknown): value is string {
   return typeof value === "string" && PHONE.test(value);
 }
 
+/** What {@link isId} accepts, in words for messages. */
+export const ID_RULE = "1 to 64 letters, digits, '-' or '_'";
+
 /** True for a simple identifier (letters, digits, `-`, `_`; at most 64). */
 export function isId(value: unknown): value is string {
   return typeof value === "string" && ID.test(value);

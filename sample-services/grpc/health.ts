@@ -5,6 +5,7 @@ import type {
   UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Code } from "./errors.js";
+import { quoted } from "../echo.js";
 
 /** grpc.health.v1 serving statuses. */
 export const SERVING_STATUS = {
@@ -46,7 +47,7 @@ export class HealthService {
       ) => {
         const status = this.#statusOf(call.request.service);
         if (status === SERVING_STATUS.unknown) {
-          cb({ code: Code.NOT_FOUND, details: `unknown service "${call.request.service}"` });
+          cb({ code: Code.NOT_FOUND, details: `unknown service ${quoted(call.request.service)}` });
           return;
         }
         cb(null, { status });

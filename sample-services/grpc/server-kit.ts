@@ -17,6 +17,7 @@ import { Code, codeName, hasGrpcCode, ServiceError } from "./errors.js";
 import { HealthService } from "./health.js";
 import { healthDefinition, serviceDefinition } from "./protos.js";
 import type { UpstreamPool } from "./upstreams.js";
+import { echo, MESSAGE_MAX } from "../echo.js";
 
 /** What a handler gets besides its request: the transaction's headers and a way to call upstreams. */
 export interface HandlerContext {
@@ -116,7 +117,8 @@ export async function startGrpcService(opts: GrpcServiceOptions): Promise<Starte
         (err: unknown) => {
           const code = hasGrpcCode(err) ? err.code : Code.INTERNAL;
           if (err instanceof ServiceError) servedBy.add(err.servedBy);
-          const message = err instanceof Error ? err.message : String(err);
+          // Bounded whatever built it: the message goes into the grpc-message trailer.
+          const message = echo(err instanceof Error ? err.message : String(err), MESSAGE_MAX);
           if (code === Code.INTERNAL || code === Code.UNKNOWN) log.error({ err }, "call failed");
           else log.debug({ code: codeName(code), message }, "call refused");
           callback({ code, details: message, metadata: trailer(servedBy) });

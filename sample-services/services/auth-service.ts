@@ -4,6 +4,7 @@ import { ChallengeScheme } from "../domain/challenge.js";
 import { checkPassword, hashPassword } from "../domain/passwords.js";
 import { ReceiptSigner } from "../domain/receipts.js";
 import { isId, isName, isPhone, LIMITS } from "../domain/validation.js";
+import { quoted } from "../echo.js";
 import { Code, ServiceError } from "../grpc/errors.js";
 import type {
   AuthReceiptMsg,
@@ -54,7 +55,7 @@ export function authHandlers(deps: AuthServiceDeps): Record<string, UnaryHandler
 
   const register = async (req: RegisterRequest): Promise<UserReply> => {
     if (!isPhone(req.phone))
-      throw invalid(`phone ${JSON.stringify(req.phone)} is not a phone number like +15551234567`);
+      throw invalid(`phone ${quoted(req.phone)} is not a phone number like +15551234567`);
     if (!isName(req.name)) throw invalid(`name must be 1 to ${LIMITS.maxNameLength} characters`);
     if (req.password.length < LIMITS.minPasswordLength || req.password.length > LIMITS.maxPasswordLength)
       throw invalid(`password must be ${LIMITS.minPasswordLength} to ${LIMITS.maxPasswordLength} characters`);
@@ -128,10 +129,9 @@ export function authHandlers(deps: AuthServiceDeps): Record<string, UnaryHandler
   };
 
   const signReceipt = (req: SignReceiptRequest): Promise<AuthReceiptMsg> => {
-    if (!isId(req.orderId))
-      return Promise.reject(invalid(`order id ${JSON.stringify(req.orderId)} is not valid`));
+    if (!isId(req.orderId)) return Promise.reject(invalid(`order id ${quoted(req.orderId)} is not valid`));
     if (!isPhone(req.signerPhone))
-      return Promise.reject(invalid(`signer phone ${JSON.stringify(req.signerPhone)} is not valid`));
+      return Promise.reject(invalid(`signer phone ${quoted(req.signerPhone)} is not valid`));
     const r = receipts.sign({
       orderId: req.orderId,
       signerPhone: req.signerPhone,

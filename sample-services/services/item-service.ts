@@ -1,4 +1,5 @@
-import { isId, isQuantity, LIMITS } from "../domain/validation.js";
+import { ID_RULE, isId, isQuantity, LIMITS } from "../domain/validation.js";
+import { quoted } from "../echo.js";
 import { Code, ServiceError } from "../grpc/errors.js";
 import type { GetItemsRequest, ItemList, StockRequest } from "../grpc/messages.js";
 import type { UnaryHandler } from "../grpc/server-kit.js";
@@ -15,9 +16,10 @@ export function itemHandlers(deps: { readonly store: SampleStore }): Record<stri
         throw new ServiceError(Code.INVALID_ARGUMENT, "at least one item id is required");
       const items = [];
       for (const id of req.ids) {
-        const item = isId(id) ? await store.getItem(id) : null;
-        if (item === null)
-          throw new ServiceError(Code.NOT_FOUND, `item ${JSON.stringify(id)} does not exist`);
+        if (!isId(id))
+          throw new ServiceError(Code.INVALID_ARGUMENT, `item id ${quoted(id)} is not valid: ${ID_RULE}`);
+        const item = await store.getItem(id);
+        if (item === null) throw new ServiceError(Code.NOT_FOUND, `item ${quoted(id)} does not exist`);
         items.push(item);
       }
       return { items };
@@ -40,7 +42,7 @@ export function validLines(req: StockRequest): StockLine[] {
     if (!isId(l.itemId))
       throw new ServiceError(
         Code.INVALID_ARGUMENT,
-        `line ${i + 1}: item id ${JSON.stringify(l.itemId)} is not valid`,
+        `line ${i + 1}: item id ${quoted(l.itemId)} is not valid: ${ID_RULE}`,
       );
     if (!isQuantity(l.quantity))
       throw new ServiceError(
@@ -54,11 +56,11 @@ export function validLines(req: StockRequest): StockLine[] {
 function stockReply(result: StockResult): ItemList {
   if (result.ok) return { items: [...result.items] };
   if (result.reason === "unknown-item")
-    throw new ServiceError(Code.NOT_FOUND, `item ${JSON.stringify(result.itemId)} does not exist`);
+    throw new ServiceError(Code.NOT_FOUND, `item ${quoted(result.itemId)} does not exist`);
   if (result.reason === "insufficient-stock")
     throw new ServiceError(
       Code.FAILED_PRECONDITION,
-      `item ${JSON.stringify(result.itemId)} has only ${result.available} in stock`,
+      `item ${quoted(result.itemId)} has only ${result.available} in stock`,
     );
   throw new ServiceError(Code.INTERNAL, `unexpected stock refusal ${result.reason}`);
 }

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { Behaviour } from "../domain/behaviour-version.js";
 import { priceOrder } from "../domain/fees.js";
 import { applyAction, ORDER_ACTIONS, type OrderAction } from "../domain/order-lifecycle.js";
-import { isId, isName, isPhone, isQuantity, LIMITS } from "../domain/validation.js";
+import { ID_RULE, isId, isName, isPhone, isQuantity, LIMITS } from "../domain/validation.js";
+import { quoted } from "../echo.js";
 import { Code, ServiceError } from "../grpc/errors.js";
 import type {
   CreateOrderRequest,
@@ -49,17 +50,17 @@ export function orderHandlers(deps: OrderServiceDeps): Record<string, UnaryHandl
       throw invalid(`an order has at most ${LIMITS.maxGoodsLines} goods lines`);
     req.goods.forEach((l, i) => {
       if (!isId(l.itemId))
-        throw invalid(`goods line ${i + 1}: item id ${JSON.stringify(l.itemId)} is not valid`);
+        throw invalid(`goods line ${i + 1}: item id ${quoted(l.itemId)} is not valid: ${ID_RULE}`);
       if (!isQuantity(l.quantity))
         throw invalid(
-          `goods line ${i + 1}: quantity must be a whole number from 1 to ${LIMITS.maxQuantity}, not ${JSON.stringify(l.quantity)}`,
+          `goods line ${i + 1}: quantity must be a whole number from 1 to ${LIMITS.maxQuantity}, not ${quoted(l.quantity)}`,
         );
     });
     for (const [field, id] of [
       ["from_station_id", req.fromStationId],
       ["to_station_id", req.toStationId],
     ] as const)
-      if (!isId(id)) throw invalid(`${field} ${JSON.stringify(id)} is not a valid station id`);
+      if (!isId(id)) throw invalid(`${field} ${quoted(id)} is not a valid station id: ${ID_RULE}`);
 
     const ids = [...new Set(req.goods.map((l) => l.itemId))];
     const { items } = await ctx.call<ItemList>("item-service", "GetItems", { ids });
@@ -105,11 +106,11 @@ export function orderHandlers(deps: OrderServiceDeps): Record<string, UnaryHandl
     const result = await deps.store.createOrder(order);
     if (!result.ok) {
       if (result.reason === "unknown-item")
-        throw new ServiceError(Code.NOT_FOUND, `item ${JSON.stringify(result.itemId)} does not exist`);
+        throw new ServiceError(Code.NOT_FOUND, `item ${quoted(result.itemId)} does not exist`);
       if (result.reason === "insufficient-stock")
         throw new ServiceError(
           Code.FAILED_PRECONDITION,
-          `item ${JSON.stringify(result.itemId)} has only ${result.available} in stock`,
+          `item ${quoted(result.itemId)} has only ${result.available} in stock`,
         );
       throw new ServiceError(Code.ALREADY_EXISTS, `order ${order.id} already exists`);
     }
@@ -122,20 +123,22 @@ export function orderHandlers(deps: OrderServiceDeps): Record<string, UnaryHandl
 
   const getOrderList = async (req: GetOrderListRequest): Promise<OrderListReply> => {
     if (!isPhone(req.phone))
-      throw invalid(`phone ${JSON.stringify(req.phone)} is not a phone number like +15551234567`);
+      throw invalid(`phone ${quoted(req.phone)} is not a phone number like +15551234567`);
     return { orders: (await deps.store.listOrdersByPhone(req.phone)).map(toOrderMsg) };
   };
 
   const getSpecificOrder = async (req: GetSpecificOrderRequest): Promise<OrderReply> => {
+    requireOrderId(req.orderId);
     return { order: toOrderMsg(await orderOrThrow(deps.store, req.orderId)) };
   };
 
   const updateOrderState = async (req: UpdateOrderStateRequest, ctx: HandlerContext): Promise<OrderReply> => {
+    requireOrderId(req.orderId);
     if (!(ORDER_ACTIONS as readonly string[]).includes(req.action))
-      throw invalid(`action must be one of ${ORDER_ACTIONS.join(", ")}, not ${JSON.stringify(req.action)}`);
+      throw invalid(`action must be one of ${ORDER_ACTIONS.join(", ")}, not ${quoted(req.action)}`);
     const action = req.action as OrderAction;
     if (action !== "receive") {
-      if (!isId(req.stationId)) throw invalid(`station id ${JSON.stringify(req.stationId)} is not valid`);
+      if (!isId(req.stationId)) throw invalid(`station id ${quoted(req.stationId)} is not valid: ${ID_RULE}`);
       await ctx.call<StationList>("station-service", "GetStations", { ids: [req.stationId] });
     }
     // Optimistic concurrency: re-read and retry when another writer got in between.
@@ -150,7 +153,7 @@ export function orderHandlers(deps: OrderServiceDeps): Record<string, UnaryHandl
       const res = await deps.store.replaceOrder(t.next, order.revision);
       if (res === "ok") return { order: toOrderMsg(t.next) };
       if (res === "not-found")
-        throw new ServiceError(Code.NOT_FOUND, `order ${JSON.stringify(req.orderId)} does not exist`);
+        throw new ServiceError(Code.NOT_FOUND, `order ${quoted(req.orderId)} does not exist`);
     }
     throw new ServiceError(Code.ABORTED, `order ${req.orderId} kept changing; try again`);
   };
@@ -163,16 +166,21 @@ export function orderHandlers(deps: OrderServiceDeps): Record<string, UnaryHandl
   };
 }
 
+/** Refuses an order id of another shape at the entry: INVALID_ARGUMENT, not a lookup. */
+function requireOrderId(id: string): void {
+  if (!isId(id)) throw invalid(`order id ${quoted(id)} is not valid: ${ID_RULE}`);
+}
+
 async function orderOrThrow(store: SampleStore, id: string): Promise<OrderRecord> {
   const order = isId(id) ? await store.getOrder(id) : null;
-  if (order === null) throw new ServiceError(Code.NOT_FOUND, `order ${JSON.stringify(id)} does not exist`);
+  if (order === null) throw new ServiceError(Code.NOT_FOUND, `order ${quoted(id)} does not exist`);
   return order;
 }
 
 function party(p: PartyMsg | null, role: "sender" | "receiver"): { phone: string; name: string } {
   if (p === null) throw invalid(`${role} is required`);
   if (!isPhone(p.phone))
-    throw invalid(`${role} phone ${JSON.stringify(p.phone)} is not a phone number like +15551234567`);
+    throw invalid(`${role} phone ${quoted(p.phone)} is not a phone number like +15551234567`);
   if (!isName(p.name)) throw invalid(`${role} name must be 1 to ${LIMITS.maxNameLength} characters`);
   return { phone: p.phone, name: p.name.trim() };
 }

@@ -1,4 +1,5 @@
-import { isId, isPhone } from "../domain/validation.js";
+import { ID_RULE, isId, isPhone } from "../domain/validation.js";
+import { quoted } from "../echo.js";
 import { Code, ServiceError } from "../grpc/errors.js";
 import type {
   EventList,
@@ -21,9 +22,10 @@ export function stationHandlers(deps: {
   const { store } = deps;
   const now = deps.now ?? Date.now;
   const stationOrThrow = async (id: string) => {
-    const station = isId(id) ? await store.getStation(id) : null;
-    if (station === null)
-      throw new ServiceError(Code.NOT_FOUND, `station ${JSON.stringify(id)} does not exist`);
+    if (!isId(id))
+      throw new ServiceError(Code.INVALID_ARGUMENT, `station id ${quoted(id)} is not valid: ${ID_RULE}`);
+    const station = await store.getStation(id);
+    if (station === null) throw new ServiceError(Code.NOT_FOUND, `station ${quoted(id)} does not exist`);
     return station;
   };
   return {
@@ -37,17 +39,17 @@ export function stationHandlers(deps: {
     },
     RecordScan: async (req: RecordScanRequest): Promise<TrackingEventMsg> => {
       if (!isId(req.orderId))
-        throw new ServiceError(Code.INVALID_ARGUMENT, `order id ${JSON.stringify(req.orderId)} is not valid`);
+        throw new ServiceError(
+          Code.INVALID_ARGUMENT,
+          `order id ${quoted(req.orderId)} is not valid: ${ID_RULE}`,
+        );
       if (req.direction !== "in" && req.direction !== "out")
         throw new ServiceError(
           Code.INVALID_ARGUMENT,
-          `direction must be "in" or "out", not ${JSON.stringify(req.direction)}`,
+          `direction must be "in" or "out", not ${quoted(req.direction)}`,
         );
       if (!isPhone(req.staffPhone))
-        throw new ServiceError(
-          Code.INVALID_ARGUMENT,
-          `staff phone ${JSON.stringify(req.staffPhone)} is not valid`,
-        );
+        throw new ServiceError(Code.INVALID_ARGUMENT, `staff phone ${quoted(req.staffPhone)} is not valid`);
       await stationOrThrow(req.stationId);
       const event: TrackingEventRecord = {
         orderId: req.orderId,
@@ -62,7 +64,10 @@ export function stationHandlers(deps: {
     },
     ListEvents: async (req: ListEventsRequest): Promise<EventList> => {
       if (!isId(req.orderId))
-        throw new ServiceError(Code.INVALID_ARGUMENT, `order id ${JSON.stringify(req.orderId)} is not valid`);
+        throw new ServiceError(
+          Code.INVALID_ARGUMENT,
+          `order id ${quoted(req.orderId)} is not valid: ${ID_RULE}`,
+        );
       return { events: await store.listEvents(req.orderId) };
     },
   };
