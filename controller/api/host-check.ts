@@ -20,14 +20,19 @@ export function hostNameOf(header: string): string | undefined {
   return match[1];
 }
 
+/** The host name of a configured entry (a bare IPv6 address is put in brackets), as {@link hostNameOf}. */
+export function allowedHostName(entry: string): string | undefined {
+  const value = entry.trim();
+  return hostNameOf(value.includes(":") && !value.startsWith("[") ? `[${value}]` : value);
+}
+
 /** Express middleware: 421 with a message unless the request's Host is one of `allowed`. */
 export function requireAllowedHost(
   allowed: readonly string[],
 ): (req: Request, res: Response, next: NextFunction) => void {
   const names = new Set(
     allowed.map((entry) => {
-      // A bare IPv6 address is accepted as configured and compared in brackets.
-      const name = hostNameOf(entry.includes(":") && !entry.startsWith("[") ? `[${entry}]` : entry);
+      const name = allowedHostName(entry);
       if (name === undefined)
         throw new Error(`allowed host ${echoQuoted(entry)} is not a host name or address`);
       return name;

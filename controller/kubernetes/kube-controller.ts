@@ -62,6 +62,8 @@ export interface KubeControllerOptions {
   /** Listen address of the API, metrics and probes (default 127.0.0.1:0). */
   readonly host?: string;
   readonly port?: number;
+  /** The names /v1 answers to (default: loopback names; ADR 0088). */
+  readonly allowedHosts?: readonly string[];
   readonly settings?: Settings;
   readonly intervalMs?: number;
   readonly metricsQuery?: MetricsQuery;
@@ -131,6 +133,7 @@ export async function startKubeController(options: KubeControllerOptions): Promi
   const app = createApi({
     store: adapters.store,
     token: options.token,
+    ...(options.allowedHosts !== undefined ? { allowedHosts: options.allowedHosts } : {}),
     logger: logger.child({ component: "api" }),
     clock,
     metrics: metrics.registry,

@@ -68,6 +68,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       token,
       host: config.api.address,
       port: config.api.port,
+      allowedHosts: config.api.allowedHosts,
     });
     process.stdout.write(`tranquil-controller serving ${controller.apiUrl}\n`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoordinationV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rawRequest } from "../../controller/api/testing/raw-request.js";
 import { freePort, startTestRedis, type TestRedis } from "../support/redis-server.js";
 import { eventually } from "./support/cluster-test-kit.js";
 import { startKubeTestEnv, type KubeTestEnv } from "./support/kube-test-env.js";
@@ -70,6 +71,8 @@ describe("tranquil-controller as a process", { timeout: 90_000 }, () => {
       String(port),
       "--api-token-file",
       join(dir, "token"),
+      "--api-allowed-hosts",
+      "127.0.0.1,tranquil.tranquil-system.svc",
       "--lease-duration",
       "4s",
       "--renew-deadline",
@@ -96,6 +99,14 @@ describe("tranquil-controller as a process", { timeout: 90_000 }, () => {
     expect(ready.status, await ready.text()).toBe(200);
     expect(await (await fetch(`${base}/metrics`)).text()).toContain("# HELP");
     expect((await fetch(`${base}/v1/upgrades`)).status).toBe(200);
+    // The configured Service name is answered; any other name is refused (DNS rebinding).
+    const byService = await rawRequest(port, {
+      path: "/v1/upgrades",
+      headers: { host: "tranquil.tranquil-system.svc:7070" },
+    });
+    expect(byService.status).toBe(200);
+    const other = await rawRequest(port, { path: "/v1/upgrades", headers: { host: "evil.example" } });
+    expect(other.status).toBe(421);
     const leases = env.kc.makeApiClient(CoordinationV1Api);
     const held = await eventually(
       () =>

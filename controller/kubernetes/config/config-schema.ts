@@ -83,6 +83,15 @@ export const ControllerInputSchema = Type.Object(
       }),
       { flag: "--api-port", env: "TRANQUIL_API_PORT" },
     ),
+    apiAllowedHosts: option(
+      Type.String({
+        minLength: 1,
+        description:
+          "the names the /v1 API answers to (any port), comma-separated, e.g. the Service's tranquil.tranquil-system.svc; other Host headers get 421 (against DNS rebinding)",
+        default: "localhost,127.0.0.1,[::1]",
+      }),
+      { flag: "--api-allowed-hosts", env: "TRANQUIL_API_ALLOWED_HOSTS" },
+    ),
     apiTokenFile: option(
       Type.String({
         minLength: 1,

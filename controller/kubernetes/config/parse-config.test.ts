@@ -36,6 +36,7 @@ describe("the cluster controller's configuration", () => {
         address: "0.0.0.0",
         port: 7070,
         token: { kind: "env", variable: "TRANQUIL_API_TOKEN", value: "s3cret" },
+        allowedHosts: ["localhost", "127.0.0.1", "[::1]"],
       },
       lease: {
         name: "tranquil-controller",
@@ -69,6 +70,11 @@ describe("the cluster controller's configuration", () => {
       retryPeriodMs: 500,
     });
     expect(config.logLevel).toBe("info");
+  });
+
+  it("takes the API's allowed host names as a comma-separated list", () => {
+    const config = parse(["--api-allowed-hosts", "tranquil.tranquil-system.svc, localhost,::1"]);
+    expect(config.api.allowedHosts).toEqual(["tranquil.tranquil-system.svc", "localhost", "::1"]);
   });
 
   it("finds its own namespace in the pod's service account, unless a flag or variable names one", () => {
@@ -109,6 +115,11 @@ describe("the cluster controller's configuration", () => {
       ["--namespaces", "shop,Bad_NS"],
       {},
       '--namespaces (TRANQUIL_NAMESPACES): write "all", or namespace names separated by commas; "Bad_NS" is not one (got "shop,Bad_NS" from --namespaces)',
+    ],
+    [
+      [],
+      { TRANQUIL_API_ALLOWED_HOSTS: "tranquil.svc,http://evil.example/" },
+      '--api-allowed-hosts (TRANQUIL_API_ALLOWED_HOSTS): write host names or addresses separated by commas (a port is not needed); "http://evil.example/" is not one (got "tranquil.svc,http://evil.example/" from TRANQUIL_API_ALLOWED_HOSTS)',
     ],
     [
       ["--namespaces", "shop,shop"],

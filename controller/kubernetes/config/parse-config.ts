@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Ajv } from "ajv";
+import { allowedHostName } from "../../api/host-check.js";
 import { parseDuration } from "../../upgrade-spec/duration.js";
 import { DNS_LABEL_PATTERN } from "../../upgrade-spec/schema.js";
 import { electionTimingProblems, type ElectionTimings } from "../leader/election-timings.js";
@@ -51,7 +52,13 @@ export interface ControllerConfig {
   /** The controller's own namespace (its Lease's). */
   readonly controllerNamespace: string;
   readonly redisUrl: string;
-  readonly api: { readonly address: string; readonly port: number; readonly token: ApiTokenSource };
+  readonly api: {
+    readonly address: string;
+    readonly port: number;
+    readonly token: ApiTokenSource;
+    /** The names /v1 answers to (ADR 0088). */
+    readonly allowedHosts: readonly string[];
+  };
   readonly lease: { readonly name: string } & ElectionTimings;
   readonly logLevel: LogLevel;
 }
@@ -171,6 +178,9 @@ function resolve(
       message: `${timingProblems.join("; ")}: ${values}`,
     });
   }
+  const allowedHosts = refused.has("apiAllowedHosts")
+    ? []
+    : parseAllowedHosts(input.apiAllowedHosts ?? "", given, problems);
   const token = apiTokenSource(input, given, problems);
   if (problems.length > 0 || token === undefined) return undefined;
   return {
@@ -182,7 +192,7 @@ function resolve(
     controllerNamespace:
       input.controllerNamespace ?? serviceAccountNamespace(inputs) ?? DEFAULT_CONTROLLER_NAMESPACE,
     redisUrl: input.redisUrl ?? "",
-    api: { address: input.apiAddress ?? "0.0.0.0", port: input.apiPort ?? 7070, token },
+    api: { address: input.apiAddress ?? "0.0.0.0", port: input.apiPort ?? 7070, token, allowedHosts },
     lease: { name: input.leaseName ?? "tranquil-controller", ...timings },
     logLevel: input.logLevel ?? "info",
   };
@@ -213,6 +223,21 @@ function parseNamespaces(
         "namespaces",
         `names ${[...new Set(duplicates)].join(", ")} more than once`,
         given.get("namespaces"),
+      ),
+    );
+  }
+  return names;
+}
+
+function parseAllowedHosts(text: string, given: Map<OptionName, Given>, problems: ConfigProblem[]): string[] {
+  const names = text.split(",").map((n) => n.trim());
+  const bad = names.filter((n) => allowedHostName(n) === undefined);
+  if (bad.length > 0) {
+    problems.push(
+      problem(
+        "apiAllowedHosts",
+        `write host names or addresses separated by commas (a port is not needed); ${bad.map((n) => JSON.stringify(n)).join(", ")} ${bad.length === 1 ? "is not one" : "are not"}`,
+        given.get("apiAllowedHosts"),
       ),
     );
   }
