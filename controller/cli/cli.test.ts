@@ -5,24 +5,33 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../test/support/redis-server.js";
-import { runCli } from "./cli.js";
+import { runCli, type CliDeps } from "./cli.js";
 import { ExitCode } from "./exit-codes.js";
 import { captureIo, type CaptureOptions } from "./testing/capture-io.js";
 import { startApiFixture, writeStatus, type ApiFixture } from "./testing/api-fixture.js";
+import { startStandInValidator } from "./testing/stand-in-validator.js";
 
 describe("tranquil CLI", () => {
   let api: ApiFixture;
+  let stopValidator: () => void;
   beforeAll(async () => {
     api = await startApiFixture();
+    // The controller's Validating step: services named unknown-* do not exist, and upgrades
+    // named unvalidated-* are never validated (as with no controller running).
+    stopValidator = startStandInValidator(api.store, {
+      exists: (service) => !service.startsWith("unknown-"),
+      ignores: (name) => name.startsWith("unvalidated-"),
+    });
   });
   afterAll(async () => {
+    stopValidator();
     await api.close();
   });
 
   /** Runs the CLI against the fixture, with the server and token from the environment. */
-  const run = async (argv: string[], options: CaptureOptions = {}) => {
+  const run = async (argv: string[], options: CaptureOptions = {}, deps: CliDeps = {}) => {
     const io = captureIo({ env: { TRANQUIL_URL: api.url, TRANQUIL_TOKEN: api.token }, ...options });
-    const code = await runCli(argv, io);
+    const code = await runCli(argv, io, deps);
     return { code, out: io.out(), err: io.err() };
   };
 
@@ -44,7 +53,7 @@ describe("tranquil CLI", () => {
       ]);
       expect(r).toMatchObject({ code: ExitCode.Ok, err: "" });
       expect(r.out).toBe(
-        "upgrade auth-service-v2 created: auth-service v1→v2, steps 10,40,100\nfollow it with `tranquil watch auth-service-v2`\n",
+        "upgrade auth-service-v2 created: auth-service v1→v2, steps 10,40,100\nvalidated: now Preparing; follow it with `tranquil watch auth-service-v2`\n",
       );
       const stored = await api.store.get({ namespace: "default", name: "auth-service-v2" });
       expect(stored.spec).toEqual({
@@ -227,7 +236,55 @@ describe("tranquil CLI", () => {
       const r = await run(["upgrade", "busy-service", "--from", "v1", "--to", "v3"]);
       expect(r.code).toBe(ExitCode.BadInput);
       expect(r.err).toBe(
-        "error: upgrade busy-service-v2 is still Validating on busy-service in namespace default; wait for it to finish or abort it first\n",
+        "error: upgrade busy-service-v2 is still Preparing on busy-service in namespace default; wait for it to finish or abort it first\n",
+      );
+    });
+
+    it("waits for validation and exits 2 with the controller's reason when it refuses the upgrade", async () => {
+      const r = await run(["upgrade", "unknown-service", "--from", "v1", "--to", "v2"]);
+      expect(r.code).toBe(ExitCode.BadInput);
+      expect(r.out).toBe("upgrade unknown-service-v2 created: unknown-service v1→v2, steps 10,50,100\n");
+      expect(r.err).toBe(
+        'error: the controller refused upgrade unknown-service-v2 while validating it: service "unknown-service" not found; check the name and namespace\n' +
+          "  - it stays as unknown-service-v2 (Failed); fix the command and run it again with another --name, or see `tranquil status unknown-service-v2`\n",
+      );
+    });
+
+    it("exits 3 when the controller does not validate the upgrade in time", async () => {
+      const r = await run(
+        ["upgrade", "late-service", "--from", "v1", "--to", "v2", "--name", "unvalidated-late"],
+        {},
+        { validationTimeoutMs: 300 },
+      );
+      expect(r.code).toBe(ExitCode.Unavailable);
+      expect(r.err).toMatch(
+        /^error: upgrade unvalidated-late is still Validating after 300ms: is the controller running\? The upgrade exists and starts once the controller validates it; follow it with `tranquil watch unvalidated-late`\n$/,
+      );
+    });
+
+    it("returns once created with --no-wait", async () => {
+      const r = await run([
+        "upgrade",
+        "quick-service",
+        "--from",
+        "v1",
+        "--to",
+        "v2",
+        "--name",
+        "unvalidated-quick",
+        "--no-wait",
+      ]);
+      expect(r).toMatchObject({ code: ExitCode.Ok, err: "" });
+      expect(r.out).toBe(
+        "upgrade unvalidated-quick created: quick-service v1→v2, steps 10,50,100\nfollow it with `tranquil watch unvalidated-quick`\n",
+      );
+    });
+
+    it("`upgrade --watch` exits 2 when the controller refuses the upgrade while validating it", async () => {
+      const r = await run(["upgrade", "unknown-watched", "--from", "v1", "--to", "v2", "--watch"]);
+      expect(r.code).toBe(ExitCode.BadInput);
+      expect(r.out).toMatch(
+        /upgrade unknown-watched-v2 Failed after \S+: service "unknown-watched" not found/,
       );
     });
 
@@ -263,7 +320,7 @@ describe("tranquil CLI", () => {
       expect(lines.find((l) => l.startsWith("table-service-v2"))).toMatch(
         /^table-service-v2\s+Shifting\s+50%\s+2\/3\s+2\/3\s+7\s+\S+\s+table-service v1→v2$/,
       );
-      expect(lines.find((l) => l.startsWith("auth-service-v2"))).toMatch(/Validating\s+0%\s+-\s+0\/0/);
+      expect(lines.find((l) => l.startsWith("auth-service-v2"))).toMatch(/Preparing\s+0%\s+-\s+0\/0/);
     });
 
     it("shows one upgrade's details with its conditions and recent history", async () => {
@@ -316,7 +373,7 @@ describe("tranquil CLI", () => {
       expect((await api.store.get({ namespace: "default", name: "verbs-service-v2" })).spec.paused).toBe(
         true,
       );
-      expect((await run(["status"])).out).toMatch(/verbs-service-v2\s+Validating \(paused\)/);
+      expect((await run(["status"])).out).toMatch(/verbs-service-v2\s+Preparing \(paused\)/);
 
       expect((await run(["resume", "verbs-service-v2"])).out).toMatch(/resumed/);
       expect((await api.store.get({ namespace: "default", name: "verbs-service-v2" })).spec.paused).toBe(

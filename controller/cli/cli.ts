@@ -12,18 +12,21 @@ import type { UpgradesClient } from "./upgrades-client.js";
 import { CliError } from "./cli-error.js";
 import { demoSubcommand, realDemoDeps, type DemoDeps } from "./demo.js";
 import { ExitCode } from "./exit-codes.js";
-import { formatServices, stepsOf } from "./format.js";
+import { formatSeconds, formatServices, stepsOf, waitingMessage } from "./format.js";
 import type { CliIo } from "./io.js";
 import { renderUpgradeDetails, renderUpgradeTable } from "./status-view.js";
 import { buildUpgradeRequest, type UpgradeFlags } from "./upgrade-request.js";
 import { watchUpgrade } from "./watch.js";
+import { awaitValidation, VALIDATION_TIMEOUT_MS } from "./await-validation.js";
 
 /** Where the CLI looks for the controller when neither --server nor TRANQUIL_URL says. */
 export const DEFAULT_SERVER = "http://127.0.0.1:7070";
 
-/** Extra dependencies of {@link runCli}; tests replace the demo. */
+/** Extra dependencies of {@link runCli}; tests replace the demo and shorten waits. */
 export interface CliDeps {
   readonly demo?: DemoDeps;
+  /** How long `upgrade` waits for validation (default {@link VALIDATION_TIMEOUT_MS}). */
+  readonly validationTimeoutMs?: number;
 }
 
 interface GlobalFlags {
@@ -160,6 +163,7 @@ function buildProgram(
     .option("--steps <list>", "enrolment weights in percent, e.g. 10,50,100")
     .option("--step-interval <duration>", "analysis window per step, e.g. 20s")
     .option("--watch", "follow the upgrade until it ends")
+    .option("--no-wait", "return once it is created, without waiting for the controller to validate it")
     .addHelpText(
       "after",
       [
@@ -171,16 +175,45 @@ function buildProgram(
         "  tranquil upgrade auth-service order-service --from auth-service=v1 --from order-service=v3 --to v4",
       ].join("\n"),
     )
-    .action(async (services: string[], flags: UpgradeFlags & { watch?: boolean }, cmd: Command) => {
-      const request = buildUpgradeRequest(services, flags);
-      const api = await client(cmd);
-      const created = await api.create(request.name, request.spec);
-      print([
-        `upgrade ${created.name} created: ${formatServices(created)}, steps ${stepsOf(created).join(",")}`,
-        ...(flags.watch ? [] : [`follow it with \`tranquil watch ${created.name}\``]),
-      ]);
-      if (flags.watch) setExit(await watchUpgrade(api, created.name, io));
-    });
+    .action(
+      async (services: string[], flags: UpgradeFlags & { watch?: boolean; wait: boolean }, cmd: Command) => {
+        const request = buildUpgradeRequest(services, flags);
+        const api = await client(cmd);
+        const created = await api.create(request.name, request.spec);
+        print([
+          `upgrade ${created.name} created: ${formatServices(created)}, steps ${stepsOf(created).join(",")}`,
+        ]);
+        if (flags.watch) {
+          setExit(await watchUpgrade(api, created.name, io, { refusalIsBadInput: true }));
+          return;
+        }
+        if (!flags.wait) {
+          print([`follow it with \`tranquil watch ${created.name}\``]);
+          return;
+        }
+        const timeoutMs = deps.validationTimeoutMs ?? VALIDATION_TIMEOUT_MS;
+        const outcome = await awaitValidation(api, created.name, timeoutMs, io.signal);
+        if (outcome.kind === "refused") {
+          throw new CliError(
+            `the controller refused upgrade ${created.name} while validating it: ${outcome.reason}`,
+            ExitCode.BadInput,
+            [
+              `it stays as ${created.name} (Failed); fix the command and run it again with another --name, or see \`tranquil status ${created.name}\``,
+            ],
+          );
+        }
+        if (outcome.kind === "timedOut") {
+          const waiting = outcome.view === undefined ? undefined : waitingMessage(outcome.view);
+          throw new CliError(
+            `upgrade ${created.name} is still Validating after ${formatSeconds(timeoutMs / 1000)}${waiting !== undefined ? ` (${waiting})` : ""}: is the controller running? The upgrade exists and starts once the controller validates it; follow it with \`tranquil watch ${created.name}\``,
+            ExitCode.Unavailable,
+          );
+        }
+        print([
+          `validated: now ${outcome.view.status.phase}; follow it with \`tranquil watch ${created.name}\``,
+        ]);
+      },
+    );
 
   program
     .command("status")

@@ -97,7 +97,7 @@ describe("tranquil watch", () => {
   it("`watch` on a terminal redraws one status block in place", async () => {
     expect(
       await runCli(
-        ["upgrade", "tty-service", "--from", "v1", "--to", "v2"],
+        ["upgrade", "tty-service", "--from", "v1", "--to", "v2", "--no-wait"],
         captureIo({ env: { TRANQUIL_URL: api.url, TRANQUIL_TOKEN: api.token } }),
       ),
     ).toBe(0);
@@ -128,7 +128,10 @@ describe("tranquil watch", () => {
   it("cuts the block's lines to a narrow terminal's width, so the redraw stays in place", async () => {
     const env = { TRANQUIL_URL: api.url, TRANQUIL_TOKEN: api.token };
     expect(
-      await runCli(["upgrade", "narrow-service", "--from", "v1", "--to", "v2"], captureIo({ env })),
+      await runCli(
+        ["upgrade", "narrow-service", "--from", "v1", "--to", "v2", "--no-wait"],
+        captureIo({ env }),
+      ),
     ).toBe(0);
     await writeStatus(api.store, "narrow-service-v2", SUCCEEDING_RUN[5]!);
     await writeStatus(api.store, "narrow-service-v2", { phase: "Succeeded", stage: "done" });
@@ -143,7 +146,9 @@ describe("tranquil watch", () => {
 
   it("exits 1 at once for an upgrade that already Failed", async () => {
     const io = captureIo({ env: { TRANQUIL_URL: api.url, TRANQUIL_TOKEN: api.token } });
-    expect(await runCli(["upgrade", "failed-service", "--from", "v1", "--to", "v2"], io)).toBe(0);
+    expect(await runCli(["upgrade", "failed-service", "--from", "v1", "--to", "v2", "--no-wait"], io)).toBe(
+      0,
+    );
     await writeStatus(api.store, "failed-service-v2", {
       phase: "Failed",
       stage: "done",
@@ -173,7 +178,9 @@ describe("tranquil watch", () => {
   it("reconnects when the stream ends early, and exits 3 when the controller stays away", async () => {
     const gone = await startApiFixture();
     const created = captureIo({ env: { TRANQUIL_URL: gone.url, TRANQUIL_TOKEN: gone.token } });
-    expect(await runCli(["upgrade", "lost-service", "--from", "v1", "--to", "v2"], created)).toBe(0);
+    expect(
+      await runCli(["upgrade", "lost-service", "--from", "v1", "--to", "v2", "--no-wait"], created),
+    ).toBe(0);
     let closing: Promise<void> | undefined;
     const io = captureIo({
       env: { TRANQUIL_URL: gone.url },
@@ -195,7 +202,7 @@ describe("tranquil watch", () => {
     const interrupt = new AbortController();
     expect(
       await runCli(
-        ["upgrade", "ctrlc-service", "--from", "v1", "--to", "v2"],
+        ["upgrade", "ctrlc-service", "--from", "v1", "--to", "v2", "--no-wait"],
         captureIo({ env: { TRANQUIL_URL: api.url, TRANQUIL_TOKEN: api.token } }),
       ),
     ).toBe(0);

@@ -10,6 +10,7 @@ import { ExitCode } from "./exit-codes.js";
 import { clockTime, formatSeconds } from "./format.js";
 import type { CliIo, CliOutput } from "./io.js";
 import { progressBlock, progressLine } from "./progress.js";
+import { refusedInValidation } from "./await-validation.js";
 
 /** Re-opens of the stream before the watch gives up (exit 3). */
 export const WATCH_RECONNECTS = 5;
@@ -54,8 +55,22 @@ function lineRenderer(out: CliOutput, now: () => number): ProgressRenderer {
   };
 }
 
+/** Options of {@link watchUpgrade}. */
+export interface WatchOptions {
+  /**
+   * `upgrade --watch`: an upgrade the controller refused while validating it exits 2, as a
+   * refused request does (ADR 0050), rather than 1.
+   */
+  readonly refusalIsBadInput?: boolean;
+}
+
 /** Follows `name` until it ends; returns the exit status its terminal phase calls for. */
-export async function watchUpgrade(client: UpgradesClient, name: string, io: CliIo): Promise<ExitCode> {
+export async function watchUpgrade(
+  client: UpgradesClient,
+  name: string,
+  io: CliIo,
+  options: WatchOptions = {},
+): Promise<ExitCode> {
   const renderer = io.stdout.isTTY ? blockRenderer(io.stdout) : lineRenderer(io.stdout, io.now);
   let last: UpgradeView | undefined;
   for (let attempt = 0; ; attempt++) {
@@ -72,7 +87,7 @@ export async function watchUpgrade(client: UpgradesClient, name: string, io: Cli
         throw err;
     }
     if (io.signal?.aborted) return interrupted(io, name);
-    if (last && TERMINAL.has(last.status.phase)) return finished(io, last);
+    if (last && TERMINAL.has(last.status.phase)) return finished(io, last, options);
     if (attempt >= WATCH_RECONNECTS) {
       throw new CliError(
         `the status stream of ${name} kept ending before the upgrade did; check the controller, then run \`tranquil watch ${name}\` again`,
@@ -84,7 +99,7 @@ export async function watchUpgrade(client: UpgradesClient, name: string, io: Cli
   }
 }
 
-function finished(io: CliIo, view: UpgradeView): ExitCode {
+function finished(io: CliIo, view: UpgradeView, options: WatchOptions): ExitCode {
   const took = formatSeconds((io.now() - Date.parse(view.createdAt)) / 1000);
   if (view.status.phase === "Succeeded") {
     io.stdout.write(`upgrade ${view.name} Succeeded after ${took}\n`);
@@ -96,7 +111,9 @@ function finished(io: CliIo, view: UpgradeView): ExitCode {
     "no reason recorded";
   io.stdout.write(`upgrade ${view.name} ${view.status.phase} after ${took}: ${why}\n`);
   io.stderr.write(`see \`tranquil status ${view.name}\` for its conditions and history\n`);
-  return ExitCode.UpgradeFailed;
+  return options.refusalIsBadInput === true && refusedInValidation(view)
+    ? ExitCode.BadInput
+    : ExitCode.UpgradeFailed;
 }
 
 function interrupted(io: CliIo, name: string): ExitCode {
