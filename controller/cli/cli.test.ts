@@ -231,6 +231,48 @@ describe("tranquil CLI", () => {
       ]);
     });
 
+    it.each([
+      [
+        ["upgrade", "a-service", "b-service", "--from", "V1", "--to", "v2"],
+        ['--from "V1": not a DNS-1123 label'],
+      ],
+      [
+        ["upgrade", "a-service", "b-service", "--from", "v1", "--to", "v1"],
+        ['--to "v1": "to" equals "from" (v1)'],
+      ],
+      [
+        ["upgrade", "a-service", "b-service", "--from", "x1", "--from", "x2", "--to", "v3"],
+        ["--from is given 2 times without a service"],
+      ],
+    ])("prints each problem of %j once", async (argv, problems) => {
+      const r = await run(argv);
+      expect(r.code).toBe(ExitCode.BadInput);
+      const lines = r.err.trimEnd().split("\n").slice(1);
+      expect(lines).toHaveLength(problems.length);
+      problems.forEach((p, i) => expect(lines[i]).toContain(p));
+    });
+
+    it("takes the issue's per-service form and a shared --from for the services it does not name", async () => {
+      const r = await run([
+        "upgrade",
+        "pair-a",
+        "pair-b",
+        "pair-c",
+        "--from",
+        "pair-a=v2",
+        "--from",
+        "pair-b=v1",
+        "--from",
+        "v7",
+        "--to",
+        "v8",
+        "--name",
+        "pair-train",
+      ]);
+      expect(r).toMatchObject({ code: ExitCode.Ok, err: "" });
+      expect(r.out).toMatch(/^upgrade pair-train created: pair-a v2→v8, pair-b v1→v8, pair-c v7→v8, steps/);
+    });
+
     it("prints the controller's refusal of an overlapping upgrade, exit 2", async () => {
       expect((await run(["upgrade", "busy-service", "--from", "v1", "--to", "v2"])).code).toBe(ExitCode.Ok);
       const r = await run(["upgrade", "busy-service", "--from", "v1", "--to", "v3"]);
