@@ -180,6 +180,7 @@ export class ApiClient implements UpgradesClient {
         problems.length > 0 ? "the controller refused the request; fix these and try again:" : message,
         ExitCode.BadInput,
         problems,
+        { status: response.status },
       );
     }
     throw new CliError(

@@ -330,6 +330,39 @@ describe("tranquil CLI", () => {
       );
     });
 
+    it("says that a taken name belongs to an ended upgrade, and how to go on", async () => {
+      expect((await run(["upgrade", "again-service", "--from", "v1", "--to", "v2"])).code).toBe(ExitCode.Ok);
+      await writeStatus(api.store, "again-service-v2", { phase: "Succeeded", stage: "done" });
+      const r = await run(["upgrade", "again-service", "--from", "v1", "--to", "v2"]);
+      expect(r.code).toBe(ExitCode.BadInput);
+      expect(r.err).toBe(
+        "error: upgrade again-service-v2 already exists and has ended (Succeeded); an ended upgrade keeps its name, so choose another --name, e.g. --name again-service-v2-2\n" +
+          "  - or delete the ended one first: on a cluster, `kubectl delete upgrade again-service-v2 -n default` (the controller's API does not delete upgrades)\n",
+      );
+      const renamed = await run([
+        "upgrade",
+        "again-service",
+        "--from",
+        "v1",
+        "--to",
+        "v2",
+        "--name",
+        "again-service-v2-2",
+      ]);
+      expect(renamed.code).toBe(ExitCode.Ok);
+    });
+
+    it("says that a taken name belongs to an active upgrade of other services", async () => {
+      expect(
+        (await run(["upgrade", "holder-service", "--from", "v1", "--to", "v2", "--name", "taken"])).code,
+      ).toBe(ExitCode.Ok);
+      const r = await run(["upgrade", "other-service", "--from", "v1", "--to", "v2", "--name", "taken"]);
+      expect(r.code).toBe(ExitCode.BadInput);
+      expect(r.err).toBe(
+        "error: upgrade taken already exists and is still Preparing (holder-service v1→v2); choose another --name, e.g. --name taken-2, or follow it with `tranquil watch taken`\n",
+      );
+    });
+
     it("says what to do about a missing or wrong token, exit 2", async () => {
       const none = captureIo({ env: { TRANQUIL_URL: api.url } });
       expect(await runCli(["upgrade", "tokenless", "--from", "v1", "--to", "v2"], none)).toBe(

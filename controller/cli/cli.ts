@@ -15,7 +15,8 @@ import { ExitCode } from "./exit-codes.js";
 import { formatSeconds, formatServices, stepsOf, waitingMessage } from "./format.js";
 import type { CliIo } from "./io.js";
 import { renderUpgradeDetails, renderUpgradeTable } from "./status-view.js";
-import { buildUpgradeRequest, type UpgradeFlags } from "./upgrade-request.js";
+import { buildUpgradeRequest, type UpgradeFlags, type UpgradeRequest } from "./upgrade-request.js";
+import { TERMINAL_PHASES } from "../engine/phases.js";
 import { watchUpgrade } from "./watch.js";
 import { awaitValidation, VALIDATION_TIMEOUT_MS } from "./await-validation.js";
 
@@ -179,7 +180,9 @@ function buildProgram(
       async (services: string[], flags: UpgradeFlags & { watch?: boolean; wait: boolean }, cmd: Command) => {
         const request = buildUpgradeRequest(services, flags);
         const api = await client(cmd);
-        const created = await api.create(request.name, request.spec);
+        const created = await api.create(request.name, request.spec).catch(async (err: unknown) => {
+          throw await explainTakenName(api, request, err);
+        });
         print([
           `upgrade ${created.name} created: ${formatServices(created)}, steps ${stepsOf(created).join(",")}`,
         ]);
@@ -263,6 +266,42 @@ const VERB_DESCRIPTIONS: Readonly<Record<UpgradeVerb, string>> = {
   promote: "jump the enrolment weight to 100 (while Shifting)",
   abort: "roll an upgrade back (refused once Finalizing has begun)",
 };
+
+/**
+ * A create refused with 409 because the name is taken: says whether its holder has ended
+ * (ended upgrades keep their names) and how to go on, instead of "wait for it to finish".
+ * Any other error is returned as it is.
+ */
+async function explainTakenName(
+  api: UpgradesClient,
+  request: UpgradeRequest,
+  err: unknown,
+): Promise<unknown> {
+  if (!(err instanceof CliError) || err.status !== 409) return err;
+  const holder = await api.get(request.name).catch(() => undefined);
+  if (holder === undefined) return err;
+  const name = request.name;
+  const rename =
+    `${name}-2`.length <= 63 ? `choose another --name, e.g. --name ${name}-2` : "choose another --name";
+  if (TERMINAL_PHASES.includes(holder.status.phase)) {
+    return new CliError(
+      `upgrade ${name} already exists and has ended (${holder.status.phase}); an ended upgrade keeps its name, so ${rename}`,
+      ExitCode.BadInput,
+      [
+        `or delete the ended one first: on a cluster, \`kubectl delete upgrade ${name} -n ${holder.namespace}\` (the controller's API does not delete upgrades)`,
+      ],
+      { cause: err, status: 409 },
+    );
+  }
+  const overlaps = holder.spec.services.some((s) => request.spec.services.some((r) => r.name === s.name));
+  if (overlaps) return err;
+  return new CliError(
+    `upgrade ${name} already exists and is still ${holder.status.phase} (${formatServices(holder)}); ${rename}, or follow it with \`tranquil watch ${name}\``,
+    ExitCode.BadInput,
+    [],
+    { cause: err, status: 409 },
+  );
+}
 
 /** The controller URL, refused (exit 2) unless it is http(s). */
 function checkServer(server: string, fromFlag: boolean): string {

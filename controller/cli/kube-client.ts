@@ -151,7 +151,7 @@ export class KubeUpgradesClient implements UpgradesClient {
       }
       const status = (err as { status?: unknown }).status;
       if (typeof status === "number" && status >= 400 && status < 500) {
-        throw new CliError((err as Error).message, ExitCode.BadInput, [], { cause: err });
+        throw new CliError((err as Error).message, ExitCode.BadInput, [], { cause: err, status });
       }
       throw this.unavailable(err instanceof Error ? err : new Error(String(err)));
     }
