@@ -3,6 +3,7 @@
  */
 import type { UpgradeView } from "../api/view.js";
 import { DEFAULT_STEPS } from "../engine/effective.js";
+import { TERMINAL_PHASES } from "../engine/phases.js";
 
 /** "850ms", "4.1s", "2m05s", "1h03m". */
 export function formatSeconds(seconds: number): string {
@@ -43,6 +44,29 @@ export function table(header: readonly string[], rows: readonly (readonly string
   const line = (cells: readonly string[]): string =>
     cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ");
   return [line(header), ...rows.map(line)];
+}
+
+/**
+ * When the upgrade reached the phase it is in (ms), from its history: the first entry of the
+ * trailing run in that phase. Undefined when the history does not say.
+ */
+export function phaseEnteredAt(view: UpgradeView): number | undefined {
+  let at: number | undefined;
+  for (let i = view.status.history.length - 1; i >= 0; i--) {
+    const entry = view.status.history[i];
+    if (entry?.phase !== view.status.phase) break;
+    at = entry.at;
+  }
+  return at;
+}
+
+/**
+ * How long an upgrade ran: from its creation to the time it ended (a terminal phase), or to
+ * `now` while it runs or when its history does not say when it ended.
+ */
+export function upgradeDurationSeconds(view: UpgradeView, now: number): number {
+  const ended = TERMINAL_PHASES.includes(view.status.phase) ? phaseEnteredAt(view) : undefined;
+  return ((ended ?? now) - Date.parse(view.createdAt)) / 1000;
 }
 
 /** "12:04:05" in UTC, for history lines and watch lines. */

@@ -169,6 +169,22 @@ describe("tranquil watch", () => {
     );
   });
 
+  it("reports a finished upgrade's duration from its status, not its age", async () => {
+    const io = captureIo({ env: { TRANQUIL_URL: api.url, TRANQUIL_TOKEN: api.token } });
+    expect(await runCli(["upgrade", "aged-service", "--from", "v1", "--to", "v2", "--no-wait"], io)).toBe(0);
+    const start = (await api.store.get({ namespace: "default", name: "aged-service-v2" })).createdAt;
+    await writeStatus(
+      api.store,
+      "aged-service-v2",
+      { phase: "Finalizing", stage: "scaleOld" },
+      start + 60_000,
+    );
+    await writeStatus(api.store, "aged-service-v2", { phase: "Succeeded", stage: "done" }, start + 68_000);
+    const later = captureIo({ env: { TRANQUIL_URL: api.url }, now: () => start + 215_000 });
+    expect(await runCli(["watch", "aged-service-v2"], later)).toBe(ExitCode.Ok);
+    expect(later.out()).toMatch(/upgrade aged-service-v2 Succeeded after 1m08s\n$/);
+  });
+
   it("exits 2 for an unknown upgrade", async () => {
     const io = captureIo({ env: { TRANQUIL_URL: api.url } });
     expect(await runCli(["watch", "nope"], io)).toBe(ExitCode.BadInput);

@@ -7,7 +7,7 @@ import type { UpgradeView } from "../api/view.js";
 import type { UpgradesClient } from "./upgrades-client.js";
 import { CliError } from "./cli-error.js";
 import { ExitCode } from "./exit-codes.js";
-import { clockTime, formatSeconds } from "./format.js";
+import { clockTime, formatSeconds, upgradeDurationSeconds } from "./format.js";
 import type { CliIo, CliOutput } from "./io.js";
 import { progressBlock, progressLine } from "./progress.js";
 import { refusedInValidation } from "./await-validation.js";
@@ -100,7 +100,7 @@ export async function watchUpgrade(
 }
 
 function finished(io: CliIo, view: UpgradeView, options: WatchOptions): ExitCode {
-  const took = formatSeconds((io.now() - Date.parse(view.createdAt)) / 1000);
+  const took = formatSeconds(upgradeDurationSeconds(view, io.now()));
   if (view.status.phase === "Succeeded") {
     io.stdout.write(`upgrade ${view.name} Succeeded after ${took}\n`);
     return ExitCode.Ok;
