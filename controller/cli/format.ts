@@ -35,7 +35,24 @@ export function formatStep(view: UpgradeView): string {
 /** The message of the Waiting condition when it holds: why the controller waits. */
 export function waitingMessage(view: UpgradeView): string | undefined {
   const waiting = view.status.conditions.find((c) => c.type === "Waiting" && c.status === "True");
-  return waiting ? `${waiting.reason}: ${waiting.message}` : undefined;
+  return waiting ? roundPercentages(`${waiting.reason}: ${waiting.message}`) : undefined;
+}
+
+/**
+ * Percentages in a message, rounded to one decimal: "42.857142857142854%" → "42.9%",
+ * "99.999%" → "100%". Whole percentages are left as they are.
+ */
+export function roundPercentages(text: string): string {
+  return text.replace(/(\d+\.\d+)%/g, (_match, value: string) => `${Math.round(Number(value) * 10) / 10}%`);
+}
+
+/**
+ * Why the upgrade is rolling back (or rolled back): the message of the history entry that
+ * started the rollback, "rolling back: <reason>". Undefined when it never rolled back.
+ */
+export function rollbackReason(view: UpgradeView): string | undefined {
+  const start = view.status.history.findLast((h) => h.phase === "RollingBack");
+  return start === undefined ? undefined : roundPercentages(start.message.replace(/^rolling back: /, ""));
 }
 
 /** Left-aligned columns separated by two spaces. */

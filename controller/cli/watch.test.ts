@@ -80,6 +80,75 @@ describe("tranquil watch", () => {
     expect(lines.at(-1)).toMatch(/^upgrade auth-service-v2 Succeeded after \S+$/);
   });
 
+  it("prints a line only when what the upgrade does changes, not when a counter moves", async () => {
+    const io0 = captureIo({ env: { TRANQUIL_URL: api.url, TRANQUIL_TOKEN: api.token } });
+    expect(await runCli(["upgrade", "quiet-service", "--from", "v1", "--to", "v2", "--no-wait"], io0)).toBe(
+      0,
+    );
+    const analysing = (activeOld: number, oldest: number): StatusPatch => ({
+      phase: "Shifting",
+      stage: "analyse",
+      step: 0,
+      weight: 10,
+      activeOld,
+      oldestActiveAgeSeconds: oldest,
+      conditions: [
+        {
+          type: "Waiting",
+          status: "True",
+          reason: "Analysing",
+          message: "weight 10%: analysing the step window",
+          lastTransitionTime: 0,
+        },
+      ],
+    });
+    const run: StatusPatch[] = [
+      analysing(4, 0.8),
+      analysing(5, 1.9),
+      analysing(3, 2.7),
+      analysing(6, 3.4),
+      { ...analysing(0, 0), step: 1, weight: 50 },
+      { phase: "Succeeded", stage: "done", conditions: [] },
+    ];
+    let engine: Promise<unknown> | undefined;
+    const io = captureIo({
+      env: { TRANQUIL_URL: api.url },
+      onStdout: () => {
+        engine ??= run.reduce<Promise<unknown>>(
+          (p, patch) => p.then(() => writeStatus(api.store, "quiet-service-v2", patch)),
+          Promise.resolve(),
+        );
+      },
+    });
+    expect(await runCli(["watch", "quiet-service-v2"], io)).toBe(ExitCode.Ok);
+    await engine;
+    const progress = io
+      .out()
+      .trimEnd()
+      .split("\n")
+      .slice(0, -1)
+      .map((l) => l.replace(/^\d\d:\d\d:\d\d quiet-service-v2 /, ""));
+    expect(progress).toEqual([
+      "Validating/validate · weight 0% step - · confirmed 0/0",
+      "Shifting/analyse · weight 10% step 1/3 · confirmed 0/0 · old active 4 (oldest 800ms) · waiting: Analysing: weight 10%: analysing the step window",
+      "Shifting/analyse · weight 50% step 2/3 · confirmed 0/0 · waiting: Analysing: weight 10%: analysing the step window",
+      "Succeeded/done · weight 50% step 2/3 · confirmed 0/0",
+    ]);
+  });
+
+  it("says why on the line where a rollback starts, with percentages rounded", async () => {
+    const r = await runWithEngine(
+      ["upgrade", "why-service", "--from", "v1", "--to", "v2", "--watch"],
+      "why-service-v2",
+      ROLLING_BACK_RUN,
+    );
+    expect(r.code).toBe(ExitCode.UpgradeFailed);
+    expect(r.out).toMatch(
+      /RollingBack\/weightZero · weight 0% step 2\/3 · confirmed 3\/3 · why: analysis failed: order-service@v2: success rate 42\.9% < 99%\n/,
+    );
+    expect(r.out).not.toContain("42.857");
+  });
+
   it("`upgrade --watch` exits 1 when the upgrade rolls back, and says why", async () => {
     const r = await runWithEngine(
       ["upgrade", "order-service", "--from", "v1", "--to", "v2", "--watch"],
@@ -104,9 +173,9 @@ describe("tranquil watch", () => {
     const r = await runWithEngine(["watch", "tty-service-v2"], "tty-service-v2", SUCCEEDING_RUN, true);
     expect(r.code).toBe(ExitCode.Ok);
     const first = r.out.split("\x1b[")[0]!;
-    expect(first).toBe(
+    expect(first.split("\n")[0]).toMatch(/^tty-service-v2: tty-service v1→v2 {2}\(\S+\)$/);
+    expect(first.replace(/^.*\n/, "")).toBe(
       [
-        "tty-service-v2: tty-service v1→v2",
         "  phase       Validating (validate)",
         "  weight      0%  step - of [10,50,100]",
         "  confirmed   0/0",

@@ -7,9 +7,15 @@ import type { UpgradeView } from "../api/view.js";
 import type { UpgradesClient } from "./upgrades-client.js";
 import { CliError } from "./cli-error.js";
 import { ExitCode } from "./exit-codes.js";
-import { clockTime, formatSeconds, upgradeDurationSeconds } from "./format.js";
+import {
+  clockTime,
+  formatSeconds,
+  rollbackReason,
+  roundPercentages,
+  upgradeDurationSeconds,
+} from "./format.js";
 import type { CliIo, CliOutput } from "./io.js";
-import { progressBlock, progressLine } from "./progress.js";
+import { progressBlock, progressKey, progressLine } from "./progress.js";
 import { refusedInValidation } from "./await-validation.js";
 
 /** Re-opens of the stream before the watch gives up (exit 3). */
@@ -28,12 +34,12 @@ interface ProgressRenderer {
  * On a terminal: redraws one block in place (cursor up, clear to the end of the screen).
  * Lines are cut to the terminal's width, because a wrapped line would throw the count off.
  */
-function blockRenderer(out: CliOutput): ProgressRenderer {
+function blockRenderer(out: CliOutput, now: () => number): ProgressRenderer {
   let drawn = 0;
   const width = out.columns !== undefined && out.columns > 20 ? out.columns - 1 : undefined;
   return {
     show(view) {
-      const lines = progressBlock(view).map((l) =>
+      const lines = progressBlock(view, now()).map((l) =>
         width !== undefined && l.length > width ? `${l.slice(0, width - 1)}…` : l,
       );
       out.write(`${drawn > 0 ? `\x1b[${drawn}A\x1b[0J` : ""}${lines.join("\n")}\n`);
@@ -42,15 +48,18 @@ function blockRenderer(out: CliOutput): ProgressRenderer {
   };
 }
 
-/** Elsewhere (pipes, CI logs): one time-stamped line whenever something shown changed. */
+/**
+ * Elsewhere (pipes, CI logs): one time-stamped line whenever what the upgrade does changed
+ * (progressKey), not whenever a counter moved.
+ */
 function lineRenderer(out: CliOutput, now: () => number): ProgressRenderer {
   let last = "";
   return {
     show(view) {
-      const line = progressLine(view);
-      if (line === last) return;
-      last = line;
-      out.write(`${clockTime(now())} ${view.name} ${line}\n`);
+      const key = progressKey(view);
+      if (key === last) return;
+      last = key;
+      out.write(`${clockTime(now())} ${view.name} ${progressLine(view)}\n`);
     },
   };
 }
@@ -71,7 +80,7 @@ export async function watchUpgrade(
   io: CliIo,
   options: WatchOptions = {},
 ): Promise<ExitCode> {
-  const renderer = io.stdout.isTTY ? blockRenderer(io.stdout) : lineRenderer(io.stdout, io.now);
+  const renderer = io.stdout.isTTY ? blockRenderer(io.stdout, io.now) : lineRenderer(io.stdout, io.now);
   let last: UpgradeView | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -105,10 +114,12 @@ function finished(io: CliIo, view: UpgradeView, options: WatchOptions): ExitCode
     io.stdout.write(`upgrade ${view.name} Succeeded after ${took}\n`);
     return ExitCode.Ok;
   }
-  const why =
+  const why = roundPercentages(
     view.status.conditions.find((c) => c.type === "Failed" && c.status === "True")?.message ??
-    view.status.history.at(-1)?.message ??
-    "no reason recorded";
+      rollbackReason(view) ??
+      view.status.history.at(-1)?.message ??
+      "no reason recorded",
+  );
   io.stdout.write(`upgrade ${view.name} ${view.status.phase} after ${took}: ${why}\n`);
   io.stderr.write(`see \`tranquil status ${view.name}\` for its conditions and history\n`);
   return options.refusalIsBadInput === true && refusedInValidation(view)
