@@ -4,10 +4,7 @@
  * that says what to do next and an exit status from exit-codes.ts.
  */
 import { Command, CommanderError, Option } from "commander";
-import { KubeUpgradeStore } from "../kubernetes/upgrades/kube-upgrade-store.js";
 import { ApiClient, type UpgradeVerb } from "./api-client.js";
-import { loadKubeContext } from "./kube-context.js";
-import { KubeUpgradesClient } from "./kube-client.js";
 import type { UpgradesClient } from "./upgrades-client.js";
 import { CliError } from "./cli-error.js";
 import { demoSubcommand, realDemoDeps, type DemoDeps } from "./demo.js";
@@ -114,6 +111,13 @@ function buildProgram(
           ExitCode.BadInput,
         );
       }
+      // Loaded only here: the Kubernetes client takes most of a second to load, and the
+      // commands over the controller's API do not need it.
+      const [{ loadKubeContext }, { KubeUpgradesClient }, { KubeUpgradeStore }] = await Promise.all([
+        import("./kube-context.js"),
+        import("./kube-client.js"),
+        import("../kubernetes/upgrades/kube-upgrade-store.js"),
+      ]);
       const kc = loadKubeContext(flags.kubeconfig, flags.context);
       const namespace = flags.namespace ?? io.env["TRANQUIL_NAMESPACE"];
       const store = await KubeUpgradesClient.openStore(kc, () => KubeUpgradeStore.open({ kc }));
