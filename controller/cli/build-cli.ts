@@ -7,7 +7,7 @@
  *
  *   npx tsx controller/cli/build-cli.ts [outdir]     default dist/cli; writes <outdir>/tranquil.js
  */
-import { chmod } from "node:fs/promises";
+import { chmod, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -38,6 +38,13 @@ export async function buildCli(outdir: string = DEFAULT_CLI_OUTDIR): Promise<str
     throw new Error(`building the tranquil CLI failed: ${result.errors.map((e) => e.text).join("; ")}`);
   }
   const entry = join(outdir, CLI_ENTRY);
+  // A script's "run me when invoked" check (crd-manifest.ts) compares process.argv[1] with
+  // its own import.meta.url; bundled into the entry chunk, it would run on every command.
+  if ((await readFile(entry, "utf8")).includes("process.argv[1]")) {
+    throw new Error(
+      `building the tranquil CLI: a module that runs itself when invoked was bundled into ${CLI_ENTRY}; import it lazily`,
+    );
+  }
   await chmod(entry, 0o755);
   return entry;
 }
