@@ -166,7 +166,10 @@ function buildProgram(
       [],
     )
     .option("--steps <list>", "enrolment weights in percent, e.g. 10,50,100")
-    .option("--step-interval <duration>", "analysis window per step, e.g. 20s")
+    .option(
+      "--step-interval <duration>",
+      "analysis window per step, e.g. 20s (default: the controller's, 30s; 5s under `tranquil demo --serve`)",
+    )
     .option("--watch", "follow the upgrade until it ends")
     .option("--no-wait", "return once it is created, without waiting for the controller to validate it")
     .addHelpText(
