@@ -78,16 +78,13 @@ export class ApiClient implements UpgradesClient {
   /**
    * The upgrade's status stream: yields the current view, then one per change, and returns
    * when the controller ends the stream (the upgrade reached a terminal phase, or it went away).
+   * `signal` stops it early, as Ctrl-C does.
    */
-  async *events(name: string): AsyncGenerator<UpgradeView> {
+  async *events(name: string, signal?: AbortSignal): AsyncGenerator<UpgradeView> {
     const path = `/v1/upgrades/${encodeURIComponent(name)}/events${this.query()}`;
-    const response = await this.send(
-      "GET",
-      path,
-      undefined,
-      { accept: "text/event-stream" },
-      this.options.signal,
-    );
+    const own = this.options.signal;
+    const stop = signal === undefined ? own : own === undefined ? signal : AbortSignal.any([own, signal]);
+    const response = await this.send("GET", path, undefined, { accept: "text/event-stream" }, stop, stop);
     if (!response.ok) await this.fail(response, "GET", path);
     if (response.body === null) throw this.garbage("GET", path, "an empty event stream");
     const events = readSse(response.body);
@@ -96,7 +93,7 @@ export class ApiClient implements UpgradesClient {
       try {
         next = await events.next();
       } catch (err) {
-        if (this.options.signal?.aborted) throw err;
+        if (stop?.aborted === true) throw err;
         throw new CliError(
           `lost the connection to the controller at ${this.base} while following ${name} (${reasonOf(err)})`,
           ExitCode.Unavailable,
@@ -140,6 +137,8 @@ export class ApiClient implements UpgradesClient {
     body: unknown,
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
+    /** Aborting it means the caller stopped, not that the controller is unreachable. */
+    stopped: AbortSignal | undefined = this.options.signal,
   ): Promise<Response> {
     const all: Record<string, string> = { ...headers };
     if (body !== undefined) all["content-type"] = "application/json";
@@ -152,7 +151,7 @@ export class ApiClient implements UpgradesClient {
         ...(signal ? { signal } : {}),
       });
     } catch (err) {
-      if (this.options.signal?.aborted) throw err;
+      if (stopped?.aborted === true) throw err;
       throw new CliError(
         `cannot reach the controller at ${this.base} (${reasonOf(err)}): start it with \`npm start\`, or pass --server <url> or set TRANQUIL_URL`,
         ExitCode.Unavailable,
@@ -181,6 +180,7 @@ export class ApiClient implements UpgradesClient {
         problems.length > 0 ? "the controller refused the request; fix these and try again:" : message,
         ExitCode.BadInput,
         problems,
+        { status: response.status },
       );
     }
     throw new CliError(

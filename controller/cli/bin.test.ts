@@ -1,16 +1,21 @@
 /**
- * The real `tranquil` executable in a subprocess (node with tsx, as the bin's shebang runs
- * it): `upgrade --watch` against the real API while a test engine moves the upgrade to
- * Succeeded (exit 0), and an unreachable controller (exit 3).
+ * The built `tranquil` executable (build-cli.ts: bin.ts bundled to plain JavaScript) in a
+ * subprocess run by plain `node`, with no TypeScript loader: `upgrade --watch` against the
+ * real API while a test engine moves the upgrade to Succeeded (exit 0), an unreachable
+ * controller (exit 3) and bad input (exit 2).
  */
 import { spawn } from "node:child_process";
+import { readFile, rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../test/support/redis-server.js";
+import { buildCli } from "./build-cli.js";
 import { ExitCode } from "./exit-codes.js";
 import { SUCCEEDING_RUN, startApiFixture, writeStatus, type ApiFixture } from "./testing/api-fixture.js";
 
-const BIN = fileURLToPath(new URL("./bin.ts", import.meta.url));
+/** Inside the repository (dist/ is ignored), so the bundle finds the packages in node_modules. */
+const OUTDIR = fileURLToPath(new URL(`../../dist/cli-test-${process.pid}`, import.meta.url));
+let bin = "";
 
 interface Finished {
   readonly code: number | null;
@@ -18,15 +23,16 @@ interface Finished {
   readonly err: string;
 }
 
-/** Runs bin.ts with `args`; `onOut` sees each stdout chunk. */
+/** Runs the built entry point with plain node (no --import flag, no NODE_OPTIONS); `onOut` sees each stdout chunk. */
 function runBin(
   args: string[],
   env: Record<string, string>,
   onOut: (chunk: string) => void = () => undefined,
 ): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", BIN, ...args], {
-      env: { ...process.env, ...env },
+    const { NODE_OPTIONS: _loader, ...inherited } = process.env;
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...inherited, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -41,18 +47,29 @@ function runBin(
   });
 }
 
-describe("bin.ts (subprocess)", () => {
+describe("the built tranquil executable (subprocess, plain node)", () => {
   let api: ApiFixture;
   beforeAll(async () => {
     api = await startApiFixture();
-  });
+    bin = await buildCli(OUTDIR);
+  }, 60_000);
   afterAll(async () => {
     await api.close();
+    await rm(OUTDIR, { recursive: true, force: true });
   });
 
-  it("starts with a shebang that runs it through tsx", async () => {
-    const { readFile } = await import("node:fs/promises");
-    expect((await readFile(BIN, "utf8")).split("\n")[0]).toBe("#!/usr/bin/env -S npx tsx");
+  it("is plain JavaScript that node runs as it is: a node shebang, no TypeScript", async () => {
+    const text = await readFile(bin, "utf8");
+    expect(text.split("\n")[0]).toBe("#!/usr/bin/env node");
+    expect(text).not.toMatch(/from "[^"]*\.ts"/);
+    const help = await runBin(["--help"], {});
+    expect(help.code).toBe(ExitCode.Ok);
+    expect(help.out).toMatch(/^Usage: tranquil /);
+  });
+
+  it("loads the Kubernetes client only for the commands on a cluster", async () => {
+    const text = await readFile(bin, "utf8");
+    expect(text).not.toContain("@kubernetes/client-node");
   });
 
   it("`upgrade --watch` follows the upgrade to Succeeded and exits 0", { timeout: 60_000 }, async () => {

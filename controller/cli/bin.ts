@@ -1,15 +1,7 @@
 #!/usr/bin/env -S npx tsx
 /**
- * The `tranquil` executable (package.json `bin`): `npx tranquil …`, or
- * `npx tsx controller/cli/bin.ts …`. Ctrl-C stops a watch, not the upgrade.
+ * The `tranquil` command from the sources, compiled by tsx on each run (slow to start):
+ * `npx tsx controller/cli/bin.ts …`. The executable to use is the built one,
+ * dist/cli/tranquil.js (build-cli.ts), which plain `node` runs.
  */
-import { runCli } from "./cli.js";
-import { processIo } from "./io.js";
-
-const interrupt = new AbortController();
-process.once("SIGINT", () => interrupt.abort());
-process.once("SIGTERM", () => interrupt.abort());
-
-process.exitCode = await runCli(process.argv.slice(2), processIo(interrupt.signal));
-// Streams and timers must not keep a finished command alive.
-process.exit();
+import "./main.js";

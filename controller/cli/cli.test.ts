@@ -5,24 +5,33 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../test/support/redis-server.js";
-import { runCli } from "./cli.js";
+import { runCli, type CliDeps } from "./cli.js";
 import { ExitCode } from "./exit-codes.js";
 import { captureIo, type CaptureOptions } from "./testing/capture-io.js";
 import { startApiFixture, writeStatus, type ApiFixture } from "./testing/api-fixture.js";
+import { startStandInValidator } from "./testing/stand-in-validator.js";
 
 describe("tranquil CLI", () => {
   let api: ApiFixture;
+  let stopValidator: () => void;
   beforeAll(async () => {
     api = await startApiFixture();
+    // The controller's Validating step: services named unknown-* do not exist, and upgrades
+    // named unvalidated-* are never validated (as with no controller running).
+    stopValidator = startStandInValidator(api.store, {
+      exists: (service) => !service.startsWith("unknown-"),
+      ignores: (name) => name.startsWith("unvalidated-"),
+    });
   });
   afterAll(async () => {
+    stopValidator();
     await api.close();
   });
 
   /** Runs the CLI against the fixture, with the server and token from the environment. */
-  const run = async (argv: string[], options: CaptureOptions = {}) => {
+  const run = async (argv: string[], options: CaptureOptions = {}, deps: CliDeps = {}) => {
     const io = captureIo({ env: { TRANQUIL_URL: api.url, TRANQUIL_TOKEN: api.token }, ...options });
-    const code = await runCli(argv, io);
+    const code = await runCli(argv, io, deps);
     return { code, out: io.out(), err: io.err() };
   };
 
@@ -44,7 +53,7 @@ describe("tranquil CLI", () => {
       ]);
       expect(r).toMatchObject({ code: ExitCode.Ok, err: "" });
       expect(r.out).toBe(
-        "upgrade auth-service-v2 created: auth-service v1→v2, steps 10,40,100\nfollow it with `tranquil watch auth-service-v2`\n",
+        "upgrade auth-service-v2 created: auth-service v1→v2, steps 10,40,100\nvalidated: now Preparing; follow it with `tranquil watch auth-service-v2`\n",
       );
       const stored = await api.store.get({ namespace: "default", name: "auth-service-v2" });
       expect(stored.spec).toEqual({
@@ -222,12 +231,135 @@ describe("tranquil CLI", () => {
       ]);
     });
 
+    it.each([
+      [
+        ["upgrade", "a-service", "b-service", "--from", "V1", "--to", "v2"],
+        ['--from "V1": not a DNS-1123 label'],
+      ],
+      [
+        ["upgrade", "a-service", "b-service", "--from", "v1", "--to", "v1"],
+        ['--to "v1": "to" equals "from" (v1)'],
+      ],
+      [
+        ["upgrade", "a-service", "b-service", "--from", "x1", "--from", "x2", "--to", "v3"],
+        ["--from is given 2 times without a service"],
+      ],
+    ])("prints each problem of %j once", async (argv, problems) => {
+      const r = await run(argv);
+      expect(r.code).toBe(ExitCode.BadInput);
+      const lines = r.err.trimEnd().split("\n").slice(1);
+      expect(lines).toHaveLength(problems.length);
+      problems.forEach((p, i) => expect(lines[i]).toContain(p));
+    });
+
+    it("takes the issue's per-service form and a shared --from for the services it does not name", async () => {
+      const r = await run([
+        "upgrade",
+        "pair-a",
+        "pair-b",
+        "pair-c",
+        "--from",
+        "pair-a=v2",
+        "--from",
+        "pair-b=v1",
+        "--from",
+        "v7",
+        "--to",
+        "v8",
+        "--name",
+        "pair-train",
+      ]);
+      expect(r).toMatchObject({ code: ExitCode.Ok, err: "" });
+      expect(r.out).toMatch(/^upgrade pair-train created: pair-a v2→v8, pair-b v1→v8, pair-c v7→v8, steps/);
+    });
+
     it("prints the controller's refusal of an overlapping upgrade, exit 2", async () => {
       expect((await run(["upgrade", "busy-service", "--from", "v1", "--to", "v2"])).code).toBe(ExitCode.Ok);
       const r = await run(["upgrade", "busy-service", "--from", "v1", "--to", "v3"]);
       expect(r.code).toBe(ExitCode.BadInput);
       expect(r.err).toBe(
-        "error: upgrade busy-service-v2 is still Validating on busy-service in namespace default; wait for it to finish or abort it first\n",
+        "error: upgrade busy-service-v2 is still Preparing on busy-service in namespace default; wait for it to finish or abort it first\n",
+      );
+    });
+
+    it("waits for validation and exits 2 with the controller's reason when it refuses the upgrade", async () => {
+      const r = await run(["upgrade", "unknown-service", "--from", "v1", "--to", "v2"]);
+      expect(r.code).toBe(ExitCode.BadInput);
+      expect(r.out).toBe("upgrade unknown-service-v2 created: unknown-service v1→v2, steps 10,50,100\n");
+      expect(r.err).toBe(
+        'error: the controller refused upgrade unknown-service-v2 while validating it: service "unknown-service" not found; check the name and namespace\n' +
+          "  - it stays as unknown-service-v2 (Failed); fix the command and run it again with another --name, or see `tranquil status unknown-service-v2`\n",
+      );
+    });
+
+    it("exits 3 when the controller does not validate the upgrade in time", async () => {
+      const r = await run(
+        ["upgrade", "late-service", "--from", "v1", "--to", "v2", "--name", "unvalidated-late"],
+        {},
+        { validationTimeoutMs: 300 },
+      );
+      expect(r.code).toBe(ExitCode.Unavailable);
+      expect(r.err).toMatch(
+        /^error: upgrade unvalidated-late is still Validating after 300ms: is the controller running\? The upgrade exists and starts once the controller validates it; follow it with `tranquil watch unvalidated-late`\n$/,
+      );
+    });
+
+    it("returns once created with --no-wait", async () => {
+      const r = await run([
+        "upgrade",
+        "quick-service",
+        "--from",
+        "v1",
+        "--to",
+        "v2",
+        "--name",
+        "unvalidated-quick",
+        "--no-wait",
+      ]);
+      expect(r).toMatchObject({ code: ExitCode.Ok, err: "" });
+      expect(r.out).toBe(
+        "upgrade unvalidated-quick created: quick-service v1→v2, steps 10,50,100\nfollow it with `tranquil watch unvalidated-quick`\n",
+      );
+    });
+
+    it("`upgrade --watch` exits 2 when the controller refuses the upgrade while validating it", async () => {
+      const r = await run(["upgrade", "unknown-watched", "--from", "v1", "--to", "v2", "--watch"]);
+      expect(r.code).toBe(ExitCode.BadInput);
+      expect(r.out).toMatch(
+        /upgrade unknown-watched-v2 Failed after \S+: service "unknown-watched" not found/,
+      );
+    });
+
+    it("says that a taken name belongs to an ended upgrade, and how to go on", async () => {
+      expect((await run(["upgrade", "again-service", "--from", "v1", "--to", "v2"])).code).toBe(ExitCode.Ok);
+      await writeStatus(api.store, "again-service-v2", { phase: "Succeeded", stage: "done" });
+      const r = await run(["upgrade", "again-service", "--from", "v1", "--to", "v2"]);
+      expect(r.code).toBe(ExitCode.BadInput);
+      expect(r.err).toBe(
+        "error: upgrade again-service-v2 already exists and has ended (Succeeded); an ended upgrade keeps its name, so choose another --name, e.g. --name again-service-v2-2\n" +
+          "  - or delete the ended one first: on a cluster, `kubectl delete upgrade again-service-v2 -n default` (the controller's API does not delete upgrades)\n",
+      );
+      const renamed = await run([
+        "upgrade",
+        "again-service",
+        "--from",
+        "v1",
+        "--to",
+        "v2",
+        "--name",
+        "again-service-v2-2",
+      ]);
+      expect(renamed.code).toBe(ExitCode.Ok);
+    });
+
+    it("says that a taken name belongs to an active upgrade of other services", async () => {
+      expect(
+        (await run(["upgrade", "holder-service", "--from", "v1", "--to", "v2", "--name", "taken"])).code,
+      ).toBe(ExitCode.Ok);
+      const r = await run(["upgrade", "other-service", "--from", "v1", "--to", "v2", "--name", "taken"]);
+      expect(r.code).toBe(ExitCode.BadInput);
+      expect(r.err).toBe(
+        "error: upgrade taken already exists and is still Preparing (holder-service v1→v2); choose another --name, e.g. --name taken-2, or follow it with `tranquil watch taken`\n",
       );
     });
 
@@ -263,7 +395,7 @@ describe("tranquil CLI", () => {
       expect(lines.find((l) => l.startsWith("table-service-v2"))).toMatch(
         /^table-service-v2\s+Shifting\s+50%\s+2\/3\s+2\/3\s+7\s+\S+\s+table-service v1→v2$/,
       );
-      expect(lines.find((l) => l.startsWith("auth-service-v2"))).toMatch(/Validating\s+0%\s+-\s+0\/0/);
+      expect(lines.find((l) => l.startsWith("auth-service-v2"))).toMatch(/Preparing\s+0%\s+-\s+0\/0/);
     });
 
     it("shows one upgrade's details with its conditions and recent history", async () => {
@@ -316,7 +448,7 @@ describe("tranquil CLI", () => {
       expect((await api.store.get({ namespace: "default", name: "verbs-service-v2" })).spec.paused).toBe(
         true,
       );
-      expect((await run(["status"])).out).toMatch(/verbs-service-v2\s+Validating \(paused\)/);
+      expect((await run(["status"])).out).toMatch(/verbs-service-v2\s+Preparing \(paused\)/);
 
       expect((await run(["resume", "verbs-service-v2"])).out).toMatch(/resumed/);
       expect((await api.store.get({ namespace: "default", name: "verbs-service-v2" })).spec.paused).toBe(

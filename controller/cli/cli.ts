@@ -4,26 +4,27 @@
  * that says what to do next and an exit status from exit-codes.ts.
  */
 import { Command, CommanderError, Option } from "commander";
-import { KubeUpgradeStore } from "../kubernetes/upgrades/kube-upgrade-store.js";
 import { ApiClient, type UpgradeVerb } from "./api-client.js";
-import { loadKubeContext } from "./kube-context.js";
-import { KubeUpgradesClient } from "./kube-client.js";
 import type { UpgradesClient } from "./upgrades-client.js";
 import { CliError } from "./cli-error.js";
 import { demoSubcommand, realDemoDeps, type DemoDeps } from "./demo.js";
 import { ExitCode } from "./exit-codes.js";
-import { formatServices, stepsOf } from "./format.js";
+import { formatSeconds, formatServices, stepsOf, waitingMessage } from "./format.js";
 import type { CliIo } from "./io.js";
 import { renderUpgradeDetails, renderUpgradeTable } from "./status-view.js";
-import { buildUpgradeRequest, type UpgradeFlags } from "./upgrade-request.js";
+import { buildUpgradeRequest, type UpgradeFlags, type UpgradeRequest } from "./upgrade-request.js";
+import { TERMINAL_PHASES } from "../engine/phases.js";
 import { watchUpgrade } from "./watch.js";
+import { awaitValidation, VALIDATION_TIMEOUT_MS } from "./await-validation.js";
 
 /** Where the CLI looks for the controller when neither --server nor TRANQUIL_URL says. */
 export const DEFAULT_SERVER = "http://127.0.0.1:7070";
 
-/** Extra dependencies of {@link runCli}; tests replace the demo. */
+/** Extra dependencies of {@link runCli}; tests replace the demo and shorten waits. */
 export interface CliDeps {
   readonly demo?: DemoDeps;
+  /** How long `upgrade` waits for validation (default {@link VALIDATION_TIMEOUT_MS}). */
+  readonly validationTimeoutMs?: number;
 }
 
 interface GlobalFlags {
@@ -110,6 +111,13 @@ function buildProgram(
           ExitCode.BadInput,
         );
       }
+      // Loaded only here: the Kubernetes client takes most of a second to load, and the
+      // commands over the controller's API do not need it.
+      const [{ loadKubeContext }, { KubeUpgradesClient }, { KubeUpgradeStore }] = await Promise.all([
+        import("./kube-context.js"),
+        import("./kube-client.js"),
+        import("../kubernetes/upgrades/kube-upgrade-store.js"),
+      ]);
       const kc = loadKubeContext(flags.kubeconfig, flags.context);
       const namespace = flags.namespace ?? io.env["TRANQUIL_NAMESPACE"];
       const store = await KubeUpgradesClient.openStore(kc, () => KubeUpgradeStore.open({ kc }));
@@ -158,8 +166,12 @@ function buildProgram(
       [],
     )
     .option("--steps <list>", "enrolment weights in percent, e.g. 10,50,100")
-    .option("--step-interval <duration>", "analysis window per step, e.g. 20s")
+    .option(
+      "--step-interval <duration>",
+      "analysis window per step, e.g. 20s (default: the controller's, 30s; 5s under `tranquil demo --serve`)",
+    )
     .option("--watch", "follow the upgrade until it ends")
+    .option("--no-wait", "return once it is created, without waiting for the controller to validate it")
     .addHelpText(
       "after",
       [
@@ -171,16 +183,47 @@ function buildProgram(
         "  tranquil upgrade auth-service order-service --from auth-service=v1 --from order-service=v3 --to v4",
       ].join("\n"),
     )
-    .action(async (services: string[], flags: UpgradeFlags & { watch?: boolean }, cmd: Command) => {
-      const request = buildUpgradeRequest(services, flags);
-      const api = await client(cmd);
-      const created = await api.create(request.name, request.spec);
-      print([
-        `upgrade ${created.name} created: ${formatServices(created)}, steps ${stepsOf(created).join(",")}`,
-        ...(flags.watch ? [] : [`follow it with \`tranquil watch ${created.name}\``]),
-      ]);
-      if (flags.watch) setExit(await watchUpgrade(api, created.name, io));
-    });
+    .action(
+      async (services: string[], flags: UpgradeFlags & { watch?: boolean; wait: boolean }, cmd: Command) => {
+        const request = buildUpgradeRequest(services, flags);
+        const api = await client(cmd);
+        const created = await api.create(request.name, request.spec).catch(async (err: unknown) => {
+          throw await explainTakenName(api, request, err);
+        });
+        print([
+          `upgrade ${created.name} created: ${formatServices(created)}, steps ${stepsOf(created).join(",")}`,
+        ]);
+        if (flags.watch) {
+          setExit(await watchUpgrade(api, created.name, io, { refusalIsBadInput: true }));
+          return;
+        }
+        if (!flags.wait) {
+          print([`follow it with \`tranquil watch ${created.name}\``]);
+          return;
+        }
+        const timeoutMs = deps.validationTimeoutMs ?? VALIDATION_TIMEOUT_MS;
+        const outcome = await awaitValidation(api, created.name, timeoutMs, io.signal);
+        if (outcome.kind === "refused") {
+          throw new CliError(
+            `the controller refused upgrade ${created.name} while validating it: ${outcome.reason}`,
+            ExitCode.BadInput,
+            [
+              `it stays as ${created.name} (Failed); fix the command and run it again with another --name, or see \`tranquil status ${created.name}\``,
+            ],
+          );
+        }
+        if (outcome.kind === "timedOut") {
+          const waiting = outcome.view === undefined ? undefined : waitingMessage(outcome.view);
+          throw new CliError(
+            `upgrade ${created.name} is still Validating after ${formatSeconds(timeoutMs / 1000)}${waiting !== undefined ? ` (${waiting})` : ""}: is the controller running? The upgrade exists and starts once the controller validates it; follow it with \`tranquil watch ${created.name}\``,
+            ExitCode.Unavailable,
+          );
+        }
+        print([
+          `validated: now ${outcome.view.status.phase}; follow it with \`tranquil watch ${created.name}\``,
+        ]);
+      },
+    );
 
   program
     .command("status")
@@ -230,6 +273,42 @@ const VERB_DESCRIPTIONS: Readonly<Record<UpgradeVerb, string>> = {
   promote: "jump the enrolment weight to 100 (while Shifting)",
   abort: "roll an upgrade back (refused once Finalizing has begun)",
 };
+
+/**
+ * A create refused with 409 because the name is taken: says whether its holder has ended
+ * (ended upgrades keep their names) and how to go on, instead of "wait for it to finish".
+ * Any other error is returned as it is.
+ */
+async function explainTakenName(
+  api: UpgradesClient,
+  request: UpgradeRequest,
+  err: unknown,
+): Promise<unknown> {
+  if (!(err instanceof CliError) || err.status !== 409) return err;
+  const holder = await api.get(request.name).catch(() => undefined);
+  if (holder === undefined) return err;
+  const name = request.name;
+  const rename =
+    `${name}-2`.length <= 63 ? `choose another --name, e.g. --name ${name}-2` : "choose another --name";
+  if (TERMINAL_PHASES.includes(holder.status.phase)) {
+    return new CliError(
+      `upgrade ${name} already exists and has ended (${holder.status.phase}); an ended upgrade keeps its name, so ${rename}`,
+      ExitCode.BadInput,
+      [
+        `or delete the ended one first: on a cluster, \`kubectl delete upgrade ${name} -n ${holder.namespace}\` (the controller's API does not delete upgrades)`,
+      ],
+      { cause: err, status: 409 },
+    );
+  }
+  const overlaps = holder.spec.services.some((s) => request.spec.services.some((r) => r.name === s.name));
+  if (overlaps) return err;
+  return new CliError(
+    `upgrade ${name} already exists and is still ${holder.status.phase} (${formatServices(holder)}); ${rename}, or follow it with \`tranquil watch ${name}\``,
+    ExitCode.BadInput,
+    [],
+    { cause: err, status: 409 },
+  );
+}
 
 /** The controller URL, refused (exit 2) unless it is http(s). */
 function checkServer(server: string, fromFlag: boolean): string {

@@ -3,6 +3,7 @@
  */
 import type { UpgradeView } from "../api/view.js";
 import { DEFAULT_STEPS } from "../engine/effective.js";
+import { TERMINAL_PHASES } from "../engine/phases.js";
 
 /** "850ms", "4.1s", "2m05s", "1h03m". */
 export function formatSeconds(seconds: number): string {
@@ -34,7 +35,24 @@ export function formatStep(view: UpgradeView): string {
 /** The message of the Waiting condition when it holds: why the controller waits. */
 export function waitingMessage(view: UpgradeView): string | undefined {
   const waiting = view.status.conditions.find((c) => c.type === "Waiting" && c.status === "True");
-  return waiting ? `${waiting.reason}: ${waiting.message}` : undefined;
+  return waiting ? roundPercentages(`${waiting.reason}: ${waiting.message}`) : undefined;
+}
+
+/**
+ * Percentages in a message, rounded to one decimal: "42.857142857142854%" → "42.9%",
+ * "99.999%" → "100%". Whole percentages are left as they are.
+ */
+export function roundPercentages(text: string): string {
+  return text.replace(/(\d+\.\d+)%/g, (_match, value: string) => `${Math.round(Number(value) * 10) / 10}%`);
+}
+
+/**
+ * Why the upgrade is rolling back (or rolled back): the message of the history entry that
+ * started the rollback, "rolling back: <reason>". Undefined when it never rolled back.
+ */
+export function rollbackReason(view: UpgradeView): string | undefined {
+  const start = view.status.history.findLast((h) => h.phase === "RollingBack");
+  return start === undefined ? undefined : roundPercentages(start.message.replace(/^rolling back: /, ""));
 }
 
 /** Left-aligned columns separated by two spaces. */
@@ -43,6 +61,29 @@ export function table(header: readonly string[], rows: readonly (readonly string
   const line = (cells: readonly string[]): string =>
     cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ");
   return [line(header), ...rows.map(line)];
+}
+
+/**
+ * When the upgrade reached the phase it is in (ms), from its history: the first entry of the
+ * trailing run in that phase. Undefined when the history does not say.
+ */
+export function phaseEnteredAt(view: UpgradeView): number | undefined {
+  let at: number | undefined;
+  for (let i = view.status.history.length - 1; i >= 0; i--) {
+    const entry = view.status.history[i];
+    if (entry?.phase !== view.status.phase) break;
+    at = entry.at;
+  }
+  return at;
+}
+
+/**
+ * How long an upgrade ran: from its creation to the time it ended (a terminal phase), or to
+ * `now` while it runs or when its history does not say when it ended.
+ */
+export function upgradeDurationSeconds(view: UpgradeView, now: number): number {
+  const ended = TERMINAL_PHASES.includes(view.status.phase) ? phaseEnteredAt(view) : undefined;
+  return ((ended ?? now) - Date.parse(view.createdAt)) / 1000;
 }
 
 /** "12:04:05" in UTC, for history lines and watch lines. */

@@ -66,8 +66,10 @@ export class KubeUpgradesClient implements UpgradesClient {
     return toView(await this.run(() => this.service[verb](this.key(name))));
   }
 
-  async *events(name: string): AsyncGenerator<UpgradeView> {
+  async *events(name: string, signal?: AbortSignal): AsyncGenerator<UpgradeView> {
     const key = this.key(name);
+    const own = this.options.signal;
+    const halt = signal === undefined ? own : own === undefined ? signal : AbortSignal.any([own, signal]);
     const queue: UpgradeView[] = [];
     let wake: (() => void) | undefined;
     let gone = false;
@@ -89,12 +91,12 @@ export class KubeUpgradesClient implements UpgradesClient {
       },
     });
     const abort = (): void => push();
-    this.options.signal?.addEventListener("abort", abort);
+    halt?.addEventListener("abort", abort);
     try {
       let last = await this.get(name);
       yield last;
       while (!TERMINAL_PHASES.includes(last.status.phase)) {
-        if (this.options.signal?.aborted === true) throw new DOMException("interrupted", "AbortError");
+        if (halt?.aborted === true) throw new DOMException("interrupted", "AbortError");
         const next = queue.shift();
         if (next !== undefined) {
           last = next;
@@ -115,7 +117,7 @@ export class KubeUpgradesClient implements UpgradesClient {
         await new Promise<void>((resolve) => (wake = resolve));
       }
     } finally {
-      this.options.signal?.removeEventListener("abort", abort);
+      halt?.removeEventListener("abort", abort);
       stop();
     }
   }
@@ -149,7 +151,7 @@ export class KubeUpgradesClient implements UpgradesClient {
       }
       const status = (err as { status?: unknown }).status;
       if (typeof status === "number" && status >= 400 && status < 500) {
-        throw new CliError((err as Error).message, ExitCode.BadInput, [], { cause: err });
+        throw new CliError((err as Error).message, ExitCode.BadInput, [], { cause: err, status });
       }
       throw this.unavailable(err instanceof Error ? err : new Error(String(err)));
     }

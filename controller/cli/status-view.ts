@@ -8,10 +8,14 @@ import {
   formatSeconds,
   formatServices,
   formatStep,
+  phaseEnteredAt,
+  rollbackReason,
+  roundPercentages,
   stepsOf,
   table,
   waitingMessage,
 } from "./format.js";
+import { TERMINAL_PHASES } from "../engine/phases.js";
 
 /** How many history entries `status <name>` shows. */
 export const RECENT_HISTORY = 10;
@@ -49,15 +53,24 @@ export function renderUpgradeDetails(view: UpgradeView): string[] {
     `violations:  ${s.violations}, lost transactions ${s.lostTransactions}`,
     `created:     ${view.createdAt}`,
   ];
+  const ended = TERMINAL_PHASES.includes(s.phase) ? phaseEnteredAt(view) : undefined;
+  if (ended !== undefined)
+    lines.push(
+      `ended:       ${new Date(ended).toISOString()} (after ${formatSeconds((ended - Date.parse(view.createdAt)) / 1000)})`,
+    );
+  const why = rollbackReason(view);
+  if (why !== undefined && (s.phase === "RollingBack" || s.phase === "RolledBack"))
+    lines.push(`why:         ${why}`);
   if (s.pendingCommands > 0)
     lines.push(`pending:     ${s.pendingCommands} command(s) not yet handled by the controller`);
   const waiting = waitingMessage(view);
   if (waiting !== undefined) lines.push(`waiting:     ${waiting}`);
   lines.push("conditions:");
   if (s.conditions.length === 0) lines.push("  none");
-  for (const c of s.conditions) lines.push(`  ${c.type}=${c.status} ${c.reason}: ${c.message}`);
+  for (const c of s.conditions)
+    lines.push(`  ${c.type}=${c.status} ${c.reason}: ${roundPercentages(c.message)}`);
   lines.push("recent history (UTC):");
   for (const h of s.history.slice(-RECENT_HISTORY))
-    lines.push(`  ${clockTime(h.at)}  ${h.phase}/${h.stage}  ${h.message}`);
+    lines.push(`  ${clockTime(h.at)}  ${h.phase}/${h.stage}  ${roundPercentages(h.message)}`);
   return lines;
 }

@@ -61,7 +61,11 @@ export function buildUpgradeRequest(services: readonly string[], flags: UpgradeF
   };
   // Without a version for every service the validator would only repeat what is missing.
   if (services.some((svc) => !from.has(svc) || !to.has(svc))) {
-    throw new CliError("the upgrade was not sent; fix these and try again:", ExitCode.BadInput, problems);
+    throw new CliError(
+      "the upgrade was not sent; fix these and try again:",
+      ExitCode.BadInput,
+      once(problems),
+    );
   }
   const validation = validateUpgradeSpec(spec);
   if (!validation.ok) problems.push(...validation.problems.map((p) => describe(p, spec)));
@@ -75,9 +79,21 @@ export function buildUpgradeRequest(services: readonly string[], flags: UpgradeF
     );
   }
   if (problems.length > 0) {
-    throw new CliError("the upgrade was not sent; fix these and try again:", ExitCode.BadInput, problems);
+    throw new CliError(
+      "the upgrade was not sent; fix these and try again:",
+      ExitCode.BadInput,
+      once(problems),
+    );
   }
   return { name, spec };
+}
+
+/**
+ * Each problem once: a version given once for several services (`--from V1`) is checked for
+ * each of them, and the validator then reports the same flag and value for every one.
+ */
+function once(problems: readonly string[]): string[] {
+  return [...new Set(problems)];
 }
 
 /** "10,50,100" → [10, 50, 100]; anything but a comma list of integers is a problem. */

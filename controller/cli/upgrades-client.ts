@@ -16,6 +16,9 @@ export interface UpgradesClient {
   get(name: string): Promise<UpgradeView>;
   create(name: string, spec: UpgradeSpec): Promise<UpgradeView>;
   command(name: string, verb: UpgradeVerb): Promise<UpgradeView>;
-  /** The current view, then one per change, until the upgrade ends or goes away. */
-  events(name: string): AsyncGenerator<UpgradeView>;
+  /**
+   * The current view, then one per change, until the upgrade ends or goes away; `signal`
+   * stops the stream early (it then throws an AbortError).
+   */
+  events(name: string, signal?: AbortSignal): AsyncGenerator<UpgradeView>;
 }

@@ -80,6 +80,75 @@ describe("tranquil watch", () => {
     expect(lines.at(-1)).toMatch(/^upgrade auth-service-v2 Succeeded after \S+$/);
   });
 
+  it("prints a line only when what the upgrade does changes, not when a counter moves", async () => {
+    const io0 = captureIo({ env: { TRANQUIL_URL: api.url, TRANQUIL_TOKEN: api.token } });
+    expect(await runCli(["upgrade", "quiet-service", "--from", "v1", "--to", "v2", "--no-wait"], io0)).toBe(
+      0,
+    );
+    const analysing = (activeOld: number, oldest: number): StatusPatch => ({
+      phase: "Shifting",
+      stage: "analyse",
+      step: 0,
+      weight: 10,
+      activeOld,
+      oldestActiveAgeSeconds: oldest,
+      conditions: [
+        {
+          type: "Waiting",
+          status: "True",
+          reason: "Analysing",
+          message: "weight 10%: analysing the step window",
+          lastTransitionTime: 0,
+        },
+      ],
+    });
+    const run: StatusPatch[] = [
+      analysing(4, 0.8),
+      analysing(5, 1.9),
+      analysing(3, 2.7),
+      analysing(6, 3.4),
+      { ...analysing(0, 0), step: 1, weight: 50 },
+      { phase: "Succeeded", stage: "done", conditions: [] },
+    ];
+    let engine: Promise<unknown> | undefined;
+    const io = captureIo({
+      env: { TRANQUIL_URL: api.url },
+      onStdout: () => {
+        engine ??= run.reduce<Promise<unknown>>(
+          (p, patch) => p.then(() => writeStatus(api.store, "quiet-service-v2", patch)),
+          Promise.resolve(),
+        );
+      },
+    });
+    expect(await runCli(["watch", "quiet-service-v2"], io)).toBe(ExitCode.Ok);
+    await engine;
+    const progress = io
+      .out()
+      .trimEnd()
+      .split("\n")
+      .slice(0, -1)
+      .map((l) => l.replace(/^\d\d:\d\d:\d\d quiet-service-v2 /, ""));
+    expect(progress).toEqual([
+      "Validating/validate · weight 0% step - · confirmed 0/0",
+      "Shifting/analyse · weight 10% step 1/3 · confirmed 0/0 · old active 4 (oldest 800ms) · waiting: Analysing: weight 10%: analysing the step window",
+      "Shifting/analyse · weight 50% step 2/3 · confirmed 0/0 · waiting: Analysing: weight 10%: analysing the step window",
+      "Succeeded/done · weight 50% step 2/3 · confirmed 0/0",
+    ]);
+  });
+
+  it("says why on the line where a rollback starts, with percentages rounded", async () => {
+    const r = await runWithEngine(
+      ["upgrade", "why-service", "--from", "v1", "--to", "v2", "--watch"],
+      "why-service-v2",
+      ROLLING_BACK_RUN,
+    );
+    expect(r.code).toBe(ExitCode.UpgradeFailed);
+    expect(r.out).toMatch(
+      /RollingBack\/weightZero · weight 0% step 2\/3 · confirmed 3\/3 · why: analysis failed: order-service@v2: success rate 42\.9% < 99%\n/,
+    );
+    expect(r.out).not.toContain("42.857");
+  });
+
   it("`upgrade --watch` exits 1 when the upgrade rolls back, and says why", async () => {
     const r = await runWithEngine(
       ["upgrade", "order-service", "--from", "v1", "--to", "v2", "--watch"],
@@ -97,16 +166,16 @@ describe("tranquil watch", () => {
   it("`watch` on a terminal redraws one status block in place", async () => {
     expect(
       await runCli(
-        ["upgrade", "tty-service", "--from", "v1", "--to", "v2"],
+        ["upgrade", "tty-service", "--from", "v1", "--to", "v2", "--no-wait"],
         captureIo({ env: { TRANQUIL_URL: api.url, TRANQUIL_TOKEN: api.token } }),
       ),
     ).toBe(0);
     const r = await runWithEngine(["watch", "tty-service-v2"], "tty-service-v2", SUCCEEDING_RUN, true);
     expect(r.code).toBe(ExitCode.Ok);
     const first = r.out.split("\x1b[")[0]!;
-    expect(first).toBe(
+    expect(first.split("\n")[0]).toMatch(/^tty-service-v2: tty-service v1→v2 {2}\(\S+\)$/);
+    expect(first.replace(/^.*\n/, "")).toBe(
       [
-        "tty-service-v2: tty-service v1→v2",
         "  phase       Validating (validate)",
         "  weight      0%  step - of [10,50,100]",
         "  confirmed   0/0",
@@ -128,7 +197,10 @@ describe("tranquil watch", () => {
   it("cuts the block's lines to a narrow terminal's width, so the redraw stays in place", async () => {
     const env = { TRANQUIL_URL: api.url, TRANQUIL_TOKEN: api.token };
     expect(
-      await runCli(["upgrade", "narrow-service", "--from", "v1", "--to", "v2"], captureIo({ env })),
+      await runCli(
+        ["upgrade", "narrow-service", "--from", "v1", "--to", "v2", "--no-wait"],
+        captureIo({ env }),
+      ),
     ).toBe(0);
     await writeStatus(api.store, "narrow-service-v2", SUCCEEDING_RUN[5]!);
     await writeStatus(api.store, "narrow-service-v2", { phase: "Succeeded", stage: "done" });
@@ -143,7 +215,9 @@ describe("tranquil watch", () => {
 
   it("exits 1 at once for an upgrade that already Failed", async () => {
     const io = captureIo({ env: { TRANQUIL_URL: api.url, TRANQUIL_TOKEN: api.token } });
-    expect(await runCli(["upgrade", "failed-service", "--from", "v1", "--to", "v2"], io)).toBe(0);
+    expect(await runCli(["upgrade", "failed-service", "--from", "v1", "--to", "v2", "--no-wait"], io)).toBe(
+      0,
+    );
     await writeStatus(api.store, "failed-service-v2", {
       phase: "Failed",
       stage: "done",
@@ -164,6 +238,22 @@ describe("tranquil watch", () => {
     );
   });
 
+  it("reports a finished upgrade's duration from its status, not its age", async () => {
+    const io = captureIo({ env: { TRANQUIL_URL: api.url, TRANQUIL_TOKEN: api.token } });
+    expect(await runCli(["upgrade", "aged-service", "--from", "v1", "--to", "v2", "--no-wait"], io)).toBe(0);
+    const start = (await api.store.get({ namespace: "default", name: "aged-service-v2" })).createdAt;
+    await writeStatus(
+      api.store,
+      "aged-service-v2",
+      { phase: "Finalizing", stage: "scaleOld" },
+      start + 60_000,
+    );
+    await writeStatus(api.store, "aged-service-v2", { phase: "Succeeded", stage: "done" }, start + 68_000);
+    const later = captureIo({ env: { TRANQUIL_URL: api.url }, now: () => start + 215_000 });
+    expect(await runCli(["watch", "aged-service-v2"], later)).toBe(ExitCode.Ok);
+    expect(later.out()).toMatch(/upgrade aged-service-v2 Succeeded after 1m08s\n$/);
+  });
+
   it("exits 2 for an unknown upgrade", async () => {
     const io = captureIo({ env: { TRANQUIL_URL: api.url } });
     expect(await runCli(["watch", "nope"], io)).toBe(ExitCode.BadInput);
@@ -173,7 +263,9 @@ describe("tranquil watch", () => {
   it("reconnects when the stream ends early, and exits 3 when the controller stays away", async () => {
     const gone = await startApiFixture();
     const created = captureIo({ env: { TRANQUIL_URL: gone.url, TRANQUIL_TOKEN: gone.token } });
-    expect(await runCli(["upgrade", "lost-service", "--from", "v1", "--to", "v2"], created)).toBe(0);
+    expect(
+      await runCli(["upgrade", "lost-service", "--from", "v1", "--to", "v2", "--no-wait"], created),
+    ).toBe(0);
     let closing: Promise<void> | undefined;
     const io = captureIo({
       env: { TRANQUIL_URL: gone.url },
@@ -195,7 +287,7 @@ describe("tranquil watch", () => {
     const interrupt = new AbortController();
     expect(
       await runCli(
-        ["upgrade", "ctrlc-service", "--from", "v1", "--to", "v2"],
+        ["upgrade", "ctrlc-service", "--from", "v1", "--to", "v2", "--no-wait"],
         captureIo({ env: { TRANQUIL_URL: api.url, TRANQUIL_TOKEN: api.token } }),
       ),
     ).toBe(0);

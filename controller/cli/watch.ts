@@ -7,9 +7,16 @@ import type { UpgradeView } from "../api/view.js";
 import type { UpgradesClient } from "./upgrades-client.js";
 import { CliError } from "./cli-error.js";
 import { ExitCode } from "./exit-codes.js";
-import { clockTime, formatSeconds } from "./format.js";
+import {
+  clockTime,
+  formatSeconds,
+  rollbackReason,
+  roundPercentages,
+  upgradeDurationSeconds,
+} from "./format.js";
 import type { CliIo, CliOutput } from "./io.js";
-import { progressBlock, progressLine } from "./progress.js";
+import { progressBlock, progressKey, progressLine } from "./progress.js";
+import { refusedInValidation } from "./await-validation.js";
 
 /** Re-opens of the stream before the watch gives up (exit 3). */
 export const WATCH_RECONNECTS = 5;
@@ -27,12 +34,12 @@ interface ProgressRenderer {
  * On a terminal: redraws one block in place (cursor up, clear to the end of the screen).
  * Lines are cut to the terminal's width, because a wrapped line would throw the count off.
  */
-function blockRenderer(out: CliOutput): ProgressRenderer {
+function blockRenderer(out: CliOutput, now: () => number): ProgressRenderer {
   let drawn = 0;
   const width = out.columns !== undefined && out.columns > 20 ? out.columns - 1 : undefined;
   return {
     show(view) {
-      const lines = progressBlock(view).map((l) =>
+      const lines = progressBlock(view, now()).map((l) =>
         width !== undefined && l.length > width ? `${l.slice(0, width - 1)}…` : l,
       );
       out.write(`${drawn > 0 ? `\x1b[${drawn}A\x1b[0J` : ""}${lines.join("\n")}\n`);
@@ -41,22 +48,39 @@ function blockRenderer(out: CliOutput): ProgressRenderer {
   };
 }
 
-/** Elsewhere (pipes, CI logs): one time-stamped line whenever something shown changed. */
+/**
+ * Elsewhere (pipes, CI logs): one time-stamped line whenever what the upgrade does changed
+ * (progressKey), not whenever a counter moved.
+ */
 function lineRenderer(out: CliOutput, now: () => number): ProgressRenderer {
   let last = "";
   return {
     show(view) {
-      const line = progressLine(view);
-      if (line === last) return;
-      last = line;
-      out.write(`${clockTime(now())} ${view.name} ${line}\n`);
+      const key = progressKey(view);
+      if (key === last) return;
+      last = key;
+      out.write(`${clockTime(now())} ${view.name} ${progressLine(view)}\n`);
     },
   };
 }
 
+/** Options of {@link watchUpgrade}. */
+export interface WatchOptions {
+  /**
+   * `upgrade --watch`: an upgrade the controller refused while validating it exits 2, as a
+   * refused request does (ADR 0050), rather than 1.
+   */
+  readonly refusalIsBadInput?: boolean;
+}
+
 /** Follows `name` until it ends; returns the exit status its terminal phase calls for. */
-export async function watchUpgrade(client: UpgradesClient, name: string, io: CliIo): Promise<ExitCode> {
-  const renderer = io.stdout.isTTY ? blockRenderer(io.stdout) : lineRenderer(io.stdout, io.now);
+export async function watchUpgrade(
+  client: UpgradesClient,
+  name: string,
+  io: CliIo,
+  options: WatchOptions = {},
+): Promise<ExitCode> {
+  const renderer = io.stdout.isTTY ? blockRenderer(io.stdout, io.now) : lineRenderer(io.stdout, io.now);
   let last: UpgradeView | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -72,7 +96,7 @@ export async function watchUpgrade(client: UpgradesClient, name: string, io: Cli
         throw err;
     }
     if (io.signal?.aborted) return interrupted(io, name);
-    if (last && TERMINAL.has(last.status.phase)) return finished(io, last);
+    if (last && TERMINAL.has(last.status.phase)) return finished(io, last, options);
     if (attempt >= WATCH_RECONNECTS) {
       throw new CliError(
         `the status stream of ${name} kept ending before the upgrade did; check the controller, then run \`tranquil watch ${name}\` again`,
@@ -84,19 +108,23 @@ export async function watchUpgrade(client: UpgradesClient, name: string, io: Cli
   }
 }
 
-function finished(io: CliIo, view: UpgradeView): ExitCode {
-  const took = formatSeconds((io.now() - Date.parse(view.createdAt)) / 1000);
+function finished(io: CliIo, view: UpgradeView, options: WatchOptions): ExitCode {
+  const took = formatSeconds(upgradeDurationSeconds(view, io.now()));
   if (view.status.phase === "Succeeded") {
     io.stdout.write(`upgrade ${view.name} Succeeded after ${took}\n`);
     return ExitCode.Ok;
   }
-  const why =
+  const why = roundPercentages(
     view.status.conditions.find((c) => c.type === "Failed" && c.status === "True")?.message ??
-    view.status.history.at(-1)?.message ??
-    "no reason recorded";
+      rollbackReason(view) ??
+      view.status.history.at(-1)?.message ??
+      "no reason recorded",
+  );
   io.stdout.write(`upgrade ${view.name} ${view.status.phase} after ${took}: ${why}\n`);
   io.stderr.write(`see \`tranquil status ${view.name}\` for its conditions and history\n`);
-  return ExitCode.UpgradeFailed;
+  return options.refusalIsBadInput === true && refusedInValidation(view)
+    ? ExitCode.BadInput
+    : ExitCode.UpgradeFailed;
 }
 
 function interrupted(io: CliIo, name: string): ExitCode {

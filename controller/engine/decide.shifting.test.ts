@@ -25,6 +25,47 @@ describe("decide(): Shifting moves enrolment step by step, confirmed at every ga
     expect(h.now - start).toBeGreaterThanOrEqual(10_000);
   });
 
+  it("restarts the step window when the upgrade resumes: time spent paused does not count", () => {
+    const h = new Harness(specFor());
+    h.runUntil((x) => x.status.engine.stage === "analyse");
+    const windowStart = h.status.engine.instants.stepStartedAt ?? 0;
+    // 6 s into the 10 s window, pause for 26 s, then resume.
+    while (h.now - windowStart < 6_000) h.tick();
+    h.spec = { ...h.spec, paused: true };
+    for (let i = 0; i < 26; i++) h.tick(1_000);
+    expect(weights(h)).toEqual([10]);
+    h.spec = { ...h.spec, paused: false };
+    h.tick();
+    const resumed = h.now;
+    expect(weights(h)).toEqual([10]);
+    expect(h.status.engine.instants.stepStartedAt).toBe(resumed);
+    expect(h.condition("Waiting")).toMatchObject({
+      reason: "Analysing",
+      message: "weight 10%: analysing the step window (10s), restarted when the upgrade was resumed",
+    });
+    expect(h.log).toContainEqual(
+      expect.objectContaining({ kind: "recordEvent", reason: "AnalysisWindowRestarted" }),
+    );
+    h.runUntil((x) => weights(x).length === 2, 100, 500);
+    expect(h.now - resumed).toBeGreaterThanOrEqual(10_000);
+    // The next window is a plain one again.
+    h.runUntil((x) => x.condition("Waiting")?.message.startsWith("weight 50%: analysing") === true, 100);
+    expect(h.condition("Waiting")?.message).toBe("weight 50%: analysing the step window");
+  });
+
+  it("does not restart a window that began after the resume", () => {
+    const h = new Harness(specFor());
+    h.runUntil((x) => x.status.phase === "Shifting");
+    h.spec = { ...h.spec, paused: true };
+    for (let i = 0; i < 5; i++) h.tick(1_000);
+    h.spec = { ...h.spec, paused: false };
+    h.runUntil((x) => x.status.engine.stage === "analyse");
+    const start = h.now;
+    h.runUntil((x) => weights(x).length === 2, 100, 500);
+    expect(h.now - start).toBeGreaterThanOrEqual(10_000);
+    expect(h.log.some((a) => a.kind === "recordEvent" && a.reason === "AnalysisWindowRestarted")).toBe(false);
+  });
+
   const failing: [string, Partial<UpgradeSpec>, (h: Harness) => void, RegExp][] = [
     [
       "a low success rate",

@@ -10,6 +10,38 @@ import type { Tick } from "./tick.js";
 import { ConditionType } from "./types.js";
 import { startRollback } from "./phase-rolling-back.js";
 
+/**
+ * When the upgrade resumed: the Paused condition's transition to False, which decide() sets on
+ * the first tick after `spec.paused` is cleared. Null when it was never paused.
+ */
+function resumedAt(t: Tick): number | null {
+  const paused = t.s.conditions.find((c) => c.type === ConditionType.Paused);
+  return paused !== undefined && paused.status === "False" ? paused.lastTransitionTime : null;
+}
+
+/**
+ * A pause during the step window restarts the window when the upgrade resumes (ADR 0089): time
+ * spent paused does not count, and the analysis figures (gathered from `stepStartedAt`) cover a
+ * whole window of traffic seen after the resume.
+ */
+function restartWindowOnResume(t: Tick): void {
+  const resumed = resumedAt(t);
+  const started = t.s.engine.instants.stepStartedAt;
+  if (resumed === null || started === null || resumed <= started) return;
+  t.s.engine.instants.stepStartedAt = resumed;
+  t.event(
+    "Normal",
+    "AnalysisWindowRestarted",
+    `resumed during the step window at weight ${t.s.weight}%; the ${t.cfg.analysisIntervalMs / 1000}s window starts again`,
+  );
+}
+
+/** True when the current window is one that a resume restarted. */
+function resumedDuringWindow(t: Tick): boolean {
+  const resumed = resumedAt(t);
+  return resumed !== null && resumed === t.s.engine.instants.stepStartedAt;
+}
+
 /** One Shifting tick. */
 export function shifting(t: Tick): void {
   const s = t.s;
@@ -36,9 +68,15 @@ export function shifting(t: Tick): void {
       t.go(Stage.Analyse);
       return;
     case Stage.Analyse: {
+      restartWindowOnResume(t);
       const since = e.instants.stepStartedAt ?? e.stageSince;
       if (t.now - since < t.cfg.analysisIntervalMs) {
-        t.wait("Analysing", `weight ${weight}%: analysing the step window`);
+        t.wait(
+          "Analysing",
+          resumedDuringWindow(t)
+            ? `weight ${weight}%: analysing the step window (${t.cfg.analysisIntervalMs / 1000}s), restarted when the upgrade was resumed`
+            : `weight ${weight}%: analysing the step window`,
+        );
         return;
       }
       const verdict = analyse(t.spec, t.obs);

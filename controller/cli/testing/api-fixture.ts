@@ -58,6 +58,8 @@ export async function startApiFixture(
 /** A change to an upgrade's status, as the engine would write it. */
 export type StatusPatch = Partial<Omit<UpgradeStatus, "engine">> & {
   readonly stage?: UpgradeStatus["engine"]["stage"];
+  /** The history entry's message (default `<phase>/<stage>`), as the engine writes on entering a phase. */
+  readonly message?: string;
 };
 
 /**
@@ -73,13 +75,16 @@ export async function writeStatus(
 ): Promise<UpgradeRecord> {
   for (let attempt = 0; ; attempt++) {
     const current = await store.get({ namespace, name: id });
-    const { stage, ...fields } = patch;
+    const { stage, message, ...fields } = patch;
     const phase = fields.phase ?? current.status.phase;
     const nextStage = stage ?? current.status.engine.stage;
     const status: UpgradeStatus = {
       ...current.status,
       ...fields,
-      history: [...current.status.history, { at, phase, stage: nextStage, message: `${phase}/${nextStage}` }],
+      history: [
+        ...current.status.history,
+        { at, phase, stage: nextStage, message: message ?? `${phase}/${nextStage}` },
+      ],
       engine: { ...current.status.engine, stage: nextStage, stageSince: at },
     };
     try {
@@ -131,7 +136,13 @@ export const ROLLING_BACK_RUN: readonly StatusPatch[] = [
   { phase: "Preparing", stage: "openDoor", confirmed: { ready: 3, total: 3 } },
   { phase: "Shifting", stage: "setWeight", step: 0, weight: 10, weightVersion: 1 },
   { phase: "Shifting", stage: "analyse", step: 1, weight: 50, weightVersion: 2 },
-  { phase: "RollingBack", stage: "weightZero", weight: 0, weightVersion: 3 },
+  {
+    phase: "RollingBack",
+    stage: "weightZero",
+    weight: 0,
+    weightVersion: 3,
+    message: "rolling back: analysis failed: order-service@v2: success rate 42.857142857142854% < 99%",
+  },
   {
     phase: "RolledBack",
     stage: "done",

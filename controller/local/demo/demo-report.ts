@@ -6,6 +6,7 @@
 import type { LoadSummary } from "../../../sample-services/load/index.js";
 import type { Removal } from "../mesh-workloads.js";
 import type { G3Bound } from "./g3-bound.js";
+import { roundPercentages } from "../../cli/format.js";
 
 /** One upgrade's outcome. */
 export interface UpgradeOutcome {
@@ -74,7 +75,7 @@ export function renderReport(report: DemoReport, path: string): string[] {
     "",
     ...report.upgrades.map(
       (u) =>
-        `  upgrade ${u.name.padEnd(16)} ${u.services.join(" + ").padEnd(44)} ${u.phase.padEnd(11)} ${u.durationSeconds.toFixed(1).padStart(6)} s  ${mark(u.phase === u.expectedPhase)}${u.reason ? `  (${u.reason})` : ""}`,
+        `  upgrade ${u.name.padEnd(16)} ${u.services.join(" + ").padEnd(44)} ${u.phase.padEnd(11)} ${u.durationSeconds.toFixed(1).padStart(6)} s  ${mark(u.phase === u.expectedPhase)}${u.reason ? `  (${roundPercentages(u.reason)})` : ""}`,
     ),
     "",
     `  transactions                          ${report.transactions}`,
