@@ -35,7 +35,18 @@ describe("the CLI on a cluster through kubeconfig", { timeout: 60_000 }, () => {
   };
 
   it("creates an Upgrade resource, lists it, and gives pause, resume and promote", async () => {
-    const created = await run(["upgrade", "auth-service", "--from", "v1", "--to", "v2", "--steps", "10,100"]);
+    // No controller runs here: --no-wait returns once the resource is created.
+    const created = await run([
+      "upgrade",
+      "auth-service",
+      "--from",
+      "v1",
+      "--to",
+      "v2",
+      "--steps",
+      "10,100",
+      "--no-wait",
+    ]);
     expect(created).toMatchObject({ code: ExitCode.Ok, err: "" });
     expect(created.out).toMatch(/^upgrade auth-service-v2 created: auth-service v1→v2, steps 10,100/);
     const api = env.kc.makeApiClient(CustomObjectsApi);

@@ -17,7 +17,7 @@ import { demoTimings, type DemoTimings } from "./demo-settings.js";
 import { gradeRemovals, renderReport, type DemoReport, type UpgradeOutcome } from "./demo-report.js";
 import { Scenario } from "./scenario.js";
 import { waitUntilServing } from "./warm-up.js";
-import { watchUpgrade } from "./watch-upgrade.js";
+import { watchUpgrade, type LiveLine } from "./watch-upgrade.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -36,6 +36,8 @@ export interface DemoOptions {
   readonly logPath?: string;
   /** Progress output. */
   readonly out: (line: string) => void;
+  /** On a terminal: a live line under the progress, redrawn in place (see terminalLiveLine). */
+  readonly live?: LiveLine;
   /** Stops the demo early (SIGINT); the report still covers what ran. */
   readonly signal?: AbortSignal;
 }
@@ -167,6 +169,7 @@ export async function runDemo(options: DemoOptions): Promise<{ report: DemoRepor
         { namespace: mesh.topology.namespace, name: u.name },
         out,
         5 * 60_000,
+        options.live !== undefined ? { live: options.live } : {},
       );
       outcomes.push({
         name: u.name,

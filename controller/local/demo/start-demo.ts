@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import type { DemoFlags } from "./demo-command.js";
 import { runDemo } from "./run-demo.js";
 import { serveLocal } from "./serve.js";
+import { terminalLiveLine } from "./watch-upgrade.js";
 
 /** Runs the demo (or the served local system) in this process, stopping cleanly on SIGINT/SIGTERM. */
 export async function startDemo(options: DemoFlags): Promise<number> {
@@ -41,6 +42,7 @@ export async function startDemo(options: DemoFlags): Promise<number> {
     const { exitCode } = await runDemo({
       ...options,
       out: (line) => process.stdout.write(`${line}\n`),
+      ...(process.stdout.isTTY ? { live: terminalLiveLine(process.stdout) } : {}),
       signal: stop.signal,
     });
     return exitCode;
