@@ -20,6 +20,15 @@ describe("analyse", () => {
     ]);
   });
 
+  it("states success rates to one decimal", () => {
+    const h = new Harness(specFor(["reviews"], { strategy: { analysis: { successRate: { min: 99 } } } }));
+    h.v("reviews", "v1").analysis = { requests: 7, successRate: (6 / 7) * 100, p99Ms: 40 };
+    h.v("reviews", "v2").analysis = { requests: 7, successRate: (3 / 7) * 100, p99Ms: 40 };
+    expect(analyse(h.spec, h.observations()).details).toEqual([
+      "reviews@v2: success rate 42.9% < 99% (v1: 85.7%)",
+    ]);
+  });
+
   it.each([
     ["within both bounds", 5, true],
     ["at the min bound", 1, true],

@@ -41,7 +41,7 @@ export function analyse(spec: UpgradeSpec, obs: Observations): AnalysisVerdict {
     const oldP99 = old?.p99Ms ?? null;
     if (min !== undefined && (figures.successRate === null || figures.successRate < min)) {
       failures.push(
-        `${svc.name}@${svc.to}: success rate ${figures.successRate ?? "unknown"}% < ${min}%${oldRate === null ? "" : ` (${svc.from}: ${oldRate}%)`}`,
+        `${svc.name}@${svc.to}: success rate ${percent(figures.successRate)} < ${min}%${oldRate === null ? "" : ` (${svc.from}: ${percent(oldRate)})`}`,
       );
     }
     if (maxMs !== undefined && (figures.p99Ms === null || figures.p99Ms > maxMs)) {
@@ -61,4 +61,9 @@ export function analyse(spec: UpgradeSpec, obs: Observations): AnalysisVerdict {
       failures.push(`prometheus "${check.query}" = ${value} > ${check.max}`);
   }
   return failures.length > 0 ? { passed: false, details: failures } : { passed: true, details: notes };
+}
+
+/** A success rate as the status shows it: one decimal, e.g. 42.9%. */
+function percent(rate: number | null): string {
+  return rate === null ? "unknown%" : `${Math.round(rate * 10) / 10}%`;
 }
