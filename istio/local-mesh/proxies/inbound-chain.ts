@@ -78,6 +78,8 @@ export async function handleInbound(d: Downstream, core: ProxyCore, target: Inbo
       },
       "inbound",
     );
+  } catch (err) {
+    core.failed(d, err, "inbound");
   } finally {
     core.stats.gaugeAdd(active, -1);
   }

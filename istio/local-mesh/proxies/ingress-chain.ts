@@ -119,6 +119,8 @@ export async function handleIngress(
     if (decision.rewrittenAuthority !== undefined) d.authority = decision.rewrittenAuthority;
     injectTraceHeaders(d.headers, s.sampled);
     await forwardDecision(d, core, frame, decision, startMs, "gateway", prior);
+  } catch (err) {
+    core.failed(d, err, "gateway");
   } finally {
     core.stats.gaugeAdd(active, -1);
   }

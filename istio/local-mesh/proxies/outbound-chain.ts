@@ -64,6 +64,8 @@ export async function handleOutbound(
     if (decision.rewrittenPath !== undefined) d.path = decision.rewrittenPath;
     if (decision.rewrittenAuthority !== undefined) d.authority = decision.rewrittenAuthority;
     await forwardDecision(d, core, frame, decision, startMs, "outbound", prior);
+  } catch (err) {
+    core.failed(d, err, "outbound");
   } finally {
     core.stats.gaugeAdd(active, -1);
   }

@@ -47,6 +47,22 @@ export class ProxyCore {
     return d.remotePort % (this.als?.workerCount ?? 1);
   }
 
+  /**
+   * A stream's handler failed unexpectedly: logs it and answers 500 if nothing was sent yet,
+   * so one bad stream never becomes an unhandled rejection that ends the process.
+   */
+  failed(d: Downstream, err: unknown, direction: LogDirection): void {
+    this.logger?.error(
+      { err, direction, authority: d.authority, path: d.path },
+      "proxy stream handler failed",
+    );
+    try {
+      d.localReply(500, "internal proxy error");
+    } catch {
+      // The response had started or the stream is gone: nothing more to say to the client.
+    }
+  }
+
   /** Builds the entry, hands it to ALS on the connection's worker, and to observers. */
   log(d: Downstream, outcome: LoggedOutcome, direction: LogDirection): void {
     // A gRPC caller got a local reply as a trailers-only status: log it where Envoy sees it.

@@ -72,6 +72,20 @@ describe("sidecar: local replies and retries", () => {
     expect((JSON.parse(reply.text) as { body: string }).body).toBe(body);
   });
 
+  it("answers 500 for a stream whose handling throws, and serves the next one (the process lives on)", async () => {
+    mesh.routing.routes.set("shop", { port: 8080, subset: "v2", labels: { version: "v2" } });
+    const routing = mesh.routing.routing.bind(mesh.routing);
+    mesh.routing.routing = () => {
+      mesh.routing.routing = routing;
+      throw new Error("a routing table that cannot be read");
+    };
+    const failed = await h1(caller.sidecar.outboundPort, "shop:8080");
+    expect(failed).toMatchObject({ status: 500, body: "internal proxy error" });
+    const next = await h1(caller.sidecar.outboundPort, "shop:8080");
+    expect(next.status).toBe(200);
+    expect((JSON.parse(next.body) as { servedBy: string }).servedBy).toBe("shop@v2");
+  });
+
   it("answers 404 NR for an unknown host", async () => {
     const r = await h1(caller.sidecar.outboundPort, "nowhere");
     expect(r.status).toBe(404);
