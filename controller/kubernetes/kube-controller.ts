@@ -64,6 +64,8 @@ export interface KubeControllerOptions {
   readonly port?: number;
   /** The names /v1 answers to (default: loopback names; ADR 0088). */
   readonly allowedHosts?: readonly string[];
+  /** Status streams open at once (default 256; ADR 0088). */
+  readonly maxStreams?: number;
   readonly settings?: Settings;
   readonly intervalMs?: number;
   readonly metricsQuery?: MetricsQuery;
@@ -134,6 +136,7 @@ export async function startKubeController(options: KubeControllerOptions): Promi
     store: adapters.store,
     token: options.token,
     ...(options.allowedHosts !== undefined ? { allowedHosts: options.allowedHosts } : {}),
+    ...(options.maxStreams !== undefined ? { streams: { maxStreams: options.maxStreams } } : {}),
     logger: logger.child({ component: "api" }),
     clock,
     metrics: metrics.registry,

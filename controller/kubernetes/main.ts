@@ -69,6 +69,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       host: config.api.address,
       port: config.api.port,
       allowedHosts: config.api.allowedHosts,
+      maxStreams: config.api.maxStreams,
     });
     process.stdout.write(`tranquil-controller serving ${controller.apiUrl}\n`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {

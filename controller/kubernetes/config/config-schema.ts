@@ -92,6 +92,15 @@ export const ControllerInputSchema = Type.Object(
       }),
       { flag: "--api-allowed-hosts", env: "TRANQUIL_API_ALLOWED_HOSTS" },
     ),
+    apiMaxStreams: option(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100_000,
+        description: "status streams the API keeps open at once; one more is answered 503 with Retry-After",
+        default: 256,
+      }),
+      { flag: "--api-max-streams", env: "TRANQUIL_API_MAX_STREAMS" },
+    ),
     apiTokenFile: option(
       Type.String({
         minLength: 1,

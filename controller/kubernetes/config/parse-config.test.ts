@@ -37,6 +37,7 @@ describe("the cluster controller's configuration", () => {
         port: 7070,
         token: { kind: "env", variable: "TRANQUIL_API_TOKEN", value: "s3cret" },
         allowedHosts: ["localhost", "127.0.0.1", "[::1]"],
+        maxStreams: 256,
       },
       lease: {
         name: "tranquil-controller",
@@ -55,13 +56,14 @@ describe("the cluster controller's configuration", () => {
         ...BASE_ENV,
         TRANQUIL_API_PORT: "9090",
         TRANQUIL_API_ADDRESS: "127.0.0.1",
+        TRANQUIL_API_MAX_STREAMS: "40",
         TRANQUIL_LOG_LEVEL: "",
         TRANQUIL_RENEW_DEADLINE: "20s",
         TRANQUIL_RETRY_PERIOD: "500ms",
         TRANQUIL_KUBECONFIG: "/etc/tranquil/kubeconfig",
       },
     );
-    expect(config.api).toMatchObject({ address: "127.0.0.1", port: 8080 });
+    expect(config.api).toMatchObject({ address: "127.0.0.1", port: 8080, maxStreams: 40 });
     expect(config.namespaces).toEqual(["shop", "billing"]);
     expect(config.kube).toEqual({ kubeconfig: "/etc/tranquil/kubeconfig", context: "prod" });
     expect(config.lease).toMatchObject({

@@ -58,6 +58,8 @@ export interface ControllerConfig {
     readonly token: ApiTokenSource;
     /** The names /v1 answers to (ADR 0088). */
     readonly allowedHosts: readonly string[];
+    /** Status streams open at once (ADR 0088). */
+    readonly maxStreams: number;
   };
   readonly lease: { readonly name: string } & ElectionTimings;
   readonly logLevel: LogLevel;
@@ -192,7 +194,13 @@ function resolve(
     controllerNamespace:
       input.controllerNamespace ?? serviceAccountNamespace(inputs) ?? DEFAULT_CONTROLLER_NAMESPACE,
     redisUrl: input.redisUrl ?? "",
-    api: { address: input.apiAddress ?? "0.0.0.0", port: input.apiPort ?? 7070, token, allowedHosts },
+    api: {
+      address: input.apiAddress ?? "0.0.0.0",
+      port: input.apiPort ?? 7070,
+      token,
+      allowedHosts,
+      maxStreams: input.apiMaxStreams ?? 256,
+    },
     lease: { name: input.leaseName ?? "tranquil-controller", ...timings },
     logLevel: input.logLevel ?? "info",
   };
