@@ -1,11 +1,12 @@
 import { isDnsLabel } from "./ids.js";
+import { isRedisUrl, redisUrlProblem } from "./store/redis-url.js";
 
 /** The two TraceManager roles. */
 export const ROLES = ["sidecar", "gateway"] as const;
 /** `sidecar` or `gateway`. */
 export type Role = (typeof ROLES)[number];
 
-/** Where records go: the embedded in-memory store, or Redis at a URL. */
+/** Where records go: the embedded in-memory store, or Redis at a URL (standalone or Sentinel, `redis-url.ts`). */
 export type StoreConfig = { readonly kind: "memory" } | { readonly kind: "redis"; readonly url: string };
 
 /** A TraceManager's validated configuration. Every timing is in milliseconds. */
@@ -148,11 +149,13 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
 
   const storeRaw = get(ENV_VARS.store) ?? "memory";
   let store: StoreConfig = { kind: "memory" };
-  if (storeRaw.startsWith("redis://") || storeRaw.startsWith("rediss://"))
-    store = { kind: "redis", url: storeRaw };
-  else if (storeRaw !== "memory")
+  if (isRedisUrl(storeRaw)) {
+    const wrong = redisUrlProblem(storeRaw);
+    if (wrong === undefined) store = { kind: "redis", url: storeRaw };
+    else problems.push(`${ENV_VARS.store}: ${wrong}`);
+  } else if (storeRaw !== "memory")
     problems.push(
-      `${ENV_VARS.store} must be "memory" or a redis:// or rediss:// URL, not ${JSON.stringify(storeRaw.replace(/:[^:@/]*@/, ":***@"))}`,
+      `${ENV_VARS.store} must be "memory" or a redis://, rediss:// or redis-sentinel:// URL, not ${JSON.stringify(storeRaw.replace(/:[^:@/]*@/, ":***@"))}`,
     );
 
   let envoyAdminUrl: string | null = get(ENV_VARS.envoyAdminUrl) ?? null;

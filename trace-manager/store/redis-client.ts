@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { TraceStoreError } from "./errors.js";
 import { SCRIPTS } from "./redis-scripts/index.js";
+import { redisSourceFromUrl } from "./redis-url.js";
 
 /**
  * Client options the store uses when it creates its own client. A write must resolve only once
@@ -18,7 +19,7 @@ export const STORE_REDIS_OPTIONS = {
   retryStrategy: (times: number) => Math.min(50 * times, 1_000),
 } as const satisfies RedisOptions;
 
-/** Where the store gets its client: one the caller owns, or options / a URL to make its own. */
+/** Where the store gets its client: one the caller owns, or options / a URL (`redis-url.ts`) to make its own. */
 export type RedisSource = Redis | RedisOptions | string;
 
 /** Returns a client with the store's scripts defined, and whether the store owns it. */
@@ -29,7 +30,11 @@ export function openRedis(source: RedisSource): { client: Redis; owned: boolean 
     client = source;
     owned = false;
   } else if (typeof source === "string") {
-    client = new Redis(source, { ...STORE_REDIS_OPTIONS });
+    const parsed = redisSourceFromUrl(source);
+    client =
+      typeof parsed === "string"
+        ? new Redis(parsed, { ...STORE_REDIS_OPTIONS })
+        : new Redis({ ...STORE_REDIS_OPTIONS, ...parsed });
   } else {
     client = new Redis({ ...STORE_REDIS_OPTIONS, ...source });
   }

@@ -252,11 +252,13 @@ export class RedisTraceStore implements TraceStore {
       return await fn();
     } catch (err) {
       if (err instanceof TraceStoreError) throw err;
-      const { host, port } = this.ctx.client.options;
+      const { host, port, sentinels, name } = this.ctx.client.options;
+      const where =
+        sentinels !== undefined && sentinels !== null && sentinels.length > 0
+          ? `the master "${name ?? "?"}" of sentinels ${sentinels.map((s) => `${s.host ?? "?"}:${s.port ?? "?"}`).join(",")}`
+          : `${host ?? "?"}:${port ?? "?"}`;
       const why = err instanceof Error ? err.message : String(err);
-      throw new TraceStoreError("unavailable", op, `redis ${host ?? "?"}:${port ?? "?"} failed: ${why}`, {
-        cause: err,
-      });
+      throw new TraceStoreError("unavailable", op, `redis ${where} failed: ${why}`, { cause: err });
     }
   }
 }

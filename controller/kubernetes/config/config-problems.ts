@@ -5,6 +5,7 @@
 import type { ErrorObject } from "ajv";
 import { DNS_LABEL_PATTERN, DURATION_PATTERN } from "../../upgrade-spec/schema.js";
 import { LOG_LEVELS, OPTIONS, optionLabel, type OptionName, type OptionSpec } from "./config-schema.js";
+import { REDIS_URL_FORMS } from "../../../trace-manager/store/redis-url.js";
 
 /** One problem with the flags or environment. */
 export interface ConfigProblem {
@@ -67,8 +68,7 @@ export function schemaProblem(error: ErrorObject, given: Map<OptionName, Given>)
           "not a namespace name (a DNS-1123 label: lower-case letters, digits and '-')",
           g,
         );
-      if (name === "redisUrl")
-        return problem(name, "not a Redis URL; write redis://host:port or rediss://host:port", g);
+      if (name === "redisUrl") return problem(name, `not a Redis URL; write ${REDIS_URL_FORMS}`, g);
       return problem(name, "not a valid name (lower-case letters, digits, '-' and '.')", g);
     case "type":
       return problem(

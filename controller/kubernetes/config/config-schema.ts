@@ -61,8 +61,9 @@ export const ControllerInputSchema = Type.Object(
     ),
     redisUrl: option(
       Type.String({
-        pattern: "^rediss?://",
-        description: "the trace store's Redis, e.g. redis://redis.tranquil-system:6379 (required)",
+        pattern: "^rediss?(-sentinel)?://",
+        description:
+          "the trace store's Redis, e.g. redis://redis.tranquil-system:6379, or through Sentinel redis-sentinel://sentinel-0:26379,sentinel-1:26379/<master name> (required)",
       }),
       { flag: "--redis-url", env: "TRANQUIL_REDIS_URL" },
     ),

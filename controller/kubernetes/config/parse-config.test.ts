@@ -74,6 +74,11 @@ describe("the cluster controller's configuration", () => {
     expect(config.logLevel).toBe("info");
   });
 
+  it("takes a Redis Sentinel URL for the trace store", () => {
+    const url = "redis-sentinel://sentinel-0:26379,sentinel-1:26379/tranquil";
+    expect(parse(["--redis-url", url]).redisUrl).toBe(url);
+  });
+
   it("takes the API's allowed host names as a comma-separated list", () => {
     const config = parse(["--api-allowed-hosts", "tranquil.tranquil-system.svc, localhost,::1"]);
     expect(config.api.allowedHosts).toEqual(["tranquil.tranquil-system.svc", "localhost", "::1"]);
@@ -141,7 +146,12 @@ describe("the cluster controller's configuration", () => {
     [
       ["--redis-url", "http://redis:6379"],
       {},
-      '--redis-url (TRANQUIL_REDIS_URL): not a Redis URL; write redis://host:port or rediss://host:port (got "http://redis:6379" from --redis-url)',
+      '--redis-url (TRANQUIL_REDIS_URL): not a Redis URL; write redis://host:port, rediss://host:port or redis-sentinel://host:26379[,host:26379…]/<master name> (got "http://redis:6379" from --redis-url)',
+    ],
+    [
+      ["--redis-url", "redis-sentinel://sentinel-0:26379,sentinel-1:99999/tranquil"],
+      {},
+      '--redis-url (TRANQUIL_REDIS_URL): sentinel address "sentinel-1:99999" is not host:port; write redis-sentinel://[:password@]host:26379[,host:26379…]/<master name>[/<db>] (got "redis-sentinel://sentinel-0:26379,sentinel-1:99999/tranquil" from --redis-url)',
     ],
     [
       ["--lease-name", "Leader!"],

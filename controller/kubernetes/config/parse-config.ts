@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Ajv } from "ajv";
 import { allowedHostName } from "../../api/host-check.js";
+import { redisUrlProblem } from "../../../trace-manager/store/redis-url.js";
 import { parseDuration } from "../../upgrade-spec/duration.js";
 import { DNS_LABEL_PATTERN } from "../../upgrade-spec/schema.js";
 import { electionTimingProblems, type ElectionTimings } from "../leader/election-timings.js";
@@ -148,14 +149,9 @@ function resolve(
         "is required: the Redis URL of the trace store, e.g. redis://redis.tranquil-system:6379",
       ),
     );
-  } else if (!URL.canParse(input.redisUrl) || new URL(input.redisUrl).hostname === "") {
-    problems.push(
-      problem(
-        "redisUrl",
-        "not a Redis URL; write redis://host:port or rediss://host:port",
-        given.get("redisUrl"),
-      ),
-    );
+  } else {
+    const wrong = redisUrlProblem(input.redisUrl);
+    if (wrong !== undefined) problems.push(problem("redisUrl", wrong, given.get("redisUrl")));
   }
   const timings = {
     leaseDurationMs: parseDuration(input.leaseDuration ?? "") ?? Number.NaN,
