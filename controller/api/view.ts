@@ -3,7 +3,8 @@
  * engine's internal bookkeeping (that stays in the store for restarts).
  */
 import { pendingCommands, type UpgradeRecord } from "../ports/upgrade-store.js";
-import type { UpgradeSpec, UpgradeStatus } from "../engine/types.js";
+import type { UpgradeSpec, UpgradeStatus, WaitSegment } from "../engine/types.js";
+import { breakDown, type WaitTerm } from "../engine/wait-log.js";
 
 /** The public view of an Upgrade. */
 export interface UpgradeView {
@@ -15,6 +16,11 @@ export interface UpgradeView {
   readonly status: Omit<UpgradeStatus, "engine"> & {
     readonly stage: string;
     readonly pendingCommands: number;
+    /**
+     * What the drain waited for, in seconds by term, from the cutover until the old version's
+     * removal was requested (or until now): absent before the cutover (wait-log.ts).
+     */
+    readonly drainWaits?: Readonly<Partial<Record<WaitTerm, number>>>;
   };
   readonly resourceVersion: string;
   readonly createdAt: string;
@@ -28,8 +34,23 @@ export function toView(record: UpgradeRecord): UpgradeView {
     namespace: record.namespace,
     enrolmentId: record.id,
     spec: record.spec,
-    status: { ...status, stage: engine.stage, pendingCommands: pendingCommands(record).length },
+    status: {
+      ...status,
+      stage: engine.stage,
+      pendingCommands: pendingCommands(record).length,
+      ...drainWaitsOf(engine.waitLog ?? []),
+    },
     resourceVersion: record.resourceVersion,
     createdAt: new Date(record.createdAt).toISOString(),
+  };
+}
+
+function drainWaitsOf(log: readonly WaitSegment[]): { drainWaits?: Partial<Record<WaitTerm, number>> } {
+  const first = log[0];
+  const last = log.at(-1);
+  if (first === undefined || last === undefined) return {};
+  const { ms } = breakDown(log, first.since, last.since + last.ms);
+  return {
+    drainWaits: Object.fromEntries(Object.entries(ms).map(([term, v]) => [term, Math.round(v / 100) / 10])),
   };
 }

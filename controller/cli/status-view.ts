@@ -65,6 +65,7 @@ export function renderUpgradeDetails(view: UpgradeView): string[] {
     lines.push(`pending:     ${s.pendingCommands} command(s) not yet handled by the controller`);
   const waiting = waitingMessage(view);
   if (waiting !== undefined) lines.push(`waiting:     ${waiting}`);
+  if (s.drainWaits !== undefined) lines.push(`drain:       waited for ${describeDrainWaits(s.drainWaits)}`);
   lines.push("conditions:");
   if (s.conditions.length === 0) lines.push("  none");
   for (const c of s.conditions)
@@ -73,4 +74,13 @@ export function renderUpgradeDetails(view: UpgradeView): string[] {
   for (const h of s.history.slice(-RECENT_HISTORY))
     lines.push(`  ${clockTime(h.at)}  ${h.phase}/${h.stage}  ${roundPercentages(h.message)}`);
   return lines;
+}
+
+/** What the drain waited for, the largest first: "settle 2.2 s, confirmations 1.4 s". */
+export function describeDrainWaits(waits: Readonly<Record<string, number>>): string {
+  const parts = Object.entries(waits)
+    .filter(([, seconds]) => seconds >= 0.1)
+    .sort((a, b) => b[1] - a[1])
+    .map(([term, seconds]) => `${term} ${formatSeconds(seconds)}`);
+  return parts.length === 0 ? "nothing yet" : parts.join(", ");
 }

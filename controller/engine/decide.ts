@@ -4,6 +4,7 @@
  * issued on this tick. The reconciler persists the status first, then executes the actions,
  * and reports each result back by key in the next observations (G5).
  */
+import { logWait } from "./wait-log.js";
 import type { UpgradeSpec } from "../upgrade-spec/schema.js";
 import { oldActivity } from "./activity.js";
 import { handleCommands } from "./commands.js";
@@ -185,6 +186,7 @@ export function decide(
     }
   }
   summarise(t);
+  logWait(t);
   return { status: t.s, actions: t.actions };
 }
 

@@ -7,6 +7,7 @@
 import { busyOld, busyPins, lostCandidates, oldActivity, pinCandidates, refreshPins } from "./activity.js";
 import { ignoredRequestIdsNote, reportIgnoredRequestIds } from "./ignored-ids.js";
 import { Phase, RouteMode, Stage } from "./phases.js";
+import { waitUncertified } from "./certify-wait.js";
 import { dirtyOrStale, listNames, lossAdvice, notCleanPast } from "./proxies.js";
 import { intent, routesConfirmed } from "./routing.js";
 import type { Tick } from "./tick.js";
@@ -70,7 +71,10 @@ function pinRound(
   const snapshot = e.instants.pinSnapshotAt ?? t.now;
   const unclean = notCleanPast(t.obs.pods, snapshot, t.cfg);
   if (unclean.length > 0) {
-    return t.wait(
+    return waitUncertified(
+      t,
+      unclean,
+      "the pin snapshot",
       "DirtyPods",
       `records of ${listNames(unclean)} are not certified complete past the pin snapshot; pins wait${lossAdvice(t.obs.pods, unclean)}`,
     );
@@ -134,7 +138,10 @@ export function flipReady(t: Tick): boolean {
   }
   const behind = notCleanPast(t.obs.pods, decided, t.cfg);
   if (behind.length > 0) {
-    return t.wait(
+    return waitUncertified(
+      t,
+      behind,
+      "the flip decision",
       "DirtyPods",
       `records of ${listNames(behind)} are not certified complete past the flip decision${lossAdvice(t.obs.pods, behind)}`,
     );
@@ -175,7 +182,10 @@ export function draining(t: Tick): void {
         if (inFlight > 0)
           t.wait("OldIngressInFlight", `${inFlight} non-enrolled ingress transaction(s) still in flight`);
         else if (unclean.length > 0)
-          t.wait(
+          waitUncertified(
+            t,
+            unclean,
+            "the cutover",
             "GatewaysNotClean",
             `gateways not clean past the cutover: ${listNames(unclean)}${lossAdvice(t.obs.pods, unclean)}`,
           );
@@ -228,7 +238,10 @@ export function draining(t: Tick): void {
       if (!t.heldFor(busy.length === 0 && unclean.length === 0 && pins.length === 0, t.cfg.settleMs)) {
         if (busy.length > 0) t.wait("OldActive", `calls still active (or unreported) at ${listNames(busy)}`);
         else if (unclean.length > 0)
-          t.wait(
+          waitUncertified(
+            t,
+            unclean,
+            "the flip",
             "DirtyPods",
             `pods not clean past the flip: ${listNames(unclean)}${lossAdvice(t.obs.pods, unclean)}`,
           );

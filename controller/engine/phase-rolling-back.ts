@@ -6,6 +6,7 @@
  */
 import { Phase, RouteMode, Stage } from "./phases.js";
 import { endpointsStillListed } from "./phase-preparing.js";
+import { waitUncertified } from "./certify-wait.js";
 import { listNames, lossAdvice, notCleanPast } from "./proxies.js";
 import { intent, routesConfirmed, routesWritten, weightConfirmed } from "./routing.js";
 import { flipReady } from "./phase-draining.js";
@@ -72,7 +73,10 @@ export function rollingBack(t: Tick): void {
         if (inFlight > 0)
           t.wait("EnrolledInFlight", `${inFlight} enrolled ingress transaction(s) still in flight`);
         else if (unclean.length > 0)
-          t.wait(
+          waitUncertified(
+            t,
+            unclean,
+            "weight 0",
             "GatewaysNotClean",
             `gateways not clean past weight 0: ${listNames(unclean)}${lossAdvice(t.obs.pods, unclean)}`,
           );

@@ -112,6 +112,11 @@ export interface EngineState {
   readonly lastPinWriteAt: number | null;
   /** Stragglers found after the flip. */
   readonly stragglers: number;
+  /**
+   * What the engine waited for from the cutover until the old version's removal (wait-log.ts);
+   * absent in statuses written before it existed.
+   */
+  readonly waitLog?: readonly WaitSegment[];
   /** Instants the guarantees are measured from. */
   readonly instants: {
     readonly preparingAt: number | null;
@@ -440,4 +445,18 @@ export interface Decision {
   readonly status: UpgradeStatus;
   /** Actions newly issued on this tick; they are also in `status.engine.pending` until acknowledged. */
   readonly actions: readonly Action[];
+}
+
+/** One stretch of time in which the engine waited on one reason (the Waiting condition's). */
+export interface WaitSegment {
+  /** The Waiting reason, or `Working` when the engine waited on nothing. */
+  readonly reason: string;
+  /** When it began (epoch ms). */
+  readonly since: number;
+  /** How long it lasted so far (ms). */
+  readonly ms: number;
+  /** The engine's ticks that waited on it (absent in logs written before they were counted). */
+  readonly ticks?: number;
+  /** True while the segment still grows (the last one, while the log is kept). */
+  readonly open?: boolean;
 }

@@ -16,7 +16,7 @@ import type { Removal } from "../../controller/local/mesh-workloads.js";
 import type { HTTPRoute, VirtualService } from "../../istio/api/types.js";
 import type { MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
 import { DELAY_HEADER } from "../../sample-services/api/route-helpers.js";
-import { gradeRemovals } from "../../controller/local/demo/demo-report.js";
+import { gradeRemovals } from "../../controller/local/demo/removal-grade.js";
 import { describeSharedScenarios } from "./scenarios/index.js";
 import { bootLocalBackend } from "./scenarios/local-backend.js";
 import { authOriginals, debugRoute } from "./scenarios/single-upgrade.js";
@@ -189,7 +189,7 @@ describe("upgrades on the local mesh under load (local only)", { concurrent: fal
         const history = final.status.history
           .map((h) => h.phase)
           .filter((p, i, all) => i === 0 || all[i - 1] !== p);
-        const grades = gradeRemovals(removals, env.timings.bound);
+        const grades = gradeRemovals(removals, env.timings.bound, [final]);
         console.log(
           `[e2e G5] ${final.status.phase} after ${restarts} controller restarts in ${((Date.now() - began) / 1000).toFixed(1)} s; ` +
             `phases ${history.join(" → ")}; route epochs written ${writes.epochs().length}; auth-service@v2 pods started ${v2Pods.pods().length}; ` +
@@ -280,7 +280,7 @@ describe("upgrades on the local mesh under load (local only)", { concurrent: fal
         expect(versionsOf(mesh, "auth-service")).toEqual(["v2", "v2"]);
         expect(final.status.engine.originals).toEqual(authOriginals(mesh.topology.namespace));
         expect(userRoute(mesh, "auth-service", "user-debug")?.route?.[0]?.destination.subset).toBe("v2");
-        for (const g of gradeRemovals(removals, env.timings.bound)) {
+        for (const g of gradeRemovals(removals, env.timings.bound, [final])) {
           expect(g.afterLastServedMs ?? 0).toBeGreaterThanOrEqual(0);
         }
       } finally {
@@ -344,7 +344,7 @@ describe("upgrades on the local mesh under load (local only)", { concurrent: fal
       const report = await users.finish();
       const servedBy = Array.isArray(answer.body["servedBy"]) ? (answer.body["servedBy"] as string[]) : [];
       const flipAt = final.status.engine.instants.flipAt;
-      const grades = gradeRemovals(env.ctl().workloads.removals(), env.timings.bound);
+      const grades = gradeRemovals(env.ctl().workloads.removals(), env.timings.bound, [final]);
       console.log(
         `[e2e bypass] ${answer.status} served by ${servedBy.join(",")}; pinned ${pinned}; flip ${flipAt === null ? "never" : `${bypassEnd - flipAt} ms before the bypass ended`}; ` +
           `stragglers ${final.status.engine.stragglers}; ${final.status.phase}; ${describeLoad(report)}; removals ${grades

@@ -5,7 +5,14 @@
  * it is said whether it is an instant. Fields this codec does not know (a newer controller's
  * bookkeeping) are kept as they are.
  */
-import type { Condition, EngineState, HistoryEntry, Pin, UpgradeStatus } from "../../engine/types.js";
+import type {
+  Condition,
+  EngineState,
+  HistoryEntry,
+  Pin,
+  UpgradeStatus,
+  WaitSegment,
+} from "../../engine/types.js";
 import { formatInstant, parseInstant } from "./instant.js";
 
 /** A stored field that does not have the shape the engine needs; `field` says which. */
@@ -38,6 +45,7 @@ const ENGINE_FIELDS = {
   lastPinWriteAt: "nullableInstant",
   stragglers: "data",
   instants: "instants",
+  waitLog: "waitLog",
   analysisFailures: "data",
   newStarted: "data",
   newSubsetAdded: "data",
@@ -49,7 +57,10 @@ const ENGINE_FIELDS = {
   eventSeq: "data",
   forcedBreaks: "data",
   ignoredRequestIdsReported: "data",
-} as const satisfies Record<keyof EngineState, "data" | "instant" | "nullableInstant" | "pins" | "instants">;
+} as const satisfies Record<
+  keyof EngineState,
+  "data" | "instant" | "nullableInstant" | "pins" | "instants" | "waitLog"
+>;
 
 /** Every instant under `status.engine.instants` (all nullable). */
 const INSTANT_NAMES = Object.keys({
@@ -83,12 +94,15 @@ export type StoredPin = Omit<Pin, "pinnedAt" | "lastSeenAt"> & {
   readonly pinnedAt: Instant;
   readonly lastSeenAt: Instant;
 };
+/** A wait segment as stored. */
+export type StoredWaitSegment = Omit<WaitSegment, "since"> & { readonly since: Instant };
 /** The engine's state as stored. */
-export type StoredEngineState = Omit<EngineState, EngineInstantField | "pins" | "instants"> & {
+export type StoredEngineState = Omit<EngineState, EngineInstantField | "pins" | "instants" | "waitLog"> & {
   readonly [K in EngineInstantField]: null extends EngineState[K] ? Instant | null : Instant;
 } & {
   readonly pins: readonly StoredPin[];
   readonly instants: { readonly [K in InstantNames]: Instant | null };
+  readonly waitLog?: readonly StoredWaitSegment[];
 };
 /** `Upgrade.status` as stored. */
 export type StoredUpgradeStatus = Omit<UpgradeStatus, "conditions" | "history" | "engine"> & {
@@ -156,6 +170,13 @@ function convertEngine(engine: object, direction: Direction): Record<string, unk
           lastSeenAt: convert(pin.lastSeenAt, `${field}[${i}].lastSeenAt`),
         };
       });
+    } else if (kind === "waitLog") {
+      // Absent in statuses written before the wait log existed.
+      if (value !== undefined)
+        out[name] = array(value, field).map((w, i) => {
+          const segment = object(w, `${field}[${i}]`);
+          return { ...segment, since: convert(segment.since, `${field}[${i}].since`) };
+        });
     } else if (kind === "instants") {
       const instants = object(value, field);
       const converted: Record<string, unknown> = { ...instants };

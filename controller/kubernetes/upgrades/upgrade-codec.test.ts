@@ -89,6 +89,8 @@ describe("the status codec", () => {
     expect(stored.history[0]?.at).toBe("2026-12-02T19:00:00.123Z");
     expect(stored.engine.pins[0]?.pinnedAt).toMatch(/Z$/);
     expect(stored.engine.instants.weightZeroAt).toMatch(/Z$/);
+    expect(stored.engine.waitLog?.[1]).toMatchObject({ reason: "Settling", ms: 1_000, open: true });
+    expect(stored.engine.waitLog?.[1]?.since).toMatch(/Z$/);
     expect(encodeStatus(initialStatus(BASE_INSTANT)).engine.instants.flipAt).toBeNull();
   });
 

@@ -1,11 +1,11 @@
 /**
  * The demo's report: what the load generator saw (from outside the TraceManager), what the
  * TraceManagers counted, and each old version's removal against its own last served request
- * and the G3 bound. Written as JSON and printed as a short table.
+ * and its G3 bound (removal-grade.ts). Written as JSON and printed as a short table.
  */
 import type { LoadSummary } from "../../../sample-services/load/index.js";
-import type { Removal } from "../mesh-workloads.js";
 import type { G3Bound } from "./g3-bound.js";
+import { describeWaits, type RemovalGrade } from "./removal-grade.js";
 import { roundPercentages } from "../../cli/format.js";
 
 /** One upgrade's outcome. */
@@ -16,19 +16,6 @@ export interface UpgradeOutcome {
   readonly expectedPhase: string;
   readonly durationSeconds: number;
   readonly reason: string | null;
-}
-
-/** One old version's removal, graded (G3). */
-export interface RemovalGrade {
-  readonly service: string;
-  readonly version: string;
-  /** Last application request the old instances served (their own measurement). */
-  readonly lastServedAt: string | null;
-  readonly removalRequestedAt: string;
-  /** Removal minus last served request; never negative when G3 holds. */
-  readonly afterLastServedMs: number | null;
-  readonly boundMs: number;
-  readonly withinBound: boolean;
 }
 
 /** The whole report. */
@@ -50,20 +37,8 @@ export interface DemoReport {
   readonly ok: boolean;
 }
 
-/** Grades removals against the bound. */
-export function gradeRemovals(removals: readonly Removal[], bound: G3Bound): RemovalGrade[] {
-  return removals.map((r) => {
-    const after = r.lastServedAt === null ? null : r.requestedAt - r.lastServedAt;
-    return {
-      service: r.service,
-      version: r.version,
-      lastServedAt: r.lastServedAt === null ? null : new Date(r.lastServedAt).toISOString(),
-      removalRequestedAt: new Date(r.requestedAt).toISOString(),
-      afterLastServedMs: after,
-      boundMs: bound.totalMs,
-      withinBound: after === null || (after >= 0 && after <= bound.totalMs),
-    };
-  });
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
 }
 
 /** The report as lines for the terminal. */
@@ -86,11 +61,16 @@ export function renderReport(report: DemoReport, path: string): string[] {
     `  violations seen by the TraceManagers  ${report.traceManagerViolations}  ${mark(report.traceManagerViolations === 0)}`,
     `  latency p50 / p99                     ${report.load.latencyMs.p50.toFixed(0)} / ${report.load.latencyMs.p99.toFixed(0)} ms`,
     "",
-    `  each removed version, after its last served request (G3 bound ${(report.g3Bound.totalMs / 1000).toFixed(1)} s):`,
-    ...report.removals.map(
-      (r) =>
-        `    ${`${r.service}@${r.version}`.padEnd(24)} ${r.afterLastServedMs === null ? "never served" : `${(r.afterLastServedMs / 1000).toFixed(2)} s`}  ${mark(r.withinBound)}`,
-    ),
+    `  each removed version, after its last served request (DESIGN's bound from the settings: ${seconds(report.g3Bound.totalMs)}):`,
+    ...report.removals.flatMap((r) => [
+      `    ${`${r.service}@${r.version}`.padEnd(24)} ${r.afterLastServedMs === null ? "never served" : seconds(r.afterLastServedMs)}${r.afterLastNeededMs !== null && r.afterLastNeededMs !== r.afterLastServedMs ? ` (${seconds(r.afterLastNeededMs)} after the cutover)` : ""}  ${mark(r.withinBound)}`,
+      ...(r.bound === null
+        ? []
+        : [
+            `      waited for ${describeWaits(r.waited)}`,
+            `      bound ${seconds(r.bound.totalMs)}: the controller's budget ${seconds(r.bound.budgetMs)} + waits it does not control ${seconds(r.bound.uncontrolledMs)}`,
+          ]),
+    ]),
     "",
     `  report: ${path}`,
     `  result: ${report.ok ? "every guarantee held" : "SOMETHING WENT WRONG: see the report"}`,

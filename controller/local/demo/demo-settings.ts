@@ -5,6 +5,7 @@
  */
 import { makeSettings, type Settings } from "../../engine/settings.js";
 import type { DelayDistribution, DelayRange } from "../../../istio/local-mesh/control-plane/types.js";
+import { CONFIG_DEFAULTS } from "../../../trace-manager/config.js";
 import { g3Bound, type G3Bound } from "./g3-bound.js";
 
 /** Everything timing-related the demo configures. */
@@ -58,6 +59,8 @@ export function demoTimings(quick: boolean, pushDelay: DelayDistribution = DEMO_
       maxPushMs,
       graceMs: settings.graceMs,
       endpointRemovalMs: maxPushMs,
+      pinIdleMs: settings.pinIdleMs,
+      watermarkLagMs: CONFIG_DEFAULTS.watermarkLagMs,
     }),
   };
 }

@@ -14,7 +14,8 @@ import { runLoad, type LoadReport } from "../../../sample-services/load/index.js
 import type { UpgradeSpec } from "../../engine/types.js";
 import { startLocalController, type LocalController } from "../local-controller.js";
 import { demoTimings, type DemoTimings } from "./demo-settings.js";
-import { gradeRemovals, renderReport, type DemoReport, type UpgradeOutcome } from "./demo-report.js";
+import { renderReport, type DemoReport, type UpgradeOutcome } from "./demo-report.js";
+import { gradeRemovals } from "./removal-grade.js";
 import { Scenario } from "./scenario.js";
 import { waitUntilServing } from "./warm-up.js";
 import { watchUpgrade, type LiveLine } from "./watch-upgrade.js";
@@ -195,7 +196,7 @@ export async function runDemo(options: DemoOptions): Promise<{ report: DemoRepor
   out("Letting the users' last transactions finish …");
   const loadReport = await load;
   const violations = (await mesh.traceStore.violations()).total;
-  const removals = gradeRemovals(ctl.workloads.removals(), t.bound);
+  const removals = gradeRemovals(ctl.workloads.removals(), t.bound, await ctl.store.list());
   await ctl.stop();
   await mesh.stop();
   logger.flush();

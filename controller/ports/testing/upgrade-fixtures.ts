@@ -63,6 +63,10 @@ export function busyStatus(base = BASE_INSTANT): UpgradeStatus {
       lost: ["tx-0"],
       lastPinWriteAt: at(),
       stragglers: 1,
+      waitLog: [
+        { reason: "Grace", since: at(), ms: 500 },
+        { reason: "Settling", since: at(), ms: 1_000, open: true },
+      ],
       instants: {
         preparingAt: at(),
         newStartedAt: at(),

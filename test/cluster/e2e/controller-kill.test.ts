@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { TERMINAL_PHASES, type Phase } from "../../../controller/engine/phases.js";
-import { gradeRemovals } from "../../../controller/local/demo/demo-report.js";
+import { gradeRemovals } from "../../../controller/local/demo/removal-grade.js";
 import { watchUpgrade } from "../../../controller/local/demo/watch-upgrade.js";
 import { createPrng } from "../../sim/prng.js";
 import { startTestRedis, type TestRedis } from "../../support/redis-server.js";
@@ -127,6 +127,7 @@ describe("tranquil-controller processes killed with -9 mid-upgrade", { concurren
       const grades = gradeRemovals(
         c.removals.removals().filter((r) => r.service === "auth-service"),
         c.timings.bound,
+        [final],
       );
       console.log(
         `[cluster e2e G5 kill -9, seed ${SEED}] ${kills.join("; ")}; ${final.status.phase} in ${((Date.now() - began) / 1000).toFixed(1)} s; ` +

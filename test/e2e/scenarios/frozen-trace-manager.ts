@@ -3,7 +3,7 @@
  * the flip and the removal, and the upgrade says why; it proceeds when the pod reports again.
  */
 import { expect } from "vitest";
-import { gradeRemovals } from "../../../controller/local/demo/demo-report.js";
+import { gradeRemovals } from "../../../controller/local/demo/removal-grade.js";
 import { sleep, startUsers, strategy } from "../harness.js";
 import { createUpgrade, grade, waitForEnd, waitUntil, type Scenario } from "./scenario-kit.js";
 
@@ -59,7 +59,7 @@ export const frozenTraceManager: Scenario = {
     expect(final.status.phase, final.status.engine.reason ?? "").toBe("Succeeded");
     expect(load.failed).toEqual([]);
     expect(load.mixed).toEqual([]);
-    const g = gradeRemovals(b.removals(), b.timings.bound)[0];
+    const g = gradeRemovals(b.removals(), b.timings.bound, [final])[0];
     expect(g?.afterLastServedMs ?? -1).toBeGreaterThanOrEqual(0);
   },
 };

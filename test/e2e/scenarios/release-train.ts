@@ -1,6 +1,6 @@
 /** G1 across services: a release train of auth-service and order-service v1 → v2 under load. */
 import { expect } from "vitest";
-import { gradeRemovals } from "../../../controller/local/demo/demo-report.js";
+import { describeWaits, gradeRemovals } from "../../../controller/local/demo/removal-grade.js";
 import { sleep, startUsers, strategy } from "../harness.js";
 import { createUpgrade, grade, secondsSince, waitForEnd, type Scenario } from "./scenario-kit.js";
 
@@ -22,12 +22,15 @@ export const releaseTrain: Scenario = {
     const final = await waitForEnd(b, "train");
     const load = await grade([users]);
     const violations = await b.mesh.traceStore.violations();
-    const grades = gradeRemovals(b.removals(), b.timings.bound);
+    const grades = gradeRemovals(b.removals(), b.timings.bound, [final]);
     console.log(
       `[${b.name} e2e G1 train] auth+order v1→v2 ${final.status.phase} in ${secondsSince(began)} s; ` +
         `${load.described}; violations ${violations.total}; removals ${grades
-          .map((g) => `${g.service}@${g.version} +${g.afterLastServedMs ?? "?"} ms`)
-          .join(", ")} (bound ${b.timings.bound.totalMs} ms)`,
+          .map(
+            (g) =>
+              `${g.service}@${g.version} +${g.afterLastServedMs ?? "?"} ms (bound ${g.boundMs} ms; waited for ${describeWaits(g.waited)})`,
+          )
+          .join(", ")}`,
     );
 
     expect(final.status.phase, final.status.engine.reason ?? "").toBe("Succeeded");
@@ -36,7 +39,11 @@ export const releaseTrain: Scenario = {
     expect(violations.total).toBe(0);
     expect(load.versionsSeen("order-service")).toEqual(["v1", "v2"]);
     expect(load.versionsSeen("auth-service")).toEqual(["v1", "v2"]);
-    for (const g of grades) expect(g.afterLastServedMs ?? -1).toBeGreaterThanOrEqual(0);
+    for (const g of grades) {
+      expect(g.afterLastServedMs ?? -1).toBeGreaterThanOrEqual(0);
+      expect(g.bound).not.toBeNull();
+      expect(g.afterLastNeededMs ?? Infinity).toBeLessThanOrEqual(g.boundMs);
+    }
     expect(grades.map((g) => `${g.service}@${g.version}`).sort()).toEqual([
       "auth-service@v1",
       "order-service@v1",
