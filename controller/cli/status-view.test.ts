@@ -1,0 +1,51 @@
+/**
+ * What `tranquil status <name>` says about the drain's waits (ADR 0093), from a record's wait log
+ * through the API's view.
+ */
+import { describe, expect, it } from "vitest";
+import { toView } from "../api/view.js";
+import { initialStatus } from "../engine/status.js";
+import type { UpgradeRecord } from "../ports/upgrade-store.js";
+import { renderUpgradeDetails } from "./status-view.js";
+
+function record(waitLog?: UpgradeRecord["status"]["engine"]["waitLog"]): UpgradeRecord {
+  const status = initialStatus(0);
+  return {
+    namespace: "default",
+    name: "auth-v2",
+    id: "auth-v2",
+    spec: { services: [{ name: "auth-service", from: "v1", to: "v2" }] },
+    status: {
+      ...status,
+      phase: "Draining",
+      engine: { ...status.engine, ...(waitLog === undefined ? {} : { waitLog }) },
+    },
+    commands: [],
+    resourceVersion: "1",
+    createdAt: 0,
+  };
+}
+
+describe("the drain's waits in the status", () => {
+  it("are summed by term in the API's view, in seconds, and printed largest first", () => {
+    const view = toView(
+      record([
+        { reason: "Unconfirmed", since: 1_000, ms: 1_400, ticks: 5 },
+        { reason: "Grace", since: 2_400, ms: 500, ticks: 2 },
+        { reason: "Settling", since: 2_900, ms: 1_000, ticks: 4 },
+        { reason: "Certifying", since: 3_900, ms: 260, ticks: 1 },
+        { reason: "Settling", since: 4_160, ms: 1_040, ticks: 4, open: true },
+      ]),
+    );
+    expect(view.status.drainWaits).toEqual({ confirmations: 1.4, grace: 0.5, settle: 2, certifying: 0.3 });
+    expect(renderUpgradeDetails(view)).toContain(
+      "drain:       waited for settle 2s, confirmations 1.4s, grace 500ms, certifying 300ms",
+    );
+  });
+
+  it("are absent before the cutover", () => {
+    const view = toView(record());
+    expect(view.status.drainWaits).toBeUndefined();
+    expect(renderUpgradeDetails(view).some((l) => l.startsWith("drain:"))).toBe(false);
+  });
+});
