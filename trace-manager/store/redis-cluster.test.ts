@@ -50,6 +50,38 @@ async function oneServicePerMaster(keys: RedisKeys): Promise<Map<number, string>
 }
 
 describe("the store on a Redis Cluster", () => {
+  it("fails calls as unavailable when no node answers, naming the nodes but never the password", async () => {
+    const store = new RedisTraceStore({ redis: "redis-cluster://:hunter2@127.0.0.1:1", readyWaitMs: 300 });
+    try {
+      const err = (await store.ping().catch((e: unknown) => e)) as Error & { kind?: string };
+      expect(err.kind).toBe("unavailable");
+      expect(err.message).not.toContain("hunter2");
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("takes a Cluster client the caller owns and leaves it open", async () => {
+    const owner = new RedisTraceStore({ redis: cluster.url, keyPrefix: "own" });
+    await owner.ping();
+    const borrowed = new RedisTraceStore({ redis: owner.client, keyPrefix: "own" });
+    await borrowed.reportPod({
+      pod: "p-0",
+      role: "sidecar",
+      service: "reviews",
+      version: "v1",
+      heartbeatAt: 1,
+      watermark: 1,
+      dirty: false,
+      dirtyReasons: [],
+      weightVersions: {},
+      epochs: {},
+    });
+    await borrowed.close();
+    expect((await owner.pods()).map((p) => p.pod)).toEqual(["p-0"]);
+    await owner.close();
+  });
+
   it("splits a pipeline by hash slot and returns the replies in order, failing on the first failed step", async () => {
     const store = new RedisTraceStore({ redis: cluster.url, keyPrefix: "pipe" });
     try {
