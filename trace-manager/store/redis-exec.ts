@@ -11,13 +11,18 @@ export type ScriptArg = string | number;
  * of one slot on a Cluster, and the store's layout (per-tag hash tags) keeps them so everywhere.
  */
 export function assertOneSlot(name: string, keys: readonly string[]): void {
+  if (checkedKeyLists.has(keys)) return;
   const first = keys[0];
   if (first === undefined) return;
   const slot = calculateSlot(first);
   for (const k of keys)
     if (calculateSlot(k) !== slot)
       throw new Error(`script ${name} would touch keys of several hash slots (${first}, ${k})`);
+  checkedKeyLists.add(keys);
 }
+
+/** Key lists already checked: the writers reuse theirs until a bucket boundary (`LiveKeys`). */
+const checkedKeyLists = new WeakSet<readonly string[]>();
 
 /** Queues (on a pipeline) or sends (on a client) one of the store's scripts; its keys must share a slot. */
 export function callScript(

@@ -6,6 +6,7 @@ import { startTestRedis, type TestRedis } from "../../test/support/redis-server.
 import { describeTraceStoreContract } from "./testing/contract.js";
 import { RedisTraceStore } from "./redis.js";
 import { SCRIPTS } from "./redis-scripts/index.js";
+import { callScript } from "./redis-exec.js";
 
 /**
  * Every script call the store builds touches the keys of one hash slot (a Redis Cluster refuses
@@ -64,4 +65,17 @@ it("ran every script of the store, each call with the keys of one hash slot", as
   expect(crossing).toEqual([]);
   expect(calls.every((c) => c.keys.length > 0)).toBe(true);
   expect(calls.length).toBeGreaterThan(100);
+});
+
+it("refuses, before sending, a script call whose keys span slots", async () => {
+  const client = new Redis(redis.url, { lazyConnect: true });
+  try {
+    const store = new RedisTraceStore({ redis: client });
+    expect(() => callScript(store.client, "tranquilCallEnd", ["x:{a}:c:1", "x:{b}:ci"], [])).toThrow(
+      /tranquilCallEnd would touch keys of several hash slots \(x:\{a\}:c:1, x:\{b\}:ci\)/,
+    );
+    await store.close();
+  } finally {
+    client.disconnect();
+  }
 });
