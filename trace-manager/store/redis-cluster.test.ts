@@ -153,6 +153,28 @@ describe("the store on a Redis Cluster", () => {
     }
   });
 
+  it("reports the eviction facts of a master that may evict, whichever it is", async () => {
+    const store = new RedisTraceStore({ redis: cluster.url, keyPrefix: "evict" });
+    const port = await cluster.masterOf("evict:{x}:c:1");
+    const admin = new Redis({ host: "127.0.0.1", port });
+    try {
+      expect(await store.integrity()).toMatchObject({ evictionPolicy: "noeviction" });
+      await admin.config("SET", "maxmemory", "512mb", "maxmemory-policy", "allkeys-lru");
+      expect(await store.integrity()).toMatchObject({
+        evictionPolicy: "allkeys-lru",
+        maxMemoryBytes: 512 * 1024 * 1024,
+        evictedKeys: 0,
+      });
+      const lineage = new StoreLineage(store, "p-0", new DirtyState(0), 1_000);
+      await lineage.check(0, 0);
+      expect(lineage.ongoing()).toEqual(["store-may-evict"]);
+    } finally {
+      await admin.config("SET", "maxmemory", "0", "maxmemory-policy", "noeviction");
+      admin.disconnect();
+      await store.close();
+    }
+  });
+
   it("keeps a generation per service in its slot, reads every master, and shows a shard that lost its data set", async () => {
     // A prefix whose global keys (the sets, the store's generation) share one master: the shard
     // flushed below is another, so only its services' own generations can show the loss.
