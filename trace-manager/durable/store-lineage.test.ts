@@ -98,6 +98,32 @@ describe("StoreLineage", () => {
     await l.check(300, 6);
     expect(losses).toHaveLength(2);
   });
+
+  it("on a sharded store, flags a tag whose generation changed or vanished, and any unproven master change", async () => {
+    const store = fakeStore();
+    const dirty = new DirtyState(0);
+    const losses: string[] = [];
+    const l = new StoreLineage(store, "p-0", dirty, 1000, (why) => losses.push(why));
+    store.now = facts({ serverId: "a,b,c", tagGenerations: { reviews: "r1" } });
+    await l.check(0, 5);
+    // A new tag is no loss.
+    store.now = facts({ serverId: "a,b,c", tagGenerations: { reviews: "r1", gw: "w1" } });
+    await l.check(10, 5);
+    expect(losses).toEqual([]);
+    store.now = facts({ serverId: "a,b,c", tagGenerations: { reviews: "r2", gw: "w1" } });
+    await l.check(20, 5);
+    expect(losses[0]).toMatch(/generation of "reviews" changed \(r1 → r2\)/);
+    store.now = facts({ serverId: "a,b,c", tagGenerations: { reviews: "r2" } });
+    await l.check(30, 5);
+    expect(losses[1]).toMatch(/no longer lists "gw"/);
+    // The pod's last report survived and nothing was written since, yet it proves only its own shard.
+    l.reported(35, 5);
+    store.stored = [report(35)];
+    store.now = facts({ serverId: "a,b,d", tagGenerations: { reviews: "r2" } });
+    await l.check(40, 5);
+    expect(losses[2]).toMatch(/a shard's server changed \(a,b,c → a,b,d\)/);
+    expect(dirty.evaluate(40, l.ongoing())).toEqual(["store-lost-records"]);
+  });
 });
 
 describe("unprovenRestart", () => {

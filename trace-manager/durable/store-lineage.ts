@@ -21,7 +21,9 @@ interface ReportMark {
  *   acknowledged report is still there and no record write was acknowledged after it was sent
  *   (Redis applies one connection's commands in order and a replica or a log holds a prefix of
  *   them, so the report's presence proves every write before it);
- * - a memory limit with a policy other than `noeviction`: records can vanish at any moment.
+ * - a memory limit with a policy other than `noeviction`: records can vanish at any moment;
+ * - on a sharded store (Redis Cluster, ADR 0092): a service's or gateway's own generation changed
+ *   or vanished (its shard lost its data set), and any master change is a loss, unproven.
  * A loss raises `store-lost-records`, held for maxTransactionAge (by then every transaction whose
  * records could be missing is past the age the controller waits for). An unreadable store keeps
  * `store-unverified` while it lasts.
@@ -88,12 +90,17 @@ export class StoreLineage {
   ): Promise<string | null> {
     if (now.generation !== before.generation)
       return `the store's generation changed (${before.generation} → ${now.generation}): its data set was lost`;
+    const shardLoss = lostShard(before, now);
+    if (shardLoss !== null) return shardLoss;
     const sameServer = before.serverId === now.serverId;
     if (sameServer) {
       if (before.evictedKeys !== null && now.evictedKeys !== null && now.evictedKeys > before.evictedKeys)
         return `the store evicted ${now.evictedKeys - before.evictedKeys} key(s)`;
       return null;
     }
+    // On a sharded store the report lives on one shard and proves nothing about the others.
+    if (now.tagGenerations !== undefined)
+      return `a shard's server changed (${before.serverId ?? "?"} → ${now.serverId ?? "?"}) and writes acknowledged by the old one cannot be proven kept`;
     if (await this.lastReportSurvived(writesAcked)) return null;
     return `the store's server changed (${before.serverId ?? "?"} → ${now.serverId ?? "?"}) and writes acknowledged by the old one cannot be proven kept`;
   }
@@ -108,4 +115,23 @@ export class StoreLineage {
       return false;
     }
   }
+}
+
+/**
+ * On a sharded store, why a shard lost data between two readings, or null: a tag listed before
+ * whose generation changed, or that is no longer listed (the sets only grow, so the shard holding
+ * them lost its data).
+ */
+function lostShard(before: StoreIntegrity, now: StoreIntegrity): string | null {
+  const was = before.tagGenerations;
+  const is = now.tagGenerations;
+  if (was === undefined || is === undefined) return null;
+  for (const [tag, generation] of Object.entries(was)) {
+    const current = is[tag];
+    if (current === undefined)
+      return `the store no longer lists "${tag}": the shard holding the list lost its data set`;
+    if (current !== generation)
+      return `the generation of "${tag}" changed (${generation} → ${current}): the shard holding its records lost its data set`;
+  }
+  return null;
 }

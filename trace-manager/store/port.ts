@@ -150,6 +150,14 @@ export interface StoreIntegrity {
   readonly maxMemoryBytes: number | null;
   /** Keys the server evicted since it started, or null when not known. */
   readonly evictedKeys: number | null;
+  /**
+   * Set by a sharded store only (Redis Cluster, ADR 0092): the generation of each service and
+   * gateway the store lists, kept in the hash slot of its records, so a shard that loses its data
+   * set loses these too. The other facts then cover every shard: `serverId` names every master
+   * (a change of any is a possible loss the pod's report, held by one shard, cannot disprove),
+   * `evictedKeys` is their sum, and the eviction facts are those of a shard that may evict.
+   */
+  readonly tagGenerations?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import type { StoreIntegrity } from "./port.js";
+import type { StoreClient } from "./redis-client.js";
+import { pipelineAll } from "./redis-exec.js";
 import type { RedisKeys } from "./redis-keys.js";
 
 /** A new generation value: when it was made and a random part, so two are never equal. */
@@ -35,10 +37,15 @@ function intField(info: ReadonlyMap<string, string>, name: string): number | nul
  * `run_id`, `maxmemory`, `maxmemory_policy` and `evicted_keys` come from one `INFO`.
  */
 export async function readRedisIntegrity(
-  client: Redis,
+  client: StoreClient,
   keys: RedisKeys,
   now: number,
 ): Promise<StoreIntegrity> {
+  if (client.isCluster) return readClusterIntegrity(client as Cluster, keys, now);
+  return readServerIntegrity(client as Redis, keys, now);
+}
+
+async function readServerIntegrity(client: Redis, keys: RedisKeys, now: number): Promise<StoreIntegrity> {
   const [existing, info] = await Promise.all([
     client.get(keys.generation),
     client.call("INFO", "server", "memory", "stats") as Promise<string>,
@@ -57,5 +64,75 @@ export async function readRedisIntegrity(
     evictionPolicy: fields.get("maxmemory_policy") ?? null,
     maxMemoryBytes,
     evictedKeys: intField(fields, "evicted_keys"),
+  };
+}
+
+/** Reads each key's value, creating the missing ones with a new generation (`SET … NX GET`). */
+async function readGenerations(client: Cluster, genKeys: readonly string[], now: number): Promise<string[]> {
+  const existing = (await pipelineAll(
+    client,
+    genKeys.map((key) => ({ key, queue: (p) => p.get(key) })),
+  )) as (string | null)[];
+  const missing = genKeys.filter((_, i) => existing[i] === null);
+  const candidates = missing.map(() => newGeneration(now));
+  const created = (await pipelineAll(
+    client,
+    missing.map((key, i) => ({
+      key,
+      queue: (p) => p.set(key, candidates[i] ?? "", "NX", "GET"),
+    })),
+  )) as (string | null)[];
+  let m = 0;
+  return existing.map((v) => {
+    if (v !== null) return v;
+    const i = m++;
+    return created[i] ?? candidates[i] ?? "";
+  });
+}
+
+/**
+ * The integrity facts of a Redis Cluster (ADR 0092). Besides the store's generation, every
+ * service and gateway the store lists gets its own generation key in the slot of its records
+ * (`<p>:{tag}:gen`), read and created as the store's is: a shard that restarts empty, or fails
+ * over to a replica that never got the key, shows a new one. `INFO` is read from every master
+ * the client knows: `serverId` is their sorted `run_id`s (a failover or a restart of any changes
+ * it), `evictedKeys` their sum, and the eviction facts those of the first master that may evict
+ * (else of the first master). A master that does not answer fails the reading.
+ */
+async function readClusterIntegrity(client: Cluster, keys: RedisKeys, now: number): Promise<StoreIntegrity> {
+  const masters = client.nodes("master");
+  if (masters.length === 0) throw new Error("the cluster client knows no master");
+  const [services, gateways, infos] = await Promise.all([
+    client.smembers(keys.services),
+    client.smembers(keys.gateways),
+    Promise.all(masters.map((m) => m.call("INFO", "server", "memory", "stats") as Promise<string>)),
+  ]);
+  const tags = [...new Set([...services, ...gateways])].sort();
+  const [generation = "", ...perTag] = await readGenerations(
+    client,
+    [keys.generation, ...tags.map((t) => keys.tagGeneration(t))],
+    now,
+  );
+  const shards = infos
+    .map(parseInfo)
+    .map((f) => ({
+      runId: f.get("run_id") ?? "?",
+      policy: f.get("maxmemory_policy") ?? null,
+      maxMemory: intField(f, "maxmemory"),
+      evicted: intField(f, "evicted_keys"),
+    }))
+    .sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
+  const evicting =
+    shards.find((s) => s.policy !== null && s.policy !== "noeviction" && (s.maxMemory ?? 1) > 0) ?? shards[0];
+  const evictedKeys = shards.some((s) => s.evicted === null)
+    ? null
+    : shards.reduce((sum, s) => sum + (s.evicted ?? 0), 0);
+  return {
+    generation,
+    serverId: shards.map((s) => s.runId).join(","),
+    evictionPolicy: evicting?.policy ?? null,
+    maxMemoryBytes: evicting?.maxMemory ?? null,
+    evictedKeys,
+    tagGenerations: Object.fromEntries(tags.map((t, i) => [t, perTag[i] ?? ""])),
   };
 }

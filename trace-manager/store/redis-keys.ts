@@ -15,6 +15,7 @@
  *   <p>:services, <p>:gateways    set   tags to visit for queries and sweeps
  *   <p>:upgrades, <p>:pods        hash  upgrades by id, pod reports by pod
  *   <p>:generation                string  the data set's generation (ADR 0085), never expires
+ *   <p>:{tag}:gen                 string  on a Cluster, the generation of the tag's shard (ADR 0092)
  */
 export class RedisKeys {
   constructor(private readonly prefix: string) {
@@ -84,6 +85,10 @@ export class RedisKeys {
   /** Pod reports by pod. */
   get pods(): string {
     return `${this.prefix}:pods`;
+  }
+  /** On a Cluster, the generation of the shard holding `tag`'s records: in their slot (ADR 0092). */
+  tagGeneration(tag: string): string {
+    return this.tagged(tag, "gen");
   }
   /** The data set's generation: written once, on first use (ADR 0085). */
   get generation(): string {

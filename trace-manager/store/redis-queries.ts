@@ -10,7 +10,7 @@ import type {
   Violation,
 } from "./port.js";
 import { mergeExpiries, mergeViolations } from "./recent.js";
-import { callScript, execAll, num, runScript } from "./redis-exec.js";
+import { num, pipelineAll, runScript, scriptStep, type PipelineStep } from "./redis-exec.js";
 import { decodeCallRecord, decodeIngressRecord, scanRecords } from "./redis-records.js";
 import type { RedisContext } from "./redis-writes.js";
 import { emptyCell, toVersionStats } from "./version-stats.js";
@@ -79,12 +79,13 @@ export async function queryIngress(ctx: RedisContext, upgrade: string): Promise<
   let oldestInFlightStartAt: number | null = null;
   if (gateways.length === 0)
     return { enrolledInFlight, nonEnrolledInFlight, lastNonEnrolledStartAt, oldestInFlightStartAt };
-  const p = ctx.client.pipeline();
   const bucketKeys = gateways.map((gw) => live.map((b) => ctx.keys.ingressBucket(gw, b)));
-  gateways.forEach((gw, i) =>
-    callScript(p, "tranquilIngressSummary", [...(bucketKeys[i] ?? []), ctx.keys.stats(gw)], [upgrade]),
+  const replies = await pipelineAll(
+    ctx.client,
+    gateways.map((gw, i) =>
+      scriptStep("tranquilIngressSummary", [...(bucketKeys[i] ?? []), ctx.keys.stats(gw)], [upgrade]),
+    ),
   );
-  const replies = await execAll(p);
   for (const [i, reply] of replies.entries()) {
     const [e = 0, n = 0, last = -1, busy = 0] = (reply as unknown[]).map(num);
     enrolledInFlight += e;
@@ -111,9 +112,11 @@ export async function queryVersionStats(
   const buckets = statsBuckets(sinceMs, ctx.opts.clock(), ctx.opts.statsBucketMs, ctx.opts.statsRetentionMs);
   const total = emptyCell();
   if (buckets.length === 0) return toVersionStats(total);
-  const p = ctx.client.pipeline();
-  for (const b of buckets) p.hgetall(ctx.keys.outbound(service, version, b));
-  for (const reply of await execAll(p)) {
+  const steps = buckets.map((b): PipelineStep => {
+    const key = ctx.keys.outbound(service, version, b);
+    return { key, queue: (p) => p.hgetall(key) };
+  });
+  for (const reply of await pipelineAll(ctx.client, steps)) {
     for (const [field, value] of Object.entries(reply as Record<string, string>)) {
       const n = num(value);
       if (field === "n") total.requests += n;
@@ -127,9 +130,13 @@ export async function queryVersionStats(
   return toVersionStats(total);
 }
 
-/** Every tag (service or gateway) the store has written under. */
-async function allTags(ctx: RedisContext): Promise<string[]> {
-  return ctx.client.sunion(ctx.keys.services, ctx.keys.gateways);
+/** Every tag (service or gateway) the store has written under (two reads: the sets may lie in two Cluster slots). */
+export async function allTags(ctx: RedisContext): Promise<string[]> {
+  const [services, gateways] = await Promise.all([
+    ctx.client.smembers(ctx.keys.services),
+    ctx.client.smembers(ctx.keys.gateways),
+  ]);
+  return [...new Set([...services, ...gateways])];
 }
 
 /** Totals and recent entries of one per-tag log, merged over every tag. */
@@ -140,12 +147,14 @@ async function queryLog(
 ): Promise<{ total: number; lists: string[][] }> {
   const tags = await allTags(ctx);
   if (tags.length === 0) return { total: 0, lists: [] };
-  const p = ctx.client.pipeline();
+  const steps: PipelineStep[] = [];
   for (const tag of tags) {
-    p.hget(ctx.keys.stats(tag), totalField);
-    p.lrange(listOf(tag), 0, ctx.opts.recentLimit - 1);
+    const stats = ctx.keys.stats(tag);
+    const list = listOf(tag);
+    steps.push({ key: stats, queue: (p) => p.hget(stats, totalField) });
+    steps.push({ key: list, queue: (p) => p.lrange(list, 0, ctx.opts.recentLimit - 1) });
   }
-  const replies = await execAll(p);
+  const replies = await pipelineAll(ctx.client, steps);
   let total = 0;
   const lists: string[][] = [];
   for (let i = 0; i < replies.length; i += 2) {

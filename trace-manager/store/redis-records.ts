@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { StoreClient } from "./redis-client.js";
 
 /** One version of a decoded call record (see `redis-scripts/common.ts` for the format). */
 export interface CallSegment {
@@ -48,7 +48,7 @@ export function decodeIngressRecord(raw: string): {
  * Records added or removed meanwhile may or may not be seen, as in any non-atomic read.
  */
 export async function scanRecords(
-  client: Redis,
+  client: StoreClient,
   key: string,
   visit: (txn: string, raw: string) => void,
 ): Promise<void> {

@@ -1,6 +1,6 @@
 import { lastExpiredBucket } from "./buckets.js";
 import type { Expiry, TxnId } from "./port.js";
-import { execAll, num, runScript } from "./redis-exec.js";
+import { num, pipelineAll, runScript } from "./redis-exec.js";
 import { decodeCallRecord, decodeIngressRecord, scanRecords } from "./redis-records.js";
 import type { RedisContext } from "./redis-writes.js";
 
@@ -60,10 +60,11 @@ async function sweepTag(ctx: RedisContext, tag: string, kind: Kind, now: number)
   const index = kind === "c" ? ctx.keys.callIndex(tag) : ctx.keys.ingressIndex(tag);
   const bucketKey = (b: number): string =>
     kind === "c" ? ctx.keys.callBucket(tag, b) : ctx.keys.ingressBucket(tag, b);
-  const scan = ctx.client.pipeline();
-  scan.zrangebyscore(index, "-inf", lastExpiredBucket(now, ctx.opts.plan));
-  scan.zrangebyscore(ctx.keys.claims(tag), "-inf", now - STALE_CLAIM_MS);
-  const [expired, stale] = (await execAll(scan)) as [string[], string[]];
+  const claims = ctx.keys.claims(tag);
+  const [expired, stale] = (await pipelineAll(ctx.client, [
+    { key: index, queue: (p) => p.zrangebyscore(index, "-inf", lastExpiredBucket(now, ctx.opts.plan)) },
+    { key: claims, queue: (p) => p.zrangebyscore(claims, "-inf", now - STALE_CLAIM_MS) },
+  ])) as [string[], string[]];
   const todo: number[] = [];
   for (const id of expired) {
     const b = num(id);

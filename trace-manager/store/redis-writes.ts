@@ -1,15 +1,23 @@
-import type { Redis } from "ioredis";
 import { bucketOf, lastExpiredBucket, lookupBuckets, type BucketPlan } from "./buckets.js";
 import { binOf } from "./histogram.js";
 import type { ResolvedStoreOptions } from "./options.js";
 import type { CallEnd, CallStart, IngressEnd, IngressStart, OutboundSample, Violation } from "./port.js";
-import { callScript, execAll, groupBy, num, runScript, type ScriptArg } from "./redis-exec.js";
+import type { StoreClient } from "./redis-client.js";
+import {
+  groupBy,
+  num,
+  pipelineAll,
+  runScript,
+  scriptStep,
+  type PipelineStep,
+  type ScriptArg,
+} from "./redis-exec.js";
 import type { ScriptName } from "./redis-scripts/index.js";
 import type { RedisKeys } from "./redis-keys.js";
 
 /** What the write functions need from the store. */
 export interface RedisContext {
-  readonly client: Redis;
+  readonly client: StoreClient;
   readonly keys: RedisKeys;
   readonly opts: ResolvedStoreOptions;
   /**
@@ -74,8 +82,9 @@ interface ScriptCall {
 
 /**
  * Runs a batch's script calls and returns their replies in order: one call alone goes straight
- * to the client; several, or a set registration, go in one pipeline. Most batches are one call
- * (one service), and a pipeline costs a Check-sized amount of allocation on its own.
+ * to the client; several, or a set registration, go in one pipeline (one per hash slot on a
+ * Cluster). Most batches are one call (one service), and a pipeline costs a Check-sized amount of
+ * allocation on its own.
  */
 async function runBatch(
   ctx: RedisContext,
@@ -95,10 +104,10 @@ async function runBatch(
     if (due.length === 0 && only !== undefined) {
       return [await runScript(ctx.client, only.name, only.keys, only.args)];
     }
-    const p = ctx.client.pipeline();
-    if (due.length > 0) p.sadd(register.set, ...due);
-    for (const c of calls) callScript(p, c.name, c.keys, c.args);
-    const replies = await execAll(p);
+    const steps: PipelineStep[] = [];
+    if (due.length > 0) steps.push({ key: register.set, queue: (p) => p.sadd(register.set, ...due) });
+    for (const c of calls) steps.push(scriptStep(c.name, c.keys, c.args));
+    const replies = await pipelineAll(ctx.client, steps);
     for (const tag of due) times.set(tag, now);
     return due.length > 0 ? replies.slice(1) : replies;
   } catch (err) {

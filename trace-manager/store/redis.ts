@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { TraceStoreError } from "./errors.js";
 import { assertName } from "./names.js";
 import { type TraceStoreOptions, resolveStoreOptions } from "./options.js";
@@ -20,7 +20,7 @@ import type {
   Violation,
 } from "./port.js";
 import { readRedisIntegrity } from "./redis-integrity.js";
-import { ReadyGate, type RedisSource, openRedis } from "./redis-client.js";
+import { ReadyGate, type RedisSource, type StoreClient, openRedis } from "./redis-client.js";
 import { num, runScript } from "./redis-exec.js";
 import { RedisKeys } from "./redis-keys.js";
 import {
@@ -61,9 +61,10 @@ export interface RedisTraceStoreOptions extends TraceStoreOptions {
 }
 
 /**
- * The trace store on Redis (standalone; the keys are Cluster-ready). Writes are pipelined, one Lua
- * script per service or gateway and batch, and resolve only once Redis acknowledged them. See
- * docs/trace-store.md for the key layout, the buckets and the atomicity argument.
+ * The trace store on Redis: standalone, behind Sentinel, or a Redis Cluster (ADR 0092: pipelines
+ * split by hash slot, integrity per shard). Writes are pipelined, one Lua script per service or
+ * gateway and batch, and resolve only once Redis acknowledged them. See docs/trace-store.md for
+ * the key layout, the buckets and the atomicity argument.
  */
 export class RedisTraceStore implements TraceStore {
   private readonly ctx: RedisContext;
@@ -87,8 +88,8 @@ export class RedisTraceStore implements TraceStore {
     this.gate = new ReadyGate(client);
   }
 
-  /** The underlying client (for health checks and measurements). */
-  get client(): Redis {
+  /** The underlying client (for health checks and measurements): one Redis, or a Cluster. */
+  get client(): StoreClient {
     return this.ctx.client;
   }
 
@@ -252,13 +253,29 @@ export class RedisTraceStore implements TraceStore {
       return await fn();
     } catch (err) {
       if (err instanceof TraceStoreError) throw err;
-      const { host, port, sentinels, name } = this.ctx.client.options;
-      const where =
-        sentinels !== undefined && sentinels !== null && sentinels.length > 0
-          ? `the master "${name ?? "?"}" of sentinels ${sentinels.map((s) => `${s.host ?? "?"}:${s.port ?? "?"}`).join(",")}`
-          : `${host ?? "?"}:${port ?? "?"}`;
       const why = err instanceof Error ? err.message : String(err);
-      throw new TraceStoreError("unavailable", op, `redis ${where} failed: ${why}`, { cause: err });
+      throw new TraceStoreError(
+        "unavailable",
+        op,
+        `redis ${describeClient(this.ctx.client)} failed: ${why}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
+}
+
+/** Where a client talks to, for messages: host:port, a Sentinel master, or a Cluster's masters. */
+function describeClient(client: StoreClient): string {
+  if (client.isCluster) {
+    const nodes = (client as Cluster)
+      .nodes("master")
+      .map((n) => `${n.options.host ?? "?"}:${n.options.port ?? "?"}`);
+    return `cluster ${nodes.length > 0 ? nodes.join(",") : "(no master known)"}`;
+  }
+  const { host, port, sentinels, name } = (client as Redis).options;
+  return sentinels !== undefined && sentinels !== null && sentinels.length > 0
+    ? `the master "${name ?? "?"}" of sentinels ${sentinels.map((s) => `${s.host ?? "?"}:${s.port ?? "?"}`).join(",")}`
+    : `${host ?? "?"}:${port ?? "?"}`;
 }

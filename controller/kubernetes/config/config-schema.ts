@@ -61,9 +61,9 @@ export const ControllerInputSchema = Type.Object(
     ),
     redisUrl: option(
       Type.String({
-        pattern: "^rediss?(-sentinel)?://",
+        pattern: "^rediss?(-sentinel|-cluster)?://",
         description:
-          "the trace store's Redis, e.g. redis://redis.tranquil-system:6379, or through Sentinel redis-sentinel://sentinel-0:26379,sentinel-1:26379/<master name> (required)",
+          "the trace store's Redis, e.g. redis://redis.tranquil-system:6379, or through Sentinel redis-sentinel://sentinel-0:26379,sentinel-1:26379/<master name>, or a Redis Cluster redis-cluster://redis-0:6379,redis-1:6379,redis-2:6379 (required)",
       }),
       { flag: "--redis-url", env: "TRANQUIL_REDIS_URL" },
     ),

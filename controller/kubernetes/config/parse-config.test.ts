@@ -79,6 +79,14 @@ describe("the cluster controller's configuration", () => {
     expect(parse(["--redis-url", url]).redisUrl).toBe(url);
   });
 
+  it("takes a Redis Cluster URL for the trace store, and says which node address is wrong", () => {
+    const url = "redis-cluster://redis-0:6379,redis-1:6379,redis-2:6379";
+    expect(parse(["--redis-url", url]).redisUrl).toBe(url);
+    expect(() => parse(["--redis-url", "redis-cluster://:pw@redis-0:6379,redis-1:0"])).toThrow(
+      /cluster node address "redis-1:0" is not host:port/,
+    );
+  });
+
   it("takes the API's allowed host names as a comma-separated list", () => {
     const config = parse(["--api-allowed-hosts", "tranquil.tranquil-system.svc, localhost,::1"]);
     expect(config.api.allowedHosts).toEqual(["tranquil.tranquil-system.svc", "localhost", "::1"]);
@@ -146,7 +154,7 @@ describe("the cluster controller's configuration", () => {
     [
       ["--redis-url", "http://redis:6379"],
       {},
-      '--redis-url (TRANQUIL_REDIS_URL): not a Redis URL; write redis://host:port, rediss://host:port or redis-sentinel://host:26379[,host:26379…]/<master name> (got "http://redis:6379" from --redis-url)',
+      '--redis-url (TRANQUIL_REDIS_URL): not a Redis URL; write redis://host:port, rediss://host:port, redis-sentinel://host:26379[,host:26379…]/<master name> or redis-cluster://host:6379[,host:6379…] (got "http://redis:6379" from --redis-url)',
     ],
     [
       ["--redis-url", "redis-sentinel://sentinel-0:26379,sentinel-1:99999/tranquil"],
