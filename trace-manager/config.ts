@@ -155,7 +155,7 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
     else problems.push(`${ENV_VARS.store}: ${wrong}`);
   } else if (storeRaw !== "memory")
     problems.push(
-      `${ENV_VARS.store} must be "memory" or a redis://, rediss:// or redis-sentinel:// URL, not ${JSON.stringify(storeRaw.replace(/:[^:@/]*@/, ":***@"))}`,
+      `${ENV_VARS.store} must be "memory" or a redis://, rediss://, redis-sentinel:// or redis-cluster:// URL, not ${JSON.stringify(storeRaw.replace(/:[^:@/]*@/, ":***@"))}`,
     );
 
   let envoyAdminUrl: string | null = get(ENV_VARS.envoyAdminUrl) ?? null;
