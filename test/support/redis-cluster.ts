@@ -1,12 +1,9 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import calculateSlot from "cluster-key-slot";
-import { Redis } from "ioredis";
 import { freePort } from "./redis-server.js";
+import { HOST, RedisProcesses, until, withClient } from "./redis-processes.js";
 
 /** Three masters and three replicas of a Redis Cluster on loopback, for tests (Debian's redis-server). */
 export interface TestCluster {
@@ -24,37 +21,7 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-const HOST = "127.0.0.1";
 const run = promisify(execFile);
-
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`${what} within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
-
-async function withClient<T>(port: number, fn: (c: Redis) => Promise<T>): Promise<T> {
-  const c = new Redis({
-    host: HOST,
-    port,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 1_000,
-    commandTimeout: 1_000,
-    retryStrategy: () => null,
-  });
-  c.on("error", () => undefined);
-  try {
-    await c.connect();
-    return await fn(c);
-  } finally {
-    c.disconnect();
-  }
-}
 
 /** `CLUSTER SLOTS` as [first, last, master port] ranges. */
 async function slotOwners(port: number): Promise<[number, number, number][]> {
@@ -68,30 +35,18 @@ async function slotOwners(port: number): Promise<[number, number, number][]> {
  * `cluster_state:ok` and every master has its replica online.
  */
 export async function startTestCluster(): Promise<TestCluster> {
-  const dir = await mkdtemp(join(tmpdir(), "tranquil-cluster-"));
-  const procs = new Map<number, ChildProcess>();
-  // A process killed by a signal keeps exitCode null: it has ended once either is set.
-  const ended = (c: ChildProcess): boolean => c.exitCode !== null || c.signalCode !== null;
-  const stop = async (): Promise<void> => {
-    const running = [...procs.values()].filter((c) => !ended(c));
-    const exits = running.map((c) => new Promise((r) => c.once("exit", r)));
-    for (const child of running) child.kill("SIGKILL");
-    await Promise.all(exits);
-    await rm(dir, { recursive: true, force: true });
-  };
+  const procs = await RedisProcesses.create("cluster");
+  const dir = procs.dir;
+  const stop = (): Promise<void> => procs.stop();
   try {
     const ports: number[] = [];
     for (let i = 0; i < 6; i++) {
       const port = await freePort();
       // The bus port is set explicitly: port + 10000 may be taken or out of range.
       const bus = await freePort();
-      const child = spawn(
-        "redis-server",
-        [
-          "--port",
-          String(port),
-          "--bind",
-          HOST,
+      procs.start(
+        port,
+        procs.serverArgs(port, [
           "--cluster-enabled",
           "yes",
           "--cluster-port",
@@ -100,21 +55,8 @@ export async function startTestCluster(): Promise<TestCluster> {
           join(dir, `nodes-${port}.conf`),
           "--cluster-node-timeout",
           "1000",
-          "--save",
-          "",
-          "--appendonly",
-          "no",
-          "--dir",
-          dir,
-          "--dbfilename",
-          `dump-${port}.rdb`,
-          "--daemonize",
-          "no",
-        ],
-        { stdio: "ignore" },
+        ]),
       );
-      child.once("error", () => undefined);
-      procs.set(port, child);
       ports.push(port);
     }
     for (const port of ports)
@@ -131,7 +73,7 @@ export async function startTestCluster(): Promise<TestCluster> {
       ],
       { timeout: 30_000 },
     );
-    const live = (): number[] => ports.filter((p) => !ended(procs.get(p) as ChildProcess));
+    const live = (): number[] => ports.filter((p) => procs.running(p));
     const allOk = async (): Promise<true | undefined> => {
       for (const port of live()) {
         const info = await withClient(port, (c) => c.call("CLUSTER", "INFO") as Promise<string>);
@@ -163,11 +105,7 @@ export async function startTestCluster(): Promise<TestCluster> {
       masterOf,
       killMasterOf: async (key) => {
         const port = await masterOf(key);
-        const child = procs.get(port);
-        if (child === undefined || ended(child)) throw new Error(`no running master on ${port}`);
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGKILL");
-        await exited;
+        await procs.kill(port);
         return port;
       },
       waitForFailover: (key, oldPort, timeoutMs) =>

@@ -1,10 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
 import { freePort } from "./redis-server.js";
+import { HOST, RedisProcesses, until, withClient } from "./redis-processes.js";
 
 /** One master, one replica and three sentinels on loopback, for tests (Debian's redis-server). */
 export interface TestSentinelGroup {
@@ -24,79 +21,20 @@ export interface TestSentinelGroup {
   stop(): Promise<void>;
 }
 
-const HOST = "127.0.0.1";
-
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`${what} within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
-
-async function withClient<T>(port: number, fn: (c: Redis) => Promise<T>): Promise<T> {
-  const c = new Redis({
-    host: HOST,
-    port,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  c.on("error", () => undefined);
-  try {
-    await c.connect();
-    return await fn(c);
-  } finally {
-    c.disconnect();
-  }
-}
-
 /**
  * Starts the group and waits until the replica is in sync and every sentinel knows the master.
  * Failure detection is fast (`down-after-milliseconds` 1000) so a test sees a failover in seconds.
  */
 export async function startSentinelGroup(): Promise<TestSentinelGroup> {
   const name = "tranquil";
-  const dir = await mkdtemp(join(tmpdir(), "tranquil-sentinel-"));
-  const procs = new Map<number, ChildProcess>();
-  const spawnRedis = (port: number, args: string[]): void => {
-    const child = spawn("redis-server", args, { stdio: "ignore" });
-    child.once("error", () => undefined);
-    procs.set(port, child);
-  };
-  const serverArgs = (port: number, extra: string[] = []): string[] => [
-    "--port",
-    String(port),
-    "--bind",
-    HOST,
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
-    dir,
-    "--dbfilename",
-    `dump-${port}.rdb`,
-    "--daemonize",
-    "no",
-    ...extra,
-  ];
-  // A process killed by a signal keeps exitCode null: it has ended once either is set.
-  const ended = (c: ChildProcess): boolean => c.exitCode !== null || c.signalCode !== null;
-  const stop = async (): Promise<void> => {
-    const running = [...procs.values()].filter((c) => !ended(c));
-    const exits = running.map((c) => new Promise((r) => c.once("exit", r)));
-    for (const child of running) child.kill("SIGKILL");
-    await Promise.all(exits);
-    await rm(dir, { recursive: true, force: true });
-  };
+  const procs = await RedisProcesses.create("sentinel");
+  const dir = procs.dir;
+  const stop = (): Promise<void> => procs.stop();
   try {
     const master = await freePort();
     const replica = await freePort();
-    spawnRedis(master, serverArgs(master));
-    spawnRedis(replica, serverArgs(replica, ["--replicaof", HOST, String(master)]));
+    procs.start(master, procs.serverArgs(master));
+    procs.start(replica, procs.serverArgs(replica, ["--replicaof", HOST, String(master)]));
     const sentinels: number[] = [];
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
@@ -114,7 +52,7 @@ export async function startSentinelGroup(): Promise<TestSentinelGroup> {
           "",
         ].join("\n"),
       );
-      spawnRedis(port, [conf, "--sentinel"]);
+      procs.start(port, [conf, "--sentinel"]);
       sentinels.push(port);
     }
     const group: TestSentinelGroup = {
@@ -127,11 +65,7 @@ export async function startSentinelGroup(): Promise<TestSentinelGroup> {
         }),
       killMaster: async () => {
         const port = await group.masterPort();
-        const child = procs.get(port);
-        if (child === undefined || ended(child)) throw new Error(`no running master on ${port}`);
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGKILL");
-        await exited;
+        await procs.kill(port);
         return port;
       },
       waitForNewMaster: (oldPort, timeoutMs) =>
