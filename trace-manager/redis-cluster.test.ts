@@ -5,6 +5,7 @@ import { RedisKeys } from "./store/redis-keys.js";
 import type { PodReport } from "./store/port.js";
 import { startHarness, eventually, newTxnId, type Harness } from "./testing/harness.js";
 import { checkRequest } from "./testing/envoy-messages.js";
+import { expectLossHeld, lossReported, reportTrail } from "./testing/failover-grading.js";
 
 const MAX_AGE_MS = 5_000;
 const UPGRADE = "up-cluster";
@@ -129,12 +130,8 @@ describe("TraceManagers on a Redis Cluster", () => {
   it("follows the promoted replica when a service's master dies, and stays dirty for maxTransactionAge", async () => {
     const [victim = ""] = services;
     const pod = `${victim}-v1-0`;
-    const seen: PodReport[] = [];
-    const report = async (): Promise<PodReport | undefined> => {
-      const r = await reportOf(pod);
-      if (r !== undefined && seen.at(-1)?.heartbeatAt !== r.heartbeatAt) seen.push(r);
-      return r;
-    };
+    const trail = reportTrail(reader, pod);
+    const report = () => trail.report();
     const t = traffic();
     try {
       await eventually(async () => (await report())?.dirty === false && t.answered() > 50, 15_000, 50);
@@ -147,30 +144,8 @@ describe("TraceManagers on a Redis Cluster", () => {
       const activeBefore = await active(victim);
       await eventually(async () => ((await report())?.heartbeatAt ?? 0) > killedAt, 30_000, 50);
       await eventually(async () => (await active(victim)) > activeBefore, 15_000, 100);
-      const lossAt = await (async () => {
-        let at: number | undefined;
-        await eventually(
-          async () => {
-            const r = await report();
-            if (r?.dirtyReasons.includes("store-lost-records") === true) at = r.heartbeatAt;
-            return at !== undefined;
-          },
-          10_000,
-          50,
-        );
-        return at ?? 0;
-      })();
-      const lossReport = seen.find((r) => r.heartbeatAt === lossAt);
-      expect(lossReport?.heldUntil).toBeGreaterThanOrEqual(lossAt + MAX_AGE_MS - 1_000);
-      await t.stop();
-      await eventually(async () => (await report())?.dirty === false, MAX_AGE_MS + 15_000, 100);
-      const afterKill = seen.filter((r) => r.heartbeatAt > killedAt);
-      const firstClean = afterKill.find((r) => !r.dirty);
-      expect(firstClean).toBeDefined();
-      expect((firstClean?.heartbeatAt ?? 0) - lossAt).toBeGreaterThanOrEqual(MAX_AGE_MS - 1_000);
-      expect(
-        afterKill.filter((r) => r.heartbeatAt < (firstClean?.heartbeatAt ?? 0)).every((r) => r.dirty),
-      ).toBe(true);
+      const lossAt = await lossReported(trail);
+      await expectLossHeld(trail, killedAt, lossAt, MAX_AGE_MS, () => t.stop());
     } finally {
       await t.stop();
     }

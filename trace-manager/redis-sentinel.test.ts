@@ -1,9 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { startSentinelGroup, type TestSentinelGroup } from "../test/support/redis-sentinel.js";
 import { RedisTraceStore } from "./store/redis.js";
-import type { PodReport } from "./store/port.js";
 import { startHarness, eventually, newTxnId, type Harness } from "./testing/harness.js";
 import { checkRequest } from "./testing/envoy-messages.js";
+import { expectLossHeld, lossReported, reportTrail } from "./testing/failover-grading.js";
 
 const MAX_AGE_MS = 5_000;
 const POD = "reviews-v1-0";
@@ -50,12 +50,8 @@ describe("a TraceManager on Redis Sentinel when the master dies mid-traffic", ()
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
-    const seen: PodReport[] = [];
-    const report = async (): Promise<PodReport | undefined> => {
-      const r = (await reader.pods().catch(() => [])).find((p) => p.pod === POD);
-      if (r !== undefined && seen.at(-1)?.heartbeatAt !== r.heartbeatAt) seen.push(r);
-      return r;
-    };
+    const trail = reportTrail(reader, POD);
+    const report = () => trail.report();
     try {
       await eventually(async () => (await report())?.dirty === false && answered > 50, 15_000, 50);
       const before = (
@@ -78,31 +74,11 @@ describe("a TraceManager on Redis Sentinel when the master dies mid-traffic", ()
       );
       // The loss window is flagged, never certified away: every report from the failover on is
       // dirty until maxTransactionAge has passed since the loss was seen.
-      const lossAt = await (async () => {
-        let at: number | undefined;
-        await eventually(
-          async () => {
-            const r = await report();
-            if (r?.dirtyReasons.includes("store-lost-records") === true) at = r.heartbeatAt;
-            return at !== undefined;
-          },
-          10_000,
-          50,
-        );
-        return at ?? 0;
-      })();
-      const lossReport = seen.find((r) => r.heartbeatAt === lossAt);
-      expect(lossReport?.heldUntil).toBeGreaterThanOrEqual(lossAt + MAX_AGE_MS - 1_000);
-      running = false;
-      await traffic;
-      await eventually(async () => (await report())?.dirty === false, MAX_AGE_MS + 15_000, 100);
-      const afterKill = seen.filter((r) => r.heartbeatAt > killedAt);
-      const firstClean = afterKill.find((r) => !r.dirty);
-      expect(firstClean).toBeDefined();
-      expect((firstClean?.heartbeatAt ?? 0) - lossAt).toBeGreaterThanOrEqual(MAX_AGE_MS - 1_000);
-      expect(
-        afterKill.filter((r) => r.heartbeatAt < (firstClean?.heartbeatAt ?? 0)).every((r) => r.dirty),
-      ).toBe(true);
+      const lossAt = await lossReported(trail);
+      await expectLossHeld(trail, killedAt, lossAt, MAX_AGE_MS, async () => {
+        running = false;
+        await traffic;
+      });
     } finally {
       running = false;
       await traffic.catch(() => undefined);
