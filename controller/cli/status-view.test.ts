@@ -5,25 +5,17 @@
 import { describe, expect, it } from "vitest";
 import { toView } from "../api/view.js";
 import { initialStatus } from "../engine/status.js";
+import { recordWith } from "../ports/testing/upgrade-fixtures.js";
 import type { UpgradeRecord } from "../ports/upgrade-store.js";
 import { renderUpgradeDetails } from "./status-view.js";
 
 function record(waitLog?: UpgradeRecord["status"]["engine"]["waitLog"]): UpgradeRecord {
   const status = initialStatus(0);
-  return {
-    namespace: "default",
-    name: "auth-v2",
-    id: "auth-v2",
-    spec: { services: [{ name: "auth-service", from: "v1", to: "v2" }] },
-    status: {
-      ...status,
-      phase: "Draining",
-      engine: { ...status.engine, ...(waitLog === undefined ? {} : { waitLog }) },
-    },
-    commands: [],
-    resourceVersion: "1",
-    createdAt: 0,
-  };
+  return recordWith({
+    ...status,
+    phase: "Draining",
+    engine: { ...status.engine, ...(waitLog === undefined ? {} : { waitLog }) },
+  });
 }
 
 describe("the drain's waits in the status", () => {

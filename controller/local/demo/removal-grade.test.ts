@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { busyStatus } from "../../ports/testing/upgrade-fixtures.js";
+import { busyStatus, recordWith } from "../../ports/testing/upgrade-fixtures.js";
 import type { UpgradeRecord } from "../../ports/upgrade-store.js";
 import { demoTimings } from "./demo-settings.js";
 import { removalBound } from "./g3-bound.js";
@@ -22,23 +22,14 @@ const LOG: WaitSegment[] = [
 
 function drained(log: readonly WaitSegment[], cutoverAt = 10_000): UpgradeRecord {
   const status = busyStatus();
-  return {
-    namespace: "default",
-    name: "auth-v2",
-    id: "auth-v2",
-    spec: { services: [{ name: "auth-service", from: "v1", to: "v2" }] },
-    status: {
-      ...status,
-      engine: {
-        ...status.engine,
-        waitLog: log,
-        instants: { ...status.engine.instants, cutoverAt, tranquilAt: 13_950 },
-      },
+  return recordWith({
+    ...status,
+    engine: {
+      ...status.engine,
+      waitLog: log,
+      instants: { ...status.engine.instants, cutoverAt, tranquilAt: 13_950 },
     },
-    commands: [],
-    resourceVersion: "1",
-    createdAt: 0,
-  };
+  });
 }
 
 describe("a removal's G3 bound", () => {

@@ -3,6 +3,7 @@
  * is set, with milliseconds, so a store that loses or reshapes one is caught.
  */
 import { initialStatus } from "../../engine/status.js";
+import type { UpgradeRecord } from "../upgrade-store.js";
 import {
   ActionKind,
   ConditionType,
@@ -86,5 +87,19 @@ export function busyStatus(base = BASE_INSTANT): UpgradeStatus {
       handledCommands: ["p-0"],
       eventSeq: 9,
     },
+  };
+}
+
+/** A stored record `default/auth-v2` of {@link SMALL_SPEC} with `status`, as a store would return it. */
+export function recordWith(status: UpgradeStatus): UpgradeRecord {
+  return {
+    namespace: "default",
+    name: "auth-v2",
+    id: "auth-v2",
+    spec: SMALL_SPEC,
+    status,
+    commands: [],
+    resourceVersion: "1",
+    createdAt: 0,
   };
 }
