@@ -137,6 +137,11 @@ describe("the cluster controller's configuration", () => {
       '--api-allowed-hosts (TRANQUIL_API_ALLOWED_HOSTS): write host names or addresses separated by commas (a port is not needed); "http://evil.example/" is not one (got "tranquil.svc,http://evil.example/" from TRANQUIL_API_ALLOWED_HOSTS)',
     ],
     [
+      ["--api-max-streams", "0"],
+      {},
+      '--api-max-streams (TRANQUIL_API_MAX_STREAMS): must be >= 1 (got "0" from --api-max-streams)',
+    ],
+    [
       ["--namespaces", "shop,shop"],
       {},
       '--namespaces (TRANQUIL_NAMESPACES): names shop more than once (got "shop,shop" from --namespaces)',
