@@ -119,7 +119,7 @@ describe("decide(): pause, failure, GitOps reverts and restarts", () => {
       const done = h.log.filter((a) => a.kind !== "recordEvent").map((a) => a.key);
       expect(new Set(done).size).toBe(done.length);
       const epochs = h.log.flatMap((a) => (a.kind === "writeRoutes" ? [a.epoch] : []));
-      expect(epochs).toEqual([1, 2, 3, 4, 5]);
+      expect(epochs).toEqual([1, 2, 3, 4, 5, 6]);
     },
   );
 });

@@ -68,7 +68,12 @@ describe("decide(): Draining removes old only when it is tranquil", () => {
     h.runUntil((x) => x.status.engine.stage === "flip" || x.status.engine.stage === "stragglers");
     const writes = routeWrites(h);
     const pinWrite = writes.find((w) => w.intent.pins.length > 0);
-    expect(pinWrite?.intent).toEqual({ mode: "doorOpen", sentinel: true, pins: [UUID(1), UUID(2)] });
+    expect(pinWrite?.intent).toEqual({
+      mode: "doorOpen",
+      sentinel: true,
+      pins: [UUID(1), UUID(2)],
+      stamps: true,
+    });
     const flip = writes.find((w) => w.intent.mode === "flipped");
     if (flip !== undefined) expect(flip.epoch).toBeGreaterThan(pinWrite!.epoch);
     expect(h.status.pinned).toBe(2);
@@ -134,7 +139,12 @@ describe("decide(): Draining removes old only when it is tranquil", () => {
     bypass(h, UUID(9));
     h.runUntil((x) => x.status.pinned === 1);
     expect(h.status.engine.stragglers).toBe(1);
-    expect(routeWrites(h).at(-1)?.intent).toEqual({ mode: "flipped", sentinel: true, pins: [UUID(9)] });
+    expect(routeWrites(h).at(-1)?.intent).toEqual({
+      mode: "flipped",
+      sentinel: true,
+      pins: [UUID(9)],
+      stamps: true,
+    });
     finish(h, UUID(9));
     h.runUntil((x) => x.status.phase === "Finalizing");
   });

@@ -8,7 +8,7 @@ import type { Action } from "./types.js";
 function brief(a: Action): string {
   switch (a.kind) {
     case "writeRoutes":
-      return `routes:${a.intent.mode}${a.intent.sentinel ? "" : "-clean"}${a.intent.pins.length > 0 ? `+${a.intent.pins.length}pins` : ""}@e${a.epoch}`;
+      return `routes:${a.intent.mode}${a.intent.sentinel ? "" : "-clean"}${a.intent.stamps === true ? "+stamps" : ""}${a.intent.pins.length > 0 ? `+${a.intent.pins.length}pins` : ""}@e${a.epoch}`;
     case "setWeight":
       return `weight:${a.weight}`;
     case "ensureSubset":
@@ -49,12 +49,14 @@ describe("decide(): the whole lifecycle", () => {
       "routes:doorOpen@e2",
       "weight:10",
       "weight:50",
+      // The gateway stamps before weight 100 (ADR 0090), kept through the flip.
+      "routes:doorOpen+stamps@e3",
       "weight:100",
-      "routes:flipped@e3",
+      "routes:flipped+stamps@e4",
       "scale:reviews@v1=0",
-      "routes:finalized@e4",
+      "routes:finalized@e5",
       "subset-:reviews@v1",
-      "routes:finalized-clean@e5",
+      "routes:finalized-clean@e6",
     ]);
     expect(h.status.weight).toBe(100);
     h.tick(); // the last event is acknowledged on the next tick
@@ -78,7 +80,7 @@ describe("decide(): the whole lifecycle", () => {
       }
     }
     // One routes write covers every member: the epochs do not multiply with the train.
-    expect(w.filter((x) => x.startsWith("routes:"))).toHaveLength(5);
+    expect(w.filter((x) => x.startsWith("routes:"))).toHaveLength(6);
     expect(w.indexOf("start:ratings@v2")).toBeGreaterThan(w.indexOf("routes:held@e1"));
     expect(w.indexOf("start:reviews@v2")).toBeGreaterThan(w.indexOf("routes:held@e1"));
   });

@@ -6,7 +6,9 @@ const work = (actions: readonly Action[]): string[] =>
   actions.flatMap((a) => {
     switch (a.kind) {
       case "writeRoutes":
-        return [`routes:${a.intent.mode}${a.intent.sentinel ? "" : "-clean"}`];
+        return [
+          `routes:${a.intent.mode}${a.intent.sentinel ? "" : "-clean"}${a.intent.stamps === true ? "+stamps" : ""}`,
+        ];
       case "setWeight":
         return [`weight:${a.weight}`];
       case "scaleVersion":
@@ -63,7 +65,7 @@ describe("decide(): RollingBack mirrors Shifting and Draining", () => {
     expect(work(h.log)).toContain("routes:removed-clean");
   });
 
-  it("aborted after the flip: flips back while weight 100 still enrols everyone, then weight 0", () => {
+  it("aborted after the flip: flips back while weight 100 and the stamps still enrol everyone, removes the stamps, then weight 0", () => {
     const h = new Harness(specFor());
     h.runUntil((x) => x.status.engine.routes.mode === "flipped" && x.status.engine.stage === "tranquil");
     h.v("reviews", "v1").envoyActive = 1; // hold Draining here
@@ -72,7 +74,8 @@ describe("decide(): RollingBack mirrors Shifting and Draining", () => {
     h.commands = [{ kind: "abort", token: "late" }];
     h.runUntil((x) => x.status.phase === "RolledBack");
     const w = work(h.log.slice(before));
-    expect(w.slice(0, 2)).toEqual(["routes:doorOpen", "weight:0"]);
+    // The stamps go only once the flip back is confirmed, and before weight 0 (ADR 0090).
+    expect(w.slice(0, 3)).toEqual(["routes:doorOpen+stamps", "routes:doorOpen", "weight:0"]);
     expect(w).toContain("scale:v2=0");
   });
 
@@ -89,7 +92,11 @@ describe("decide(): RollingBack mirrors Shifting and Draining", () => {
     expect(h.condition("Waiting")).toMatchObject({ reason: "DirtyPods" });
     h.pod("gw-1").dirty = false;
     h.runUntil((x) => x.status.phase === "RolledBack");
-    expect(work(h.log.slice(before)).slice(0, 2)).toEqual(["routes:doorOpen", "weight:0"]);
+    expect(work(h.log.slice(before)).slice(0, 3)).toEqual([
+      "routes:doorOpen+stamps",
+      "routes:doorOpen",
+      "weight:0",
+    ]);
   });
 
   it("waits until no proxy lists new before removing its routes and subset", () => {

@@ -57,16 +57,7 @@ function pinRound(
   snapshotOnly: boolean,
 ): boolean {
   const e = t.s.engine;
-  if (
-    !routesConfirmed(
-      t,
-      intent(
-        mode,
-        e.pins.map((p) => p.id),
-      ),
-    )
-  )
-    return false;
+  if (!routesConfirmed(t, drainIntent(mode, e.pins))) return false;
   if (forced) return true;
   const snapshot = e.instants.pinSnapshotAt ?? t.now;
   const unclean = notCleanPast(t.obs.pods, snapshot, t.cfg);
@@ -101,14 +92,26 @@ function pinRound(
   }
   e.lastPinWriteAt = t.now;
   t.s.pinned = e.pins.length;
-  routesConfirmed(
-    t,
-    intent(
-      mode,
-      e.pins.map((p) => p.id),
-    ),
-  );
+  routesConfirmed(t, drainIntent(mode, e.pins));
   return false;
+}
+
+/**
+ * Draining's routes: `mode` with the pins and the gateway stamps (ADR 0090). From the cutover
+ * every ingress transaction is meant to be enrolled, and the stamps make that true at the
+ * gateways themselves: a request whose Check failed open carries the enrolment header all the
+ * same, so no flip can split it.
+ */
+function drainIntent(
+  mode: typeof RouteMode.DoorOpen | typeof RouteMode.Flipped,
+  pins: readonly { readonly id: string }[],
+): ReturnType<typeof intent> {
+  return intent(
+    mode,
+    pins.map((p) => p.id),
+    true,
+    true,
+  );
 }
 
 /**
@@ -168,6 +171,10 @@ export function draining(t: Tick): void {
   const forced = drainForced(t);
   switch (e.stage) {
     case Stage.IngressDrain: {
+      // The stamps are confirmed at every proxy (gateways included, ADR 0090) before the pin
+      // snapshot, so the flip never propagates under a gateway that could admit a
+      // non-enrolled transaction.
+      if (!routesConfirmed(t, drainIntent(RouteMode.DoorOpen, e.pins))) return;
       const cutover = e.instants.cutoverAt ?? e.stageSince;
       const inFlight = t.obs.ingress.nonEnrolledInFlight;
       if (forced) {
@@ -201,10 +208,9 @@ export function draining(t: Tick): void {
       next(t, Stage.Flip);
       return;
     case Stage.Flip: {
-      const pins = e.pins.map((p) => p.id);
       const flipWritten = e.routes.mode === RouteMode.Flipped;
       if (!flipWritten && !forced && !flipReady(t)) return;
-      if (!routesConfirmed(t, intent(RouteMode.Flipped, pins))) return;
+      if (!routesConfirmed(t, drainIntent(RouteMode.Flipped, e.pins))) return;
       e.instants.flipAt = t.now;
       e.instants.pinSnapshotAt = t.now;
       next(t, Stage.Stragglers);

@@ -1,6 +1,7 @@
 /**
  * RollingBack (§4.6), the mirror of Shifting and Draining: if the clones were flipped, flip
- * them back while weight 100 still enrols every ingress transaction; set the weight to 0;
+ * them back while weight 100 and the gateway stamps still enrol every ingress transaction;
+ * remove the stamps; set the weight to 0;
  * drain the enrolled transactions; close the door; scale `new` to 0 and wait until no proxy
  * lists it; remove the clones, the sentinel and the `new` subset.
  */
@@ -47,11 +48,15 @@ export function rollingBack(t: Tick): void {
       // finish confirming whatever is written, so later stages start from confirmed routes.
       if (e.routes.mode === RouteMode.Flipped) {
         // Same hazard as the forward flip: a gateway failing open sends unrecorded,
-        // non-enrolled transactions through the clones being moved.
+        // non-enrolled transactions through the clones being moved. The stamps (ADR 0090)
+        // stay through the flip back, so every ingress transaction is still enrolled.
         if (!flipReady(t)) return;
-        if (!routesConfirmed(t, intent(RouteMode.DoorOpen, pins))) return;
+        if (!routesConfirmed(t, intent(RouteMode.DoorOpen, pins, true, e.routes.stamps === true))) return;
       }
       if (e.routes.mode !== RouteMode.None && !routesConfirmed(t, e.routes)) return;
+      // Only once the flip back is confirmed do the stamps go (before weight 0, which they
+      // would defeat): non-enrolled transactions then go to old at every proxy.
+      if (e.routes.stamps === true && !routesConfirmed(t, intent(RouteMode.DoorOpen, pins))) return;
       next(t, Stage.WeightZero);
       return;
     case Stage.WeightZero:

@@ -1,11 +1,12 @@
 /**
  * Shifting (§4.3): publish each step's weight, versioned, and wait until every gateway applies
- * it; between steps, analyse the step window; too many failures roll back. Weight 100
- * confirmed (plus grace) is the cutover that starts Draining.
+ * it; between steps, analyse the step window; too many failures roll back. Before weight 100
+ * the gateway stamps are confirmed; weight 100 confirmed (plus grace) is the cutover that
+ * starts Draining.
  */
 import { analyse } from "./analysis.js";
-import { Phase, Stage } from "./phases.js";
-import { weightConfirmed } from "./routing.js";
+import { Phase, RouteMode, Stage } from "./phases.js";
+import { intent, routesConfirmed, weightConfirmed } from "./routing.js";
 import type { Tick } from "./tick.js";
 import { ConditionType } from "./types.js";
 import { startRollback } from "./phase-rolling-back.js";
@@ -52,6 +53,10 @@ export function shifting(t: Tick): void {
   const weight = steps[step] ?? 100;
   switch (e.stage) {
     case Stage.SetWeight:
+      // Before weight 100, the gateway stamps (ADR 0090), so that from the cutover no ingress
+      // transaction is non-enrolled even when a gateway's Check fails open; confirmed before
+      // the cutover, they add nothing to old's removal time.
+      if (weight >= 100 && !routesConfirmed(t, intent(RouteMode.DoorOpen, [], true, true))) return;
       if (!weightConfirmed(t, weight)) return;
       if (weight >= 100) {
         e.instants.cutoverAt = t.now;

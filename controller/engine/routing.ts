@@ -14,6 +14,7 @@ export function sameIntent(a: RoutePlanIntent, b: RoutePlanIntent): boolean {
   return (
     a.mode === b.mode &&
     a.sentinel === b.sentinel &&
+    (a.stamps ?? false) === (b.stamps ?? false) &&
     a.pins.length === b.pins.length &&
     a.pins.every((id, i) => b.pins[i] === id)
   );
@@ -29,7 +30,12 @@ export function routesWritten(t: Tick, intent: RoutePlanIntent): boolean {
   const e = t.s.engine;
   if (!sameIntent(e.routes, intent)) {
     t.s.configEpoch += 1;
-    e.routes = { mode: intent.mode, sentinel: intent.sentinel, pins: [...intent.pins] };
+    e.routes = {
+      mode: intent.mode,
+      sentinel: intent.sentinel,
+      pins: [...intent.pins],
+      ...(intent.stamps === true ? { stamps: true } : {}),
+    };
     e.confirmedAt = null;
     t.push({
       kind: ActionKind.WriteRoutes,
@@ -114,11 +120,21 @@ export function weightConfirmed(t: Tick, weight: number): boolean {
   return true;
 }
 
-/** The routes intent for a mode with the sentinel kept and the current pins. */
+/**
+ * The routes intent for a mode with the sentinel kept and the current pins; `stamps` adds the
+ * gateway stamps (ADR 0090), which only the door-open and flipped modes carry.
+ */
 export function intent(
   mode: RoutePlanIntent["mode"],
   pins: readonly string[] = [],
   sentinel = true,
+  stamps = false,
 ): RoutePlanIntent {
-  return { mode, sentinel: mode === RouteMode.None ? false : sentinel, pins };
+  const stamped = stamps && (mode === RouteMode.DoorOpen || mode === RouteMode.Flipped);
+  return {
+    mode,
+    sentinel: mode === RouteMode.None ? false : sentinel,
+    pins,
+    ...(stamped ? { stamps: true } : {}),
+  };
 }

@@ -61,6 +61,12 @@ export interface RoutePlanIntent {
   readonly sentinel: boolean;
   /** Transaction ids (x-request-id values) held on `old`, in pin order. */
   readonly pins: readonly string[];
+  /**
+   * Gateway stamps (ADR 0090): before every gateway-bound user route, a clone for the gateways
+   * only that adds the enrolment header, so an ingress request is enrolled even when the
+   * gateway's Check fails open. From the cutover until the flip back or Finalizing; absent = off.
+   */
+  readonly stamps?: boolean;
 }
 
 /** A user route's destination as it was before the one documented edit in Finalizing (G5). */

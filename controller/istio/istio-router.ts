@@ -4,7 +4,7 @@
  * and writes only what changed, with the resourceVersion it read; on a conflict it reads
  * and plans again, so foreign writers keep their changes (STYLE §3, DESIGN §9).
  */
-import { planSubset, planVirtualServices, highestEpoch } from "./routes/index.js";
+import { planSubset, planVirtualServices, highestEpoch, sentinelGateways } from "./routes/index.js";
 import type { RouteOriginal, RoutePlanIntent } from "../engine/types.js";
 import type { Router, UpgradeRef } from "../ports/router.js";
 import { isConflict, isNotFound, type RouteTable } from "./route-table.js";
@@ -60,6 +60,10 @@ export class IstioRouter implements Router {
 
   async epochInTable(upgrade: UpgradeRef): Promise<number | null> {
     return highestEpoch(upgrade.id, await this.options.table.listVirtualServices());
+  }
+
+  async sentinelGateways(upgrade: UpgradeRef): Promise<readonly string[]> {
+    return sentinelGateways(upgrade.id, await this.options.table.listVirtualServices());
   }
 
   private subset(upgrade: UpgradeRef, service: string, version: string, present: boolean): Promise<void> {

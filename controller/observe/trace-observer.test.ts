@@ -40,7 +40,7 @@ function inventory(reports: readonly PodReport[], gone: readonly string[], silen
     }));
   return {
     proxies: () => Promise.resolve([...listed, ...silent]),
-    gateways: () => Promise.resolve([]),
+    gateways: () => Promise.resolve([{ namespace: "istio-system", name: "ingress", pods: ["ingress"] }]),
   };
 }
 
@@ -49,7 +49,13 @@ async function observe(
   status: UpgradeStatus,
   gone: string[] = [],
   seed: (store: MemoryTraceStore) => Promise<unknown> = () => Promise.resolve(),
-  extra: { silent?: ProxyEntry[]; metrics?: MetricsQuery; spec?: UpgradeSpec } = {},
+  extra: {
+    silent?: ProxyEntry[];
+    metrics?: MetricsQuery;
+    spec?: UpgradeSpec;
+    /** Gateways the route table binds to the upgrade's sentinel. */
+    sentinelGateways?: string[];
+  } = {},
 ) {
   const traceStore = new MemoryTraceStore({ clock: () => NOW });
   for (const r of reports) await traceStore.reportPod(r);
@@ -69,6 +75,7 @@ async function observe(
       removeSubset: () => Promise.resolve(),
       writeRoutes: () => Promise.resolve({ recorded: [] }),
       epochInTable: () => Promise.resolve(4),
+      sentinelGateways: () => Promise.resolve(extra.sentinelGateways ?? []),
     },
     validationFacts: () => Promise.resolve(healthyFacts(["auth-service"])),
   });
@@ -95,6 +102,25 @@ describe("TraceObserver", () => {
     expect(byName["ingress"]).toMatchObject({ configEpoch: 4, weightVersion: 3, role: "gateway" });
     expect(byName["ingress"]?.heartbeatAgeMs).toBe(100);
     expect(obs.routes.epochInTable).toBe(4);
+  });
+
+  it("counts a gateway without an epoch as unconfirmed once the table binds its Gateway to the upgrade's sentinel (ADR 0090)", async () => {
+    const reports = [report("ingress", "gateway", {}), report("auth-a", "sidecar", { "auth-v2": 4 })];
+    const bound = await observe(reports, shifting, [], undefined, {
+      sentinelGateways: ["istio-system/ingress"],
+    });
+    const byName = Object.fromEntries(bound.pods.map((p) => [p.name, p]));
+    // The stamps are in the table but not yet at this gateway: "no epoch" means "not yet".
+    expect(byName["ingress"]?.configEpoch).toBeNull();
+    expect(byName["auth-a"]?.configEpoch).toBe(4);
+    // Another Gateway's binding says nothing about this pod.
+    const other = await observe(reports, shifting, [], undefined, { sentinelGateways: ["default/other"] });
+    expect(other.pods.find((p) => p.name === "ingress")?.configEpoch).toBe(4);
+    // Once it applies the table, its report names the epoch like a sidecar's.
+    const applied = await observe([report("ingress", "gateway", { "auth-v2": 4 })], shifting, [], undefined, {
+      sentinelGateways: ["istio-system/ingress"],
+    });
+    expect(applied.pods.find((p) => p.name === "ingress")?.configEpoch).toBe(4);
   });
 
   it("ignores the last report of a pod that is gone, and gathers validation facts only while Validating", async () => {

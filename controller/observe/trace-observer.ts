@@ -60,19 +60,21 @@ export class TraceObserver implements Observer {
   async observe(upgrade: UpgradeRef, status: UpgradeStatus, now: number): Promise<GatheredObservations> {
     const { traceStore, router } = this.deps;
     const upgradeId = upgrade.id;
-    const [allReports, proxies, ingress, violations, epochInTable, facts, prometheus] = await Promise.all([
-      traceStore.pods(),
-      this.deps.inventory.proxies(upgrade.namespace),
-      traceStore.ingress(upgradeId),
-      traceStore.violations(),
-      router.epochInTable(upgrade),
-      // Only Validating reads them, and gathering them can be costly on a real cluster.
-      status.phase === Phase.Validating ? this.deps.validationFacts(upgrade) : undefined,
-      // Only Shifting's analysis reads them; a query per tick elsewhere would load Prometheus for nothing.
-      status.phase === Phase.Shifting
-        ? prometheusChecks(upgrade.spec, this.deps.metrics, now, this.deps.metricsTimeoutMs ?? 5_000)
-        : undefined,
-    ]);
+    const [allReports, proxies, ingress, violations, epochInTable, mustConfirm, facts, prometheus] =
+      await Promise.all([
+        traceStore.pods(),
+        this.deps.inventory.proxies(upgrade.namespace),
+        traceStore.ingress(upgradeId),
+        traceStore.violations(),
+        router.epochInTable(upgrade),
+        this.gatewayPodsThatMustConfirm(upgrade),
+        // Only Validating reads them, and gathering them can be costly on a real cluster.
+        status.phase === Phase.Validating ? this.deps.validationFacts(upgrade) : undefined,
+        // Only Shifting's analysis reads them; a query per tick elsewhere would load Prometheus for nothing.
+        status.phase === Phase.Shifting
+          ? prometheusChecks(upgrade.spec, this.deps.metrics, now, this.deps.metricsTimeoutMs ?? 5_000)
+          : undefined,
+      ]);
     const known = new Map(proxies.map((p) => [p.pod, p]));
     const terminating = new Set(proxies.filter((p) => p.terminating).map((p) => p.pod));
     const reports = allReports.filter((r) => known.has(r.pod));
@@ -101,7 +103,9 @@ export class TraceObserver implements Observer {
       ...(validation !== undefined ? { validation } : {}),
       services,
       pods: [
-        ...reports.map((r) => podObservation(r, upgradeId, status.configEpoch, terminating, now)),
+        ...reports.map((r) =>
+          podObservation(r, upgradeId, mustConfirm.has(r.pod) ? null : status.configEpoch, terminating, now),
+        ),
         ...proxies.filter((p) => !reported.has(p.pod)).map(silentPod),
       ],
       ingress: {
@@ -118,6 +122,22 @@ export class TraceObserver implements Observer {
       violations: violations.total,
       routes: { epochInTable },
     };
+  }
+
+  /**
+   * The gateway pods that serve a Gateway bound by a VirtualService carrying this upgrade's
+   * sentinel (Router × Inventory): their reports must name an epoch (ADR 0090).
+   */
+  private async gatewayPodsThatMustConfirm(upgrade: UpgradeRef): Promise<ReadonlySet<string>> {
+    const [bound, gateways] = await Promise.all([
+      this.deps.router.sentinelGateways(upgrade),
+      this.deps.inventory.gateways(),
+    ]);
+    const wanted = new Set(bound);
+    const pods = new Set<string>();
+    for (const g of gateways)
+      if (wanted.has(`${g.namespace}/${g.name}`)) for (const pod of g.pods) pods.add(pod);
+    return pods;
   }
 
   /**
@@ -278,19 +298,21 @@ function silentPod(proxy: ProxyEntry): PodObservation {
 
 /**
  * A pod's view for the engine. A report without an epoch key for the upgrade means no route
- * configuration of that proxy holds a host of the train (e.g. a gateway that routes only to
- * the first hop): it cannot route to the train with stale routes, so it counts as holding the
- * epoch written last (DESIGN §4.7: only proxies that receive the VirtualService confirm). A
- * null epoch (a configuration holds a train host but no Tranquil route) stays unconfirmed.
+ * configuration of that proxy holds a host of the train or a route of the upgrade (e.g. a
+ * gateway that routes only to the first hop): it cannot route to the train with stale routes,
+ * so it counts as holding `absentEpoch`, the epoch written last (DESIGN §4.7: only proxies
+ * that receive the VirtualService confirm), or null (unconfirmed) for a gateway that the
+ * table binds to the upgrade's routes (ADR 0090). A null epoch (a configuration holds a train
+ * host but no Tranquil route) stays unconfirmed.
  */
 function podObservation(
   report: PodReport,
   upgradeId: string,
-  writtenEpoch: number,
+  absentEpoch: number | null,
   terminating: ReadonlySet<string>,
   now: number,
 ): PodObservation {
-  const epoch = upgradeId in report.epochs ? report.epochs[upgradeId] : writtenEpoch;
+  const epoch = upgradeId in report.epochs ? report.epochs[upgradeId] : absentEpoch;
   return {
     name: report.pod,
     role: report.role,

@@ -30,4 +30,11 @@ export interface Router {
   ): Promise<{ readonly recorded: readonly RouteOriginal[] }>;
   /** The highest Tranquil epoch present in the route table for this upgrade, or null. */
   epochInTable(upgrade: UpgradeRef): Promise<number | null>;
+  /**
+   * The Gateways (`<namespace>/<name>`) bound by a VirtualService that carries this upgrade's
+   * sentinel in the route table. Their pods hold the upgrade's routes once they apply the
+   * table, so a report without an epoch from one of them means "not yet", never "nothing to
+   * confirm" (ADR 0090).
+   */
+  sentinelGateways(upgrade: UpgradeRef): Promise<readonly string[]>;
 }

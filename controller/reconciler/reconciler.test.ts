@@ -68,6 +68,7 @@ function recordingBackend(
         return Promise.resolve({ recorded: [] });
       },
       epochInTable: () => Promise.resolve(null),
+      sentinelGateways: () => Promise.resolve([]),
     },
     workloads: {
       ensureVersion: () => Promise.resolve(),

@@ -15,7 +15,13 @@ export interface TailDelay {
 /** A TraceManager outage: the TraceManager of the pod at `podIndex` (modulo the pod count) is down. */
 export interface Outage {
   readonly podIndex: number;
+  /** Virtual ms from 0, or from the flip's write with `afterFlip`. */
   readonly at: number;
+  /**
+   * Start `at` ms after the first write that flips a non-enrolled clone to `new` (the window
+   * ADR 0090 closes: a gateway failing open while the flip propagates).
+   */
+  readonly afterFlip?: boolean;
   readonly durationMs: number;
   /** An outage of a gateway's TraceManager instead of a sidecar's. */
   readonly gateway: boolean;

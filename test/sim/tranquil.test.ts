@@ -70,6 +70,35 @@ describe.skipIf(replaying)("simulator: decide() under targeted faults", () => {
     expect(outcomes.outcomes["RolledBack"] ?? 0).toBeGreaterThan(0);
   });
 
+  it(
+    "closes the fail-open-during-flip hole: a gateway failing open as the flip propagates splits nothing (ADR 0090)",
+    { timeout: 120_000 },
+    () => {
+      // A gateway's TraceManager goes down just after the flip is written, for longer than the
+      // flip takes to reach every proxy: its Check fails open, so only the stamps enrol.
+      const flipOutage = (seed: number) => ({
+        outages: [{ podIndex: seed, at: (seed % 4) * 80, durationMs: 800, gateway: true, afterFlip: true }],
+        restartProbability: 0,
+        newFails: false,
+      });
+      const stripped: RoutePlanner = (config, ctx) => {
+        const plan = productPlanner(config, ctx);
+        const virtualServices = plan.virtualServices.map((vs) => ({
+          ...vs,
+          spec: { ...vs.spec, http: (vs.spec.http ?? []).filter((r) => !(r.name ?? "").includes("-stamp-")) },
+        }));
+        return { ...plan, virtualServices };
+      };
+      const withStamps = runMany(11_000, 40, (seed) => runTranquil(seed, flipOutage(seed)));
+      expect(withStamps.failing).toEqual([]);
+      // The same runs without the stamps split transactions: the window is really hit.
+      const without = runMany(11_000, 40, (seed) => runTranquil(seed, flipOutage(seed), stripped));
+      expect(without.byGuarantee["G1"] ?? 0).toBeGreaterThan(0);
+      // The seeds the full sweep once failed on (docs/simulator.md) stay clean.
+      expectClean([4637, 8786], (seed) => runTranquil(seed));
+    },
+  );
+
   it("catches a planner that forgets the non-enrolled clones", { timeout: 120_000 }, () => {
     // Without held clones a user route without a subset reaches new pods for everyone.
     const noHeld: RoutePlanner = (config, ctx) => {

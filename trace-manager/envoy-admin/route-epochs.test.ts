@@ -151,6 +151,28 @@ describe("routeEpochs", () => {
     expect(routeEpochs(configs, "u1", [])).toEqual({ status: "absent" });
   });
 
+  it("counts a virtual host of no train host that carries the upgrade's sentinel (gateway stamps, ADR 0090)", () => {
+    const API = "outbound|8080||logistics-api.shop.svc.cluster.local";
+    const stamped = parse([
+      dynamicRouteConfig("http.80", [
+        serviceVirtualHost("logistics-api", "shop", 80, [
+          { name: "tranquil-u1-e6", cluster: API },
+          { name: "tranquil-u1-stamp-0", cluster: API },
+          { name: "entry", cluster: API },
+        ]),
+      ]),
+    ]);
+    expect(routeEpochs(stamped, "u1", ["auth-service"])).toEqual({ status: "confirmed", epoch: 6 });
+    // Another upgrade's sentinel does not make it hold u1; without any, the gateway has nothing.
+    expect(routeEpochs(stamped, "u2", ["auth-service"])).toEqual({ status: "absent" });
+    const plain = parse([
+      dynamicRouteConfig("http.80", [
+        serviceVirtualHost("logistics-api", "shop", 80, [{ name: "entry", cluster: API }]),
+      ]),
+    ]);
+    expect(routeEpochs(plain, "u1", ["auth-service"])).toEqual({ status: "absent" });
+  });
+
   it("is not fooled by sentinels inside a ScopedRoutesConfigDump of a full dump", () => {
     const full = {
       configs: [

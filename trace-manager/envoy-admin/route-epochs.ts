@@ -80,7 +80,8 @@ export function virtualHostHolds(vh: DumpVirtualHost, host: string): boolean {
  * The config epoch of one upgrade on this proxy.
  *
  * For every route configuration, every virtual host that holds any of `hosts` must carry at least
- * one sentinel route of `upgradeId`; the virtual host's epoch is the minimum N over its sentinel
+ * one sentinel route of `upgradeId` (a virtual host that carries one counts even when it holds
+ * none of `hosts`: the gateway stamps' virtual hosts, ADR 0090); the virtual host's epoch is the minimum N over its sentinel
  * routes, and the result is the minimum over all holding virtual hosts of all configurations.
  * A holding virtual host without a sentinel makes the whole result `unconfirmed` (it still serves
  * routes Tranquil did not write, or not yet). When nothing holds a host, the result is `absent`:
@@ -99,7 +100,10 @@ export function routeEpochs(
   for (const rc of configs) {
     if (!rc.dynamic && options.includeStatic !== true) continue;
     for (const vh of rc.virtualHosts) {
-      if (!hosts.some((h) => virtualHostHolds(vh, h))) continue;
+      // A virtual host of no train host counts when it carries the upgrade's sentinel: the
+      // controller put it there with gateway stamps (ADR 0090), so its epoch is confirmable.
+      const carries = vh.routes.some((r) => r.name !== undefined && pattern.test(r.name));
+      if (!carries && !hosts.some((h) => virtualHostHolds(vh, h))) continue;
       held = true;
       let vhMin: number | null = null;
       for (const route of vh.routes) {

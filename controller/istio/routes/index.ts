@@ -24,10 +24,12 @@ export {
   sentinelEpoch,
   sentinelName,
   sentinelValue,
+  stampName,
   tranquilRouteKind,
   TranquilRouteKind,
   UPGRADE_LABEL,
 } from "./names.js";
 export { enrolmentRegex, escapeRe2, MAX_REGEX_LENGTH, pinRegexChunks } from "./regex.js";
 export { reachableRoutes, bindingsOf } from "./reachability.js";
-export { highestEpoch } from "./epoch.js";
+export { highestEpoch, sentinelGateways } from "./epoch.js";
+export { gatewayBindingsOf, stampRoute } from "./stamp.js";

@@ -33,6 +33,7 @@ export const TranquilRouteKind = {
   Held: "held",
   Enrolled: "enrolled",
   Pin: "pin",
+  Stamp: "stamp",
 } as const;
 /** A kind of Tranquil route. */
 export type TranquilRouteKind = (typeof TranquilRouteKind)[keyof typeof TranquilRouteKind];
@@ -59,17 +60,23 @@ export function pinName(id: string, index: number, chunk: number): string {
   return `tranquil-${id}-pin-${index}-${chunk}`;
 }
 
+/** Name of the gateway stamp before user route `index` (ADR 0090). */
+export function stampName(id: string, index: number): string {
+  return `tranquil-${id}-stamp-${index}`;
+}
+
 /** Which Tranquil route of upgrade `id` a route name denotes, or undefined when it is not one. */
 export function tranquilRouteKind(id: string, name: string | undefined): TranquilRouteKind | undefined {
   if (name === undefined) return undefined;
   const m = new RegExp(
-    `^tranquil-${escapeForRegExp(id)}-(?:(e)\\d+|(held)-\\d+|(enrolled)-\\d+|(pin)-\\d+-\\d+)$`,
+    `^tranquil-${escapeForRegExp(id)}-(?:(e)\\d+|(held)-\\d+|(enrolled)-\\d+|(pin)-\\d+-\\d+|(stamp)-\\d+)$`,
   ).exec(name);
   if (m === null) return undefined;
   if (m[1] !== undefined) return TranquilRouteKind.Sentinel;
   if (m[2] !== undefined) return TranquilRouteKind.Held;
   if (m[3] !== undefined) return TranquilRouteKind.Enrolled;
-  return TranquilRouteKind.Pin;
+  if (m[4] !== undefined) return TranquilRouteKind.Pin;
+  return TranquilRouteKind.Stamp;
 }
 
 /** The epoch in a sentinel name of upgrade `id`, or undefined. */

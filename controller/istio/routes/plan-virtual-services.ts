@@ -3,8 +3,9 @@
  * intent and the epoch, the VirtualServices to write. It first strips this upgrade's own
  * routes (so planning from any earlier state gives the same result), then inserts, per user
  * route that targets a train host and that Envoy can reach: the enrolled clone, the pins and
- * the non-enrolled clone, just before it; and the sentinel first. Foreign routes and every
- * other field stay as they were.
+ * the non-enrolled clone, just before it; before those, with the gateway stamps on, the stamp
+ * of every reachable gateway-bound route of any host (ADR 0090); and the sentinel first.
+ * Foreign routes and every other field stay as they were.
  */
 import { resolveShortname } from "../../../istio/routing/hosts.js";
 import type { HTTPRoute, VirtualService } from "../../../istio/api/types.js";
@@ -24,11 +25,13 @@ import {
   SENTINEL_HEADER,
   sentinelName,
   sentinelValue,
+  stampName,
   tranquilRouteKind,
   UPGRADE_LABEL,
 } from "./names.js";
 import { bindingsOf, reachableRoutes } from "./reachability.js";
 import { enrolmentRegex, pinRegexChunks } from "./regex.js";
+import { stampRoute } from "./stamp.js";
 
 /** One member of the train, as the planner needs it. */
 export interface TrainMember {
@@ -208,14 +211,35 @@ function planHttp(
     });
   }
   const cloning = mode === RouteMode.Held || mode === RouteMode.DoorOpen || mode === RouteMode.Flipped;
+  const stamping =
+    input.intent.stamps === true && (mode === RouteMode.DoorOpen || mode === RouteMode.Flipped);
+  const newOf = (svc: string): string => member.get(svc)?.to ?? svc;
   const reachable = reachableRoutes(vs, user);
   const http: HTTPRoute[] = [];
+  let stamped = false;
   user.forEach((route, index) => {
+    const stamp =
+      stamping && reachable[index] === true
+        ? stampRoute(route, vs, {
+            name: stampName(id, index),
+            header: input.enrolmentHeader.toLowerCase(),
+            value: id,
+            subsetFor: newOf,
+            lookup,
+          })
+        : undefined;
+    if (stamp !== undefined) {
+      http.push(stamp);
+      stamped = true;
+    }
     if (cloning && reachable[index] === true && targetsTrain(route, lookup))
       http.push(...clonesFor(input, route, index, lookup, pinChunks));
     http.push(route);
   });
+  // A stamped VirtualService carries the sentinel too: its gateways then confirm the epoch
+  // like any proxy, also when none of its hosts is in the train.
   const affected =
+    stamped ||
     isOwned(vs, id) ||
     user.some((r) => targetsTrain(r, lookup)) ||
     input.services.some((s) => bindsMeshFor(vs, resolveShortname(s.name, input.namespace)));

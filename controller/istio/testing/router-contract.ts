@@ -322,8 +322,9 @@ export function describeRouterContract(name: string, make: () => Promise<RouterC
       const intents: [number, RoutePlanIntent][] = [
         [1, held],
         [2, { mode: "doorOpen", sentinel: true, pins: ["tx-1", "tx-2"] }],
-        [3, { mode: "flipped", sentinel: true, pins: ["tx-2"] }],
-        [4, held],
+        [3, { mode: "doorOpen", sentinel: true, pins: ["tx-1", "tx-2"], stamps: true }],
+        [4, { mode: "flipped", sentinel: true, pins: ["tx-2"], stamps: true }],
+        [5, held],
       ];
       for (const [epoch, intent] of intents) {
         await router.writeRoutes(upgrade, epoch, intent);
@@ -331,17 +332,23 @@ export function describeRouterContract(name: string, make: () => Promise<RouterC
         const names = (vs.spec.http ?? []).map((r) => r.name);
         expect(names[0]).toBe(sentinelName("rich", epoch));
         expect(names.filter((n) => tranquilRouteKind("rich", n) !== undefined).length).toBeGreaterThan(2);
+        // The gateway stamps (ADR 0090) pass the store's schema and stand only while asked for.
+        const stamps = names.filter((n) => tranquilRouteKind("rich", n) === "stamp");
+        expect(stamps.length > 0).toBe(intent.stamps === true);
         expect(withoutTranquilRoutes(vs, "rich")).toStrictEqual(owned(userVs));
         expect(await router.epochInTable(upgrade)).toBe(epoch);
+        // (Other scenarios of the suite reuse the id in their own namespaces.)
+        expect(await router.sentinelGateways(upgrade)).toContain(`${ns}/public`);
       }
 
       // The rollback's last write and the subset's removal leave the user's objects as they were.
-      await router.writeRoutes(upgrade, 5, { mode: "none", sentinel: false, pins: [] });
+      await router.writeRoutes(upgrade, 6, { mode: "none", sentinel: false, pins: [] });
       await router.removeSubset(upgrade, "reviews", "v2");
       const { vs, dr } = await current();
       expect(owned(vs)).toStrictEqual(owned(userVs));
       expect(owned(dr)).toStrictEqual(owned(userDr));
       expect(await router.epochInTable(upgrade)).toBeNull();
+      expect(await router.sentinelGateways(upgrade)).not.toContain(`${ns}/public`);
       expect((await h.other.get("VirtualService", ns, "details"))?.metadata.resourceVersion).toBe(
         details.metadata.resourceVersion,
       );

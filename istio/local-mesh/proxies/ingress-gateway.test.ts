@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEnvoyProtos } from "../../../trace-manager/proto/load.js";
 import type { CheckResponse, HTTPAccessLogEntry } from "../../../trace-manager/proto/types.js";
 import { destinationRule, gateway, virtualService } from "../../api/builders.js";
+import { planVirtualServices } from "../../../controller/istio/routes/index.js";
+import type { RoutePlanIntent } from "../../../controller/engine/types.js";
 import { startIngressGateway, type IngressGateway } from "./ingress-gateway.js";
 import { ProxyConfigHolder } from "../control-plane/proxy-config.js";
 import { snapshotSourceOf } from "./holder-source.js";
@@ -38,7 +40,7 @@ describe("ingress gateway", () => {
   const gwSnapshots: ProxyConfigHolder[] = [];
   const logs: HTTPAccessLogEntry[] = [];
 
-  const startGateway = async (clearRouteCache: boolean): Promise<IngressGateway> => {
+  const startGateway = async (clearRouteCache: boolean, socket = "gw.sock"): Promise<IngressGateway> => {
     const snapshots = new ProxyConfigHolder({ workerLag: { minMs: 0, maxMs: 0 } });
     gwSnapshots.push(snapshots);
     const gw = await startIngressGateway({
@@ -47,7 +49,7 @@ describe("ingress gateway", () => {
       snapshots: snapshotSourceOf(snapshots),
       clearRouteCache,
       hooks: {
-        socketPath: join(dir.path, "gw.sock"),
+        socketPath: join(dir.path, socket),
         protos: loadEnvoyProtos(),
         checkTimeoutMs: 1_000,
         als: { flushIntervalMs: 50 },
@@ -184,5 +186,48 @@ describe("ingress gateway", () => {
     mesh.gateways = [tranquilGateway];
     await pushed();
     expect(await statusOf(port, "shop.example.com")).toBe(200);
+  });
+
+  it("enrols a request whose Check failed open through the planned gateway stamp (ADR 0090)", async () => {
+    // No TraceManager listens on this gateway's socket: every Check fails open.
+    const gw = await startGateway(true, "no-trace-manager.sock");
+    const user = virtualService("shop", {
+      hosts: ["shop.example.com"],
+      gateways: ["default/tranquil-gateway"],
+      http: [
+        { name: "main", route: [{ destination: { host: "api", subset: "v1", port: { number: 8080 } } }] },
+      ],
+    });
+    const planned = (intent: RoutePlanIntent) =>
+      planVirtualServices({
+        upgradeId: "u1",
+        namespace: "default",
+        services: [{ name: "api", from: "v1", to: "v2" }],
+        intent,
+        epoch: 7,
+        enrolmentHeader: "x-tranquil-release",
+        virtualServices: [user],
+      }).upserts.filter((vs) => vs.metadata.name === "shop");
+    const before = mesh.virtualServices;
+    const serve = async (intent: RoutePlanIntent) => {
+      mesh.virtualServices = planned(intent);
+      const { epoch } = mesh.push([], gwSnapshots);
+      await Promise.all(gwSnapshots.map((h) => h.whenRoutingEpoch(epoch)));
+      return get(gw.port);
+    };
+    try {
+      // Without stamps a failed-open request is non-enrolled: the held clone sends it to old.
+      const unstamped = await serve({ mode: "doorOpen", sentinel: true, pins: [] });
+      expect(unstamped.body.servedBy).toBe("api@v1");
+      expect(unstamped.body.headers["x-tranquil-release"]).toBeUndefined();
+      const stamped = await serve({ mode: "doorOpen", sentinel: true, pins: [], stamps: true });
+      expect(stamped.status).toBe(200);
+      expect(stamped.body.servedBy).toBe("api@v2");
+      // The application receives the enrolment header and forwards it on every hop.
+      expect(stamped.body.headers["x-tranquil-release"]).toBe("u1");
+    } finally {
+      mesh.virtualServices = before;
+      mesh.push([], gwSnapshots);
+    }
   });
 });

@@ -14,7 +14,7 @@ import type {
   VersionAnalysis,
   VersionObservation,
 } from "../../../controller/engine/types.js";
-import { highestEpoch } from "../../../controller/istio/routes/index.js";
+import { highestEpoch, sentinelGateways } from "../../../controller/istio/routes/index.js";
 import { deploymentKey, type World } from "../world/world.js";
 
 /**
@@ -131,15 +131,18 @@ export function buildObservations(
     };
   }
 
+  // Gateways the table binds to the upgrade's sentinel must name an epoch (ADR 0090).
+  const bound = boundGateways(world);
   const pods: PodObservation[] = live.map((p) => {
     const r = store.reports.get(p.id);
     const epoch = r?.configEpoch;
+    const absent = p.role === "gateway" && bound.has(p.proxy.binding) ? null : VACUOUS_EPOCH;
     return {
       name: p.id,
       role: p.role,
       ...(p.role === "sidecar" ? { service: p.service, version: p.version } : {}),
       terminating: p.state === "terminating",
-      configEpoch: r === undefined ? null : epoch === undefined ? VACUOUS_EPOCH : epoch,
+      configEpoch: r === undefined ? null : epoch === undefined ? absent : epoch,
       weightVersion: r?.weightVersion ?? null,
       watermark: r?.watermark ?? null,
       dirty: r?.dirty ?? false,
@@ -236,4 +239,17 @@ function validationFacts(world: World, spec: UpgradeSpec): ValidationFacts {
     otherActiveUpgrades: [],
     meshProblems: [],
   };
+}
+
+const bindingCache = new WeakMap<World, { version: number; gateways: ReadonlySet<string> }>();
+
+/** The gateways bound by a VirtualService carrying the upgrade's sentinel, read as the product does. */
+function boundGateways(world: World): ReadonlySet<string> {
+  const cached = bindingCache.get(world);
+  if (cached !== undefined && cached.version === world.config.version) return cached.gateways;
+  const gateways = new Set(
+    sentinelGateways(world.scenario.upgradeId, world.config.current().virtualServices),
+  );
+  bindingCache.set(world, { version: world.config.version, gateways });
+  return gateways;
 }

@@ -13,7 +13,8 @@ export interface TxnTruth {
   readonly kind: "ingress" | "bypass";
   readonly startAt: number;
   endAt: number;
-  readonly enrolled: boolean;
+  /** Whether the request left the gateway enrolled: by its TraceManager, or by a gateway stamp (ADR 0090). */
+  enrolled: boolean;
   /** service → versions that served it. */
   readonly versions: Map<string, Set<string>>;
   mixed: boolean;

@@ -1,8 +1,9 @@
 /**
  * What a proxy's admin endpoints show, derived from the config version its admin view runs:
  * the subset clusters `/clusters` can list, and the config epoch its TraceManager confirms
- * (DESIGN §4.7: the minimum over the route configurations holding a train host, one
- * VirtualService per host here; one without the sentinel counts as unconfirmed). Cached per
+ * (DESIGN §4.7: the minimum over the route configurations holding a train host or the
+ * upgrade's sentinel, one VirtualService per host here; one of a train host without the
+ * sentinel counts as unconfirmed). Cached per
  * config version because every heartbeat asks.
  */
 import { sentinelEpoch } from "../../../controller/istio/routes/index.js";
@@ -44,11 +45,13 @@ export function createProxyViews(config: ConfigStore, s: SimScenario): ProxyView
       let result: number | null | undefined = undefined;
       for (const vs of config.at(proxy.adminVersion).virtualServices) {
         if (!(vs.spec.gateways ?? ["mesh"]).includes(proxy.binding)) continue;
-        if (!(vs.spec.hosts ?? []).some((h) => trainServices.has(h))) continue;
         let epoch: number | null = null;
         for (const r of vs.spec.http ?? []) {
           epoch = sentinelEpoch(s.upgradeId, r.name) ?? epoch;
         }
+        // A VirtualService of no train host counts when it carries the sentinel (the gateway
+        // stamps', ADR 0090), as the TraceManager's route epochs count its virtual host.
+        if (epoch === null && !(vs.spec.hosts ?? []).some((h) => trainServices.has(h))) continue;
         if (epoch === null) result = null;
         else if (result === undefined) result = epoch;
         else if (result !== null) result = Math.min(result, epoch);

@@ -13,6 +13,7 @@
  */
 import type { StringMatch } from "../../../istio/api/types.js";
 import { evaluate, type RouteRequest } from "../../../istio/routing/evaluate.js";
+import type { HeaderMutation } from "../../../istio/routing/result.js";
 import { matchValue } from "../../../istio/routing/string-match.js";
 import type { MeshConfig } from "./config-store.js";
 
@@ -26,6 +27,11 @@ export type SimRoute =
       /** `version` label the subset selects; absent means every version. */
       readonly version?: string;
       readonly routeName: string;
+      /**
+       * The route's request header operations (Tranquil's gateway stamps append the enrolment
+       * header); the callee sees the headers with them applied and propagates them.
+       */
+      readonly requestHeaders?: HeaderMutation;
     }
   | { readonly kind: "local"; readonly flag: "NR" | "NC" | "DR"; readonly routeName: string };
 
@@ -105,10 +111,13 @@ function evaluateCall(config: MeshConfig, req: RouteRequest, random: () => numbe
   const r = evaluate(config, req, random);
   if (r.kind === "local-reply") return { kind: "local", flag: r.flag, routeName: r.routeName ?? "" };
   const version = r.endpointLabels["version"];
+  const m = r.requestHeaders;
+  const edits = m.remove.length > 0 || Object.keys(m.set).length > 0 || Object.keys(m.add).length > 0;
   return {
     kind: "forward",
     host: r.host,
     routeName: r.routeName,
+    ...(edits ? { requestHeaders: m } : {}),
     ...(r.subset === undefined ? {} : { subset: r.subset }),
     ...(version === undefined ? {} : { version }),
   };

@@ -5,6 +5,7 @@
  * with the config its workers run and the endpoints it lists; the callee's TraceManager
  * records it (or fails open).
  */
+import { applyHeaderMutation } from "../../../istio/routing/header-mutation.js";
 import { enrolmentBucket } from "../../../trace-manager/gateway/enrolment.js";
 import { parseTxnId } from "../../../trace-manager/ids.js";
 import { createPrng } from "../prng.js";
@@ -136,13 +137,17 @@ export function startTraffic(world: World, stopAt: () => number): void {
       recordFailure(world.truth, txn, "URX", `URX at ${caller.id} → ${host}: endpoints gone t=${queue.now}`);
       return;
     }
+    // The route's header operations reach the callee, which propagates them (a gateway stamp's
+    // enrolment header travels with the transaction, ADR 0090).
+    const sent =
+      route.requestHeaders === undefined ? headers : applyHeaderMutation(headers, route.requestHeaders);
     // Calls nest: this call returns just before its caller's, all by the transaction's end.
-    serve(txn, target, host, txn.startAt + end - (hosts.length - 1 - k), headers);
+    serve(txn, target, host, txn.startAt + end - (hosts.length - 1 - k), sent);
     const nextStart = starts[k + 1];
     const callee = target;
     if (nextStart !== undefined) {
       queue.at(txn.startAt + nextStart, () => {
-        hop(txn, hosts, starts, end, k + 1, callee, headers);
+        hop(txn, hosts, starts, end, k + 1, callee, sent);
       });
     }
   };
@@ -238,7 +243,8 @@ export function startTraffic(world: World, stopAt: () => number): void {
       gw.active -= 1;
       world.inFlight.delete(numericId);
       world.inFlightTxns.delete(id);
-      if (!enrolled) world.truth.lastNonEnrolledEnd = Math.max(world.truth.lastNonEnrolledEnd, queue.now);
+      // Old is needed until the last transaction that left the gateway without enrolment ends.
+      if (!txn.enrolled) world.truth.lastNonEnrolledEnd = Math.max(world.truth.lastNonEnrolledEnd, queue.now);
       queue.after(prng.between(0, s.alsFlushMs), () => {
         if (!gw.tm.up || prng.chance(s.alsLoss)) {
           world.markDirty(gw, "logs_dropped");

@@ -6,8 +6,8 @@
  */
 import { createEventQueue, type EventQueue } from "../event-queue.js";
 import { createPrng, type Prng } from "../prng.js";
-import type { SimScenario, TailDelay } from "../scenario.js";
-import { createConfigStore, type ConfigStore } from "./config-store.js";
+import type { Outage, SimScenario, TailDelay } from "../scenario.js";
+import { createConfigStore, type ConfigStore, type MeshConfig } from "./config-store.js";
 import { createGroundTruth, type GroundTruth } from "./ground-truth.js";
 import { initialConfig } from "./initial-config.js";
 import { createProxyViews } from "./proxy-views.js";
@@ -234,19 +234,25 @@ export function createWorld(s: SimScenario): World {
   // Every initial proxy lists every initial endpoint.
   for (const p of pods) for (const ep of published) p.proxy.endpoints.add(ep);
 
-  // TraceManager outages.
-  for (const o of s.outages) {
-    queue.at(o.at, () => {
-      const candidates = o.gateway ? gateways : live().filter((p) => p.role === "sidecar");
-      const pod = candidates[o.podIndex % Math.max(1, candidates.length)];
-      if (pod === undefined) return;
-      pod.tm.up = false;
-      markDirty(pod, "outage");
-      queue.after(o.durationMs, () => {
-        pod.tm.up = true;
-      });
+  // TraceManager outages, from 0 or from the flip's write.
+  const startOutage = (o: Outage): void => {
+    const candidates = o.gateway ? gateways : live().filter((p) => p.role === "sidecar");
+    const pod = candidates[o.podIndex % Math.max(1, candidates.length)];
+    if (pod === undefined) return;
+    pod.tm.up = false;
+    markDirty(pod, "outage");
+    queue.after(o.durationMs, () => {
+      pod.tm.up = true;
     });
-  }
+  };
+  for (const o of s.outages) if (o.afterFlip !== true) queue.at(o.at, () => startOutage(o));
+  const flipOutages = s.outages.filter((o) => o.afterFlip === true);
+  let flipped = false;
+  config.onPush(() => {
+    if (flipped || flipOutages.length === 0 || !holdsFlip(config.current(), s)) return;
+    flipped = true;
+    for (const o of flipOutages) queue.after(o.at, () => startOutage(o));
+  });
 
   const setReplicas = (d: Deployment, replicas: number): boolean => {
     const liveList = d.pods.filter((p) => p.state === "starting" || p.state === "ready");
@@ -316,4 +322,15 @@ export function createWorld(s: SimScenario): World {
     liveProxies: live,
   };
   return world;
+}
+
+/** Whether a non-enrolled clone of the upgrade sends a train host to `new` (the flip is written). */
+function holdsFlip(config: MeshConfig, s: SimScenario): boolean {
+  const held = `tranquil-${s.upgradeId}-held-`;
+  return config.virtualServices.some((vs) =>
+    (vs.spec.http ?? []).some(
+      (r) =>
+        (r.name ?? "").startsWith(held) && (r.route ?? []).some((d) => d.destination.subset === s.newVersion),
+    ),
+  );
 }
