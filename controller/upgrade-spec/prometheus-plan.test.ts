@@ -19,7 +19,7 @@ describe("planChecks", () => {
     ]);
     expect(planned[0]).toMatchObject({ index: 0, min: 99 });
     expect(planned[0]?.query).toBe(
-      '100 * sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="shop",destination_service_name="reviews",destination_version="v2",response_code!~"5.*"}[60s]))' +
+      '100 * sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="shop",destination_service_name="reviews",destination_version="v2",response_code!~"5.*",grpc_response_status=~"0|"}[60s]))' +
         ' / sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="shop",destination_service_name="reviews",destination_version="v2"}[60s]))',
     );
   });

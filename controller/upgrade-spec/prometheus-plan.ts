@@ -23,10 +23,15 @@ export const DEFAULT_WINDOW = "30s";
 const NEW_AT_DESTINATION =
   'reporter="destination",destination_workload_namespace="{{ namespace }}",destination_service_name="{{ service }}",destination_version="{{ version }}"';
 
-/** The built-in checks' templates, over `istio_requests_total` and `istio_request_duration_milliseconds`. */
+/**
+ * The built-in checks' templates, over `istio_requests_total` and
+ * `istio_request_duration_milliseconds`. A success is what the TraceManagers count as one: no
+ * 5xx, and a gRPC call only with grpc-status 0 (Flagger's query misses gRPC errors, which
+ * answer HTTP 200).
+ */
 export const BUILTIN_QUERIES: Readonly<Record<BuiltinMetric, string>> = {
   [BuiltinMetric.RequestSuccessRate]:
-    `100 * sum(rate(istio_requests_total{${NEW_AT_DESTINATION},response_code!~"5.*"}[{{ window }}]))` +
+    `100 * sum(rate(istio_requests_total{${NEW_AT_DESTINATION},response_code!~"5.*",grpc_response_status=~"0|"}[{{ window }}]))` +
     ` / sum(rate(istio_requests_total{${NEW_AT_DESTINATION}}[{{ window }}]))`,
   [BuiltinMetric.RequestDuration]: `histogram_quantile(0.99, sum by (le) (rate(istio_request_duration_milliseconds_bucket{${NEW_AT_DESTINATION}}[{{ window }}])))`,
 };

@@ -30,7 +30,7 @@ export const ServiceSpecSchema = Type.Object(
 
 /** The built-in Prometheus checks over Istio's standard metrics (as Flagger's). */
 export const BuiltinMetric = {
-  /** Percent of `new`'s requests not answered 5xx, per train service (checked with `min`). */
+  /** Percent of `new`'s requests answered neither 5xx nor a gRPC error, per train service (checked with `min`). */
   RequestSuccessRate: "request-success-rate",
   /** `new`'s p99 request duration in milliseconds, per train service (checked with `max`). */
   RequestDuration: "request-duration",
