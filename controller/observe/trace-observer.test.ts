@@ -49,7 +49,12 @@ async function observe(
   status: UpgradeStatus,
   gone: string[] = [],
   seed: (store: MemoryTraceStore) => Promise<unknown> = () => Promise.resolve(),
-  extra: { silent?: ProxyEntry[]; metrics?: MetricsQuery; spec?: UpgradeSpec } = {},
+  extra: {
+    silent?: ProxyEntry[];
+    metrics?: MetricsQuery;
+    metricsAt?: (address: string) => MetricsQuery;
+    spec?: UpgradeSpec;
+  } = {},
 ) {
   const traceStore = new MemoryTraceStore({ clock: () => NOW });
   for (const r of reports) await traceStore.reportPod(r);
@@ -58,6 +63,7 @@ async function observe(
     traceStore,
     inventory: inventory(reports, gone, extra.silent ?? []),
     ...(extra.metrics !== undefined ? { metrics: extra.metrics } : {}),
+    ...(extra.metricsAt !== undefined ? { metricsAt: extra.metricsAt } : {}),
     workloads: {
       ensureVersion: () => Promise.resolve(),
       scaleVersion: () => Promise.resolve(),
@@ -183,6 +189,37 @@ describe("TraceObserver", () => {
     const validating = await observe([], initialStatus(NOW), [], undefined, { metrics, spec: checks });
     expect(validating.validation?.metricsProvider).toBe("test");
     expect(queries).toHaveLength(2); // not queried outside Shifting
+  });
+
+  it("queries the upgrade's own Prometheus with its checks rendered for the upgrade's namespace", async () => {
+    const asked: string[] = [];
+    const install: MetricsQuery = { describe: "install", instant: () => Promise.reject(new Error("not me")) };
+    const metricsAt = (address: string): MetricsQuery => ({
+      describe: address,
+      instant: (query) => {
+        asked.push(`${address} ${query}`);
+        return Promise.resolve({ ok: true, value: 99.5 });
+      },
+    });
+    const own: UpgradeSpec = {
+      ...spec,
+      strategy: {
+        analysis: {
+          prometheusAddress: "http://prom.team-a:9090",
+          prometheus: [{ query: 'x{ns="{{ namespace }}",v="{{ version }}"}', min: 1 }],
+        },
+      },
+    };
+    const obs = await observe([], shifting, [], undefined, { metrics: install, metricsAt, spec: own });
+    expect(asked).toEqual(['http://prom.team-a:9090 x{ns="default",v="v2"}']);
+    expect(obs.namespace).toBe("default");
+    expect(obs.prometheus).toEqual({ 'x{ns="default",v="v2"}': 99.5 });
+    const validating = await observe([], initialStatus(NOW), [], undefined, {
+      metrics: install,
+      metricsAt,
+      spec: own,
+    });
+    expect(validating.validation?.metricsProvider).toBe("http://prom.team-a:9090");
   });
 
   it("tells Validating that no Prometheus provider is configured", async () => {
