@@ -7,7 +7,7 @@
  * Only figures certified by a pod's watermark are trusted by the engine; this class reports
  * them as they are and never fills a gap with a guess (G4).
  */
-import { Phase } from "../engine/phases.js";
+import { Phase, Stage } from "../engine/phases.js";
 import type { ServiceSpec, UpgradeStatus } from "../engine/types.js";
 import type {
   PodObservation,
@@ -71,8 +71,9 @@ export class TraceObserver implements Observer {
       router.epochInTable(upgrade),
       // Only Validating reads them, and gathering them can be costly on a real cluster.
       status.phase === Phase.Validating ? this.deps.validationFacts(upgrade) : undefined,
-      // Only Shifting's analysis reads them; a query per tick elsewhere would load Prometheus for nothing.
-      status.phase === Phase.Shifting
+      // Only Shifting's analysis reads them; a query per tick elsewhere (waiting for a weight to
+      // be confirmed, too) would load Prometheus for nothing.
+      status.phase === Phase.Shifting && status.engine.stage === Stage.Analyse
         ? prometheusChecks(upgrade.spec, upgrade.namespace, metrics, now, this.deps.metricsTimeoutMs ?? 5_000)
         : undefined,
     ]);

@@ -1,7 +1,7 @@
 /**
  * Keeps a test Prometheus's file-based discovery in step with the local mesh: every proxy's
  * admin port (Istio's metrics on `/stats/prometheus`: the ingress gateway and each sidecar),
- * every pod's TraceManager and the controller's `/metrics`, rewritten as pods come and go
+ * every TraceManager (the gateway's and each pod's) and the controller's `/metrics`, rewritten as pods come and go
  * (the new version's pods start during the upgrade).
  */
 import type { MeshHandle } from "../../istio/local-mesh/runtime/mesh-runtime.js";
@@ -27,11 +27,14 @@ export function meshTargets(mesh: MeshHandle, controllerUrl?: string): Record<Sc
         labels: { pod: i.pod, service: i.service, version: i.version },
       })),
     ],
-    traceManagers: instances.flatMap((i) =>
-      i.traceManagerAdminPort === null
-        ? []
-        : [{ address: `127.0.0.1:${i.traceManagerAdminPort}`, labels: { pod: i.pod } }],
-    ),
+    traceManagers: [
+      { address: `127.0.0.1:${mesh.ingressTraceManagerAdminPort}`, labels: { pod: mesh.gatewayPod } },
+      ...instances.flatMap((i) =>
+        i.traceManagerAdminPort === null
+          ? []
+          : [{ address: `127.0.0.1:${i.traceManagerAdminPort}`, labels: { pod: i.pod } }],
+      ),
+    ],
     controller: controllerUrl === undefined ? [] : [{ address: hostPort(controllerUrl) }],
   };
 }
