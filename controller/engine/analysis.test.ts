@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { planChecks } from "../upgrade-spec/prometheus-plan.js";
 import { analyse } from "./analysis.js";
 import { Harness, specFor } from "./testing/harness.js";
 
@@ -49,5 +50,62 @@ describe("analyse", () => {
       passed: true,
       details: ["reviews@v2: no requests in the window"],
     });
+  });
+});
+
+describe("analyse: Prometheus checks without data", () => {
+  const withChecks = (analysis: Record<string, unknown>) =>
+    specFor(["reviews"], {
+      strategy: {
+        analysis: {
+          prometheus: [
+            { query: "up", min: 1 },
+            { query: "errs", max: 0 },
+          ],
+          ...analysis,
+        },
+      },
+    });
+
+  it("fails by default when a query errs or returns no series, naming the query", () => {
+    const h = new Harness(withChecks({}));
+    h.prometheus = { up: null };
+    h.prometheusErrors = { errs: "connect ECONNREFUSED 127.0.0.1:9" };
+    expect(analyse(h.spec, h.observations())).toEqual({
+      passed: false,
+      details: [
+        'prometheus "up" returned no value',
+        'prometheus "errs" failed: connect ECONNREFUSED 127.0.0.1:9',
+      ],
+    });
+  });
+
+  it("is inconclusive with onMissingData wait, unless another check failed", () => {
+    const h = new Harness(withChecks({ onMissingData: "wait" }));
+    h.prometheus = { up: null, errs: 0 };
+    expect(analyse(h.spec, h.observations())).toEqual({
+      passed: false,
+      inconclusive: true,
+      details: ['prometheus "up" returned no value'],
+    });
+    h.prometheus = { up: null, errs: 3 };
+    expect(analyse(h.spec, h.observations())).toEqual({
+      passed: false,
+      details: ['prometheus "errs" = 3 > 0'],
+    });
+  });
+
+  it("judges built-in checks per train service, rendered for the upgrade's namespace", () => {
+    const h = new Harness(
+      specFor(["reviews"], {
+        strategy: { analysis: { prometheus: [{ metric: "request-success-rate", min: 99 }] } },
+      }),
+    );
+    const [check] = planChecks(h.spec, "shop");
+    h.namespace = "shop";
+    h.prometheus = { [check?.query ?? ""]: 97.5 };
+    expect(analyse(h.spec, h.observations()).details).toEqual([
+      `prometheus request-success-rate of reviews@v2 "${check?.query ?? ""}" = 97.5 < 99`,
+    ]);
   });
 });

@@ -2,20 +2,28 @@
  * The analysis between steps (§4.3): `new` against the spec's thresholds over the step
  * window, per train service, plus the Prometheus checks. Pure; returns the reasons it failed.
  */
-import type { UpgradeSpec } from "../upgrade-spec/schema.js";
+import { OnMissingData, type UpgradeSpec } from "../upgrade-spec/schema.js";
+import { planChecks } from "../upgrade-spec/prometheus-plan.js";
 import type { Observations } from "./types.js";
 
 /** The verdict of one analysis. */
 export interface AnalysisVerdict {
   readonly passed: boolean;
-  /** Why it failed, one line per failed check; or what was checked. */
+  /**
+   * No check failed, but a Prometheus check erred or returned no series and the spec says
+   * `onMissingData: wait`: the window proves nothing either way.
+   */
+  readonly inconclusive?: boolean;
+  /** Why it failed (or is inconclusive), one line per check; or what was checked. */
   readonly details: readonly string[];
 }
 
 /**
  * Judge the step window. As in Flagger, a threshold without data fails: when the spec sets a
  * success-rate or latency threshold and `new` served no request in the window, nothing shows
- * that it works. With no thresholds set, an empty window passes and says so.
+ * that it works. With no thresholds set, an empty window passes and says so. A Prometheus
+ * query that errs or returns no sample fails too, unless the spec says `onMissingData: wait`:
+ * then, when nothing else failed, the verdict is inconclusive (ADR 0095).
  */
 export function analyse(spec: UpgradeSpec, obs: Observations): AnalysisVerdict {
   const failures: string[] = [];
@@ -50,17 +58,31 @@ export function analyse(spec: UpgradeSpec, obs: Observations): AnalysisVerdict {
       );
     }
   }
-  for (const check of a?.prometheus ?? []) {
-    const value = obs.prometheus[check.query] ?? null;
-    const error = obs.prometheusErrors?.[check.query];
-    if (error !== undefined) failures.push(`prometheus "${check.query}" failed: ${error}`);
-    else if (value === null) failures.push(`prometheus "${check.query}" returned no value`);
-    else if (check.min !== undefined && value < check.min)
-      failures.push(`prometheus "${check.query}" = ${value} < ${check.min}`);
-    else if (check.max !== undefined && value > check.max)
-      failures.push(`prometheus "${check.query}" = ${value} > ${check.max}`);
+  const missing = prometheusFindings(spec, obs, failures);
+  if (failures.length === 0 && missing.length > 0) {
+    if (a?.onMissingData === OnMissingData.Wait)
+      return { passed: false, inconclusive: true, details: missing };
+    failures.push(...missing);
   }
   return failures.length > 0 ? { passed: false, details: failures } : { passed: true, details: notes };
+}
+
+/**
+ * Judges the planned Prometheus checks: a value out of bounds is pushed to `failures`; a query
+ * that erred or returned no sample is returned, for the caller to fail or wait on.
+ */
+function prometheusFindings(spec: UpgradeSpec, obs: Observations, failures: string[]): string[] {
+  const missing: string[] = [];
+  for (const check of planChecks(spec, obs.namespace ?? "default")) {
+    const name = `prometheus ${check.label === "" ? "" : `${check.label} `}"${check.query}"`;
+    const value = obs.prometheus[check.query] ?? null;
+    const error = obs.prometheusErrors?.[check.query];
+    if (error !== undefined) missing.push(`${name} failed: ${error}`);
+    else if (value === null) missing.push(`${name} returned no value`);
+    else if (check.min !== undefined && value < check.min) failures.push(`${name} = ${value} < ${check.min}`);
+    else if (check.max !== undefined && value > check.max) failures.push(`${name} = ${value} > ${check.max}`);
+  }
+  return missing;
 }
 
 /** A success rate as the status shows it: one decimal, e.g. 42.9%. */

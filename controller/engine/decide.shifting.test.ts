@@ -154,3 +154,55 @@ describe("decide(): Shifting moves enrolment step by step, confirmed at every ga
     expect(weights(h)).toEqual([100]);
   });
 });
+
+describe("decide(): Shifting with Prometheus checks that return no data", () => {
+  const spec = (analysis: Record<string, unknown>) =>
+    specFor(["reviews"], {
+      strategy: {
+        steps: [10, 100],
+        stepInterval: "10s",
+        analysis: { prometheus: [{ query: "up", min: 1 }], ...analysis },
+      },
+    });
+
+  it("waits through inconclusive windows (onMissingData wait), then passes once data comes", () => {
+    const h = new Harness(spec({ onMissingData: "wait", missingDataLimit: 3 }));
+    h.runUntil((x) => x.status.engine.stage === "analyse");
+    h.prometheusErrors = { up: "connect ECONNREFUSED 127.0.0.1:9" };
+    h.runUntil((x) => x.status.engine.analysisInconclusive === 2, 100);
+    expect(h.status.phase).toBe("Shifting");
+    expect(h.status.engine.analysisFailures).toBe(0);
+    expect(h.condition("Analysis")).toMatchObject({ status: "Unknown", reason: "Inconclusive" });
+    expect(
+      h.issued.filter((a) => a.kind === "recordEvent" && JSON.stringify(a).includes("AnalysisInconclusive")),
+    ).toHaveLength(2);
+    expect(h.condition("Analysis")?.message).toMatch(
+      /inconclusive \(2\/3\): prometheus "up" failed: connect ECONNREFUSED/,
+    );
+    h.prometheusErrors = {};
+    h.prometheus = { up: 1 };
+    h.runUntil((x) => x.status.phase === "Draining", 100);
+    expect(h.status.engine.analysisInconclusive).toBe(0);
+  });
+
+  it("fails the analysis after missingDataLimit inconclusive windows, naming the query", () => {
+    const h = new Harness(spec({ onMissingData: "wait", missingDataLimit: 2 }));
+    h.runUntil((x) => x.status.engine.stage === "analyse");
+    h.prometheus = { up: null };
+    h.runUntil((x) => x.status.phase === "RollingBack", 100);
+    expect(h.status.engine.reason).toBe(
+      'analysis failed: no data after 2 inconclusive window(s); prometheus "up" returned no value',
+    );
+  });
+
+  it("fails the first window without data by default", () => {
+    const h = new Harness(spec({}));
+    h.runUntil((x) => x.status.engine.stage === "analyse");
+    h.prometheus = { up: null };
+    h.runUntil((x) => x.status.phase === "RollingBack", 100);
+    expect(h.status.engine.reason).toBe('analysis failed: prometheus "up" returned no value');
+    expect(
+      h.issued.filter((a) => a.kind === "recordEvent" && JSON.stringify(a).includes("AnalysisInconclusive")),
+    ).toEqual([]);
+  });
+});

@@ -72,7 +72,9 @@ describe("decide(): Validating refuses what it cannot do, applying nothing", () 
     none.validation = { ...none.validation!, metricsProvider: null };
     none.tick();
     expect(none.status.phase).toBe("Failed");
-    expect(none.condition("Invalid")?.message).toMatch(/no Prometheus provider configured/);
+    expect(none.condition("Invalid")?.message).toMatch(
+      /no Prometheus provider is configured for it; start the controller with --prometheus-address/,
+    );
     const configured = new Harness(spec);
     configured.validation = { ...configured.validation!, metricsProvider: "http://127.0.0.1:9090" };
     configured.tick();

@@ -43,6 +43,32 @@ function resumedDuringWindow(t: Tick): boolean {
   return resumed !== null && resumed === t.s.engine.instants.stepStartedAt;
 }
 
+/** Inconclusive windows in a row tolerated when the spec does not say (`analysis.missingDataLimit`). */
+export const DEFAULT_MISSING_DATA_LIMIT = 3;
+
+/**
+ * An inconclusive window (`onMissingData: wait`): below the limit, says why and analyses
+ * another window (true); at the limit, returns false and the window counts as failed.
+ */
+function waitOnMissingData(t: Tick, weight: number, details: readonly string[]): boolean {
+  const e = t.s.engine;
+  const limit = t.spec.strategy?.analysis?.missingDataLimit ?? DEFAULT_MISSING_DATA_LIMIT;
+  e.analysisInconclusive = (e.analysisInconclusive ?? 0) + 1;
+  if (e.analysisInconclusive >= limit) return false;
+  const message = `step ${weight}% inconclusive (${e.analysisInconclusive}/${limit}): ${details.join("; ")}`;
+  t.setCondition(ConditionType.Analysis, "Unknown", "Inconclusive", message);
+  t.event("Warning", "AnalysisInconclusive", message);
+  e.instants.stepStartedAt = t.now;
+  t.wait("Analysing", `weight ${weight}%: analysis inconclusive, trying another window`);
+  return true;
+}
+
+/** The failure lines of a window that ended the inconclusive run. */
+function missingDataLimitReached(t: Tick, details: readonly string[]): string[] {
+  const limit = t.spec.strategy?.analysis?.missingDataLimit ?? DEFAULT_MISSING_DATA_LIMIT;
+  return [`no data after ${limit} inconclusive window(s)`, ...details];
+}
+
 /** One Shifting tick. */
 export function shifting(t: Tick): void {
   const s = t.s;
@@ -70,6 +96,7 @@ export function shifting(t: Tick): void {
       }
       e.instants.stepStartedAt = t.now;
       e.analysisFailures = 0;
+      e.analysisInconclusive = 0;
       t.go(Stage.Analyse);
       return;
     case Stage.Analyse: {
@@ -85,6 +112,8 @@ export function shifting(t: Tick): void {
         return;
       }
       const verdict = analyse(t.spec, t.obs);
+      if (verdict.inconclusive === true && waitOnMissingData(t, weight, verdict.details)) return;
+      e.analysisInconclusive = 0;
       if (verdict.passed) {
         t.setCondition(
           ConditionType.Analysis,
@@ -98,11 +127,13 @@ export function shifting(t: Tick): void {
         return;
       }
       e.analysisFailures += 1;
-      const message = `step ${weight}% failed (${e.analysisFailures}/${t.cfg.failureLimit + 1}): ${verdict.details.join("; ")}`;
+      const why =
+        verdict.inconclusive === true ? missingDataLimitReached(t, verdict.details) : verdict.details;
+      const message = `step ${weight}% failed (${e.analysisFailures}/${t.cfg.failureLimit + 1}): ${why.join("; ")}`;
       t.setCondition(ConditionType.Analysis, "False", "Failed", message);
       t.event("Warning", "AnalysisFailed", message);
       if (e.analysisFailures > t.cfg.failureLimit) {
-        startRollback(t, `analysis failed: ${verdict.details.join("; ")}`);
+        startRollback(t, `analysis failed: ${why.join("; ")}`);
         return;
       }
       e.instants.stepStartedAt = t.now;

@@ -60,7 +60,7 @@ export function validationProblems(spec: UpgradeSpec, facts: ValidationFacts, id
   const checks = spec.strategy?.analysis?.prometheus ?? [];
   if (checks.length > 0 && facts.metricsProvider === null) {
     problems.push(
-      `strategy.analysis.prometheus has ${checks.length} check(s) but this controller has no Prometheus provider configured; configure one or remove the checks`,
+      `strategy.analysis.prometheus has ${checks.length} check(s) but no Prometheus provider is configured for it; start the controller with --prometheus-address (TRANQUIL_PROMETHEUS_ADDRESS), name one in strategy.analysis.prometheusAddress, or remove the checks`,
     );
   }
   for (const p of facts.meshProblems) problems.push(p.message);

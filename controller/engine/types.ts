@@ -140,6 +140,11 @@ export interface EngineState {
   };
   /** Consecutive failed analyses at the current step. */
   readonly analysisFailures: number;
+  /**
+   * Consecutive inconclusive analyses at the current step (`onMissingData: wait`); absent in
+   * statuses written before it existed.
+   */
+  readonly analysisInconclusive?: number;
   /** True once the new Deployment was requested (rollback must scale it down). */
   readonly newStarted: boolean;
   /** True once the `new` subset was requested (rollback must remove it). */
@@ -331,7 +336,9 @@ export interface Observations {
   readonly ingress: IngressObservation;
   /** Transactions with activity at any `old` of the train. */
   readonly transactions: readonly TransactionObservation[];
-  /** Prometheus check values, by query; null when the query returned nothing. */
+  /** The Upgrade's namespace, for the Prometheus checks' `{{ namespace }}` (default "default"). */
+  readonly namespace?: string;
+  /** Prometheus check values, by rendered query; null when the query returned nothing. */
   readonly prometheus: Readonly<Record<string, number | null>>;
   /** Why a Prometheus check query failed, by query (absent when none failed). */
   readonly prometheusErrors?: Readonly<Record<string, string>>;

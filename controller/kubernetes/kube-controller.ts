@@ -15,6 +15,7 @@ import { DEFAULT_SETTINGS, type Settings, type ValidationFacts } from "../engine
 import { IstioRouter } from "../istio/istio-router.js";
 import type { RouteTable } from "../istio/route-table.js";
 import { ControllerMetrics } from "../metrics.js";
+import { prometheusDeps } from "../observe/prometheus-deps.js";
 import { TraceObserver } from "../observe/trace-observer.js";
 import { TraceStoreEnrolment } from "../observe/trace-enrolment.js";
 import type {
@@ -68,7 +69,12 @@ export interface KubeControllerOptions {
   readonly maxStreams?: number;
   readonly settings?: Settings;
   readonly intervalMs?: number;
+  /** A Prometheus provider given whole (tests); replaces `prometheusAddress`. */
   readonly metricsQuery?: MetricsQuery;
+  /** The install's Prometheus (`--prometheus-address`). */
+  readonly prometheusAddress?: string;
+  /** How long one Prometheus query may take, retries included (`--prometheus-timeout`). */
+  readonly prometheusTimeoutMs?: number;
   readonly sweepIntervalMs?: number;
   readonly clock?: () => number;
   /**
@@ -113,7 +119,7 @@ export async function startKubeController(options: KubeControllerOptions): Promi
     router,
     inventory: adapters.inventory,
     validationFacts: adapters.validationFacts,
-    ...(options.metricsQuery !== undefined ? { metrics: options.metricsQuery } : {}),
+    ...prometheusDeps(options),
   });
   const backend: Backend = {
     router,

@@ -70,6 +70,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       port: config.api.port,
       allowedHosts: config.api.allowedHosts,
       maxStreams: config.api.maxStreams,
+      ...(config.prometheus.address !== undefined ? { prometheusAddress: config.prometheus.address } : {}),
+      prometheusTimeoutMs: config.prometheus.timeoutMs,
     });
     process.stdout.write(`tranquil-controller serving ${controller.apiUrl}\n`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {

@@ -11,6 +11,7 @@ import { createApi } from "../api/server.js";
 import { DEFAULT_SETTINGS, type Settings } from "../engine/types.js";
 import { IstioRouter } from "../istio/istio-router.js";
 import { ControllerMetrics } from "../metrics.js";
+import { prometheusDeps } from "../observe/prometheus-deps.js";
 import { TraceObserver } from "../observe/trace-observer.js";
 import { TraceStoreEnrolment } from "../observe/trace-enrolment.js";
 import type { Backend, MetricsQuery } from "../ports/index.js";
@@ -48,8 +49,15 @@ export interface LocalControllerOptions {
   readonly clock?: () => number;
   /** How often expired trace records are swept (one bucket width is enough). */
   readonly sweepIntervalMs?: number;
-  /** The Prometheus provider for the spec's Prometheus checks; without one they are refused. */
+  /**
+   * The Prometheus provider for the spec's Prometheus checks (replaces `prometheusAddress`).
+   * Without either, only upgrades that name their own `analysis.prometheusAddress` may have them.
+   */
   readonly metricsQuery?: MetricsQuery;
+  /** The install's Prometheus, e.g. `http://127.0.0.1:9090`. */
+  readonly prometheusAddress?: string;
+  /** How long one Prometheus query may take, retries included (default 5 s). */
+  readonly prometheusTimeoutMs?: number;
   /**
    * Wraps every port the controller uses (the store and the backend) before it starts; tests
    * use it to cut a controller off as a crash would.
@@ -122,7 +130,7 @@ async function startOnStore(
         { topology: mesh.topology, configStore: mesh.configStore, workloads, upgrades: store },
         upgrade,
       ),
-    ...(options.metricsQuery !== undefined ? { metrics: options.metricsQuery } : {}),
+    ...prometheusDeps(options),
   });
   const events = new LogEventRecorder(logger.child({ component: "events" }));
   const backend: Backend = {

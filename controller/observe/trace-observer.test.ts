@@ -52,6 +52,7 @@ async function observe(
   extra: {
     silent?: ProxyEntry[];
     metrics?: MetricsQuery;
+    metricsAt?: (address: string) => MetricsQuery;
     spec?: UpgradeSpec;
     /** Gateways the route table binds to the upgrade's sentinel. */
     sentinelGateways?: string[];
@@ -64,6 +65,7 @@ async function observe(
     traceStore,
     inventory: inventory(reports, gone, extra.silent ?? []),
     ...(extra.metrics !== undefined ? { metrics: extra.metrics } : {}),
+    ...(extra.metricsAt !== undefined ? { metricsAt: extra.metricsAt } : {}),
     workloads: {
       ensureVersion: () => Promise.resolve(),
       scaleVersion: () => Promise.resolve(),
@@ -84,6 +86,7 @@ async function observe(
 
 describe("TraceObserver", () => {
   const shifting: UpgradeStatus = { ...initialStatus(NOW), phase: "Shifting", configEpoch: 4 };
+  const analysing: UpgradeStatus = { ...shifting, engine: { ...shifting.engine, stage: "analyse" } };
 
   it("keeps an unconfirmed epoch unconfirmed, and counts a proxy without train routes as current (ADR 0061)", async () => {
     const obs = await observe(
@@ -188,7 +191,7 @@ describe("TraceObserver", () => {
     });
   });
 
-  it("evaluates the spec's Prometheus checks while Shifting, and reports a failed query with its error", async () => {
+  it("evaluates the spec's Prometheus checks while Shifting analyses, and reports a failed query with its error", async () => {
     const queries: string[] = [];
     const metrics: MetricsQuery = {
       describe: "test",
@@ -203,12 +206,45 @@ describe("TraceObserver", () => {
       ...spec,
       strategy: { analysis: { prometheus: [{ query: "up", min: 1 }, { query: "broken(" }] } },
     };
-    const obs = await observe([], shifting, [], undefined, { metrics, spec: checks });
+    const obs = await observe([], analysing, [], undefined, { metrics, spec: checks });
     expect(obs.prometheus).toEqual({ up: 1 });
     expect(obs.prometheusErrors).toEqual({ "broken(": "bad_data: parse error" });
     const validating = await observe([], initialStatus(NOW), [], undefined, { metrics, spec: checks });
     expect(validating.validation?.metricsProvider).toBe("test");
-    expect(queries).toHaveLength(2); // not queried outside Shifting
+    const setWeight = await observe([], shifting, [], undefined, { metrics, spec: checks });
+    expect(setWeight.prometheus).toEqual({});
+    expect(queries).toHaveLength(2); // not queried outside Shifting's analysis
+  });
+
+  it("queries the upgrade's own Prometheus with its checks rendered for the upgrade's namespace", async () => {
+    const asked: string[] = [];
+    const install: MetricsQuery = { describe: "install", instant: () => Promise.reject(new Error("not me")) };
+    const metricsAt = (address: string): MetricsQuery => ({
+      describe: address,
+      instant: (query) => {
+        asked.push(`${address} ${query}`);
+        return Promise.resolve({ ok: true, value: 99.5 });
+      },
+    });
+    const own: UpgradeSpec = {
+      ...spec,
+      strategy: {
+        analysis: {
+          prometheusAddress: "http://prom.team-a:9090",
+          prometheus: [{ query: 'x{ns="{{ namespace }}",v="{{ version }}"}', min: 1 }],
+        },
+      },
+    };
+    const obs = await observe([], analysing, [], undefined, { metrics: install, metricsAt, spec: own });
+    expect(asked).toEqual(['http://prom.team-a:9090 x{ns="default",v="v2"}']);
+    expect(obs.namespace).toBe("default");
+    expect(obs.prometheus).toEqual({ 'x{ns="default",v="v2"}': 99.5 });
+    const validating = await observe([], initialStatus(NOW), [], undefined, {
+      metrics: install,
+      metricsAt,
+      spec: own,
+    });
+    expect(validating.validation?.metricsProvider).toBe("http://prom.team-a:9090");
   });
 
   it("tells Validating that no Prometheus provider is configured", async () => {

@@ -7,7 +7,7 @@
  * Only figures certified by a pod's watermark are trusted by the engine; this class reports
  * them as they are and never fills a gap with a guess (G4).
  */
-import { Phase } from "../engine/phases.js";
+import { Phase, Stage } from "../engine/phases.js";
 import type { ServiceSpec, UpgradeStatus } from "../engine/types.js";
 import type {
   PodObservation,
@@ -39,8 +39,10 @@ export interface TraceObserverDeps {
   readonly inventory: Inventory;
   /** Validation facts (§4.1), gathered by the backend. */
   readonly validationFacts: (upgrade: UpgradeRef) => Promise<ValidationFacts>;
-  /** The Prometheus provider, when one is configured. */
+  /** The install's Prometheus provider, when one is configured. */
   readonly metrics?: MetricsQuery;
+  /** The provider of an upgrade that names its own `analysis.prometheusAddress`. */
+  readonly metricsAt?: (address: string) => MetricsQuery;
   /** How long one Prometheus query may take. */
   readonly metricsTimeoutMs?: number;
   /** Most pin candidates read per old version. */
@@ -60,6 +62,7 @@ export class TraceObserver implements Observer {
   async observe(upgrade: UpgradeRef, status: UpgradeStatus, now: number): Promise<GatheredObservations> {
     const { traceStore, router } = this.deps;
     const upgradeId = upgrade.id;
+    const metrics = this.metricsFor(upgrade);
     const [allReports, proxies, ingress, violations, epochInTable, mustConfirm, facts, prometheus] =
       await Promise.all([
         traceStore.pods(),
@@ -70,9 +73,16 @@ export class TraceObserver implements Observer {
         this.gatewayPodsThatMustConfirm(upgrade),
         // Only Validating reads them, and gathering them can be costly on a real cluster.
         status.phase === Phase.Validating ? this.deps.validationFacts(upgrade) : undefined,
-        // Only Shifting's analysis reads them; a query per tick elsewhere would load Prometheus for nothing.
-        status.phase === Phase.Shifting
-          ? prometheusChecks(upgrade.spec, this.deps.metrics, now, this.deps.metricsTimeoutMs ?? 5_000)
+        // Only Shifting's analysis reads them; a query per tick elsewhere (waiting for a weight to
+        // be confirmed, too) would load Prometheus for nothing.
+        status.phase === Phase.Shifting && status.engine.stage === Stage.Analyse
+          ? prometheusChecks(
+              upgrade.spec,
+              upgrade.namespace,
+              metrics,
+              now,
+              this.deps.metricsTimeoutMs ?? 5_000,
+            )
           : undefined,
       ]);
     const known = new Map(proxies.map((p) => [p.pod, p]));
@@ -97,9 +107,10 @@ export class TraceObserver implements Observer {
     }
     const reported = new Set(reports.map((r) => r.pod));
     const validation =
-      facts === undefined ? undefined : { ...facts, metricsProvider: this.deps.metrics?.describe ?? null };
+      facts === undefined ? undefined : { ...facts, metricsProvider: metrics?.describe ?? null };
     return {
       upgradeId,
+      namespace: upgrade.namespace,
       ...(validation !== undefined ? { validation } : {}),
       services,
       pods: [
@@ -122,6 +133,16 @@ export class TraceObserver implements Observer {
       violations: violations.total,
       routes: { epochInTable },
     };
+  }
+
+  /** The upgrade's own Prometheus when its spec names one, else the install's. */
+  private metricsFor(upgrade: UpgradeRef): MetricsQuery | undefined {
+    const address = upgrade.spec.strategy?.analysis?.prometheusAddress;
+    return address !== undefined && this.deps.metricsAt !== undefined
+      ? this.deps.metricsAt(address)
+      : address !== undefined
+        ? undefined
+        : this.deps.metrics;
   }
 
   /**

@@ -10,12 +10,16 @@ export {
   DrainSchema,
   PrometheusCheckSchema,
   OnTimeout,
+  OnMissingData,
+  BuiltinMetric,
   DNS_LABEL_PATTERN,
   DURATION_PATTERN,
   type UpgradeSpec,
   type ServiceSpec,
   type AnalysisSpec,
+  type PrometheusCheckSpec,
 } from "./schema.js";
+export { planChecks, BUILTIN_QUERIES, TEMPLATE_VARIABLES, type PlannedCheck } from "./prometheus-plan.js";
 export {
   validateUpgradeSpec,
   parseUpgradeSpec,

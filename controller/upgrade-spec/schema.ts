@@ -28,10 +28,47 @@ export const ServiceSpecSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** A Prometheus check run between steps (clusters only). */
+/** The built-in Prometheus checks over Istio's standard metrics (as Flagger's). */
+export const BuiltinMetric = {
+  /** Percent of `new`'s requests answered neither 5xx nor a gRPC error, per train service (checked with `min`). */
+  RequestSuccessRate: "request-success-rate",
+  /** `new`'s p99 request duration in milliseconds, per train service (checked with `max`). */
+  RequestDuration: "request-duration",
+} as const;
+/** The name of a built-in Prometheus check. */
+export type BuiltinMetric = (typeof BuiltinMetric)[keyof typeof BuiltinMetric];
+
+/** The values `analysis.onMissingData` accepts. */
+export const OnMissingData = { Fail: "fail", Wait: "wait" } as const;
+/** What a Prometheus check that errs or returns no series does to the analysis. */
+export type OnMissingData = (typeof OnMissingData)[keyof typeof OnMissingData];
+
+/** An http(s) URL without query or fragment (a Prometheus address). */
+export const HTTP_URL_PATTERN = "^https?://[^\\s/?#]+(/[^\\s?#]*)?$";
+
+/** A Prometheus check run between steps: a built-in `metric` or a templated `query`, with bounds. */
 export const PrometheusCheckSchema = Type.Object(
   {
-    query: Type.String({ minLength: 1, maxLength: 4096, description: "PromQL returning one scalar" }),
+    name: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 63, description: "a name for the check in messages" }),
+    ),
+    metric: Type.Optional(
+      Type.Unsafe<BuiltinMetric>({
+        type: "string",
+        enum: [BuiltinMetric.RequestSuccessRate, BuiltinMetric.RequestDuration],
+        description:
+          "a built-in check over Istio's metrics, per train service: request-success-rate (percent) or request-duration (p99, ms)",
+      }),
+    ),
+    query: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 4096,
+        description:
+          "PromQL returning one sample; may use {{ namespace }}, {{ service }}, {{ version }}, {{ oldVersion }}, {{ window }} (run per train service when it names a service or version)",
+      }),
+    ),
+    window: Type.Optional(duration("the range in the query's {{ window }} (default: the step interval)")),
     min: Type.Optional(Type.Number({ description: "the value must be ≥ min" })),
     max: Type.Optional(Type.Number({ description: "the value must be ≤ max" })),
   },
@@ -54,6 +91,30 @@ export const AnalysisSchema = Type.Object(
       ),
     ),
     prometheus: Type.Optional(Type.Array(PrometheusCheckSchema, { maxItems: 20 })),
+    prometheusAddress: Type.Optional(
+      Type.String({
+        maxLength: 512,
+        pattern: HTTP_URL_PATTERN,
+        description:
+          "this upgrade's Prometheus, e.g. http://prometheus.istio-system:9090 (default: the controller's)",
+      }),
+    ),
+    onMissingData: Type.Optional(
+      Type.Unsafe<OnMissingData>({
+        type: "string",
+        enum: [OnMissingData.Fail, OnMissingData.Wait],
+        description:
+          "a Prometheus check that errs or returns no series: fail (default) counts as a failed analysis; wait makes the window inconclusive and tries another",
+      }),
+    ),
+    missingDataLimit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        description:
+          "with onMissingData wait: inconclusive windows in a row before the analysis fails (default 3)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -123,3 +184,5 @@ export type UpgradeSpec = Static<typeof UpgradeSpecSchema>;
 export type ServiceSpec = Static<typeof ServiceSpecSchema>;
 /** The analysis section of the strategy. */
 export type AnalysisSpec = Static<typeof AnalysisSchema>;
+/** One Prometheus check of the analysis. */
+export type PrometheusCheckSpec = Static<typeof PrometheusCheckSchema>;

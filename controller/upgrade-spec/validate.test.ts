@@ -12,7 +12,14 @@ const good = {
     analysis: {
       successRate: { min: 99 },
       latencyP99: { maxMs: 300 },
-      prometheus: [{ query: "sum(x)", max: 1 }],
+      prometheus: [
+        { query: "sum(x)", max: 1 },
+        { name: "success", metric: "request-success-rate", min: 99, window: "1m" },
+        { query: 'sum(rate(y{ns="{{ namespace }}",v="{{ version }}"}[{{ window }}]))', min: 0 },
+      ],
+      prometheusAddress: "http://prometheus.istio-system:9090",
+      onMissingData: "wait",
+      missingDataLimit: 4,
     },
     failureLimit: 2,
   },
@@ -120,6 +127,51 @@ describe("validateUpgradeSpec", () => {
       { ...svc(), strategy: { analysis: { prometheus: [{ query: "q" }] } } },
       "strategy.analysis.prometheus.0",
       /set min, max or both/,
+    ],
+    [
+      "a Prometheus check with neither metric nor query",
+      { ...svc(), strategy: { analysis: { prometheus: [{ min: 1 }] } } },
+      "strategy.analysis.prometheus.0",
+      /set metric \(request-success-rate, request-duration\) or query/,
+    ],
+    [
+      "a Prometheus check with both metric and query",
+      {
+        ...svc(),
+        strategy: { analysis: { prometheus: [{ metric: "request-duration", query: "q", max: 1 }] } },
+      },
+      "strategy.analysis.prometheus.0",
+      /not both/,
+    ],
+    [
+      "an unknown built-in check",
+      { ...svc(), strategy: { analysis: { prometheus: [{ metric: "error-rate", max: 1 }] } } },
+      "strategy.analysis.prometheus.0.metric",
+      /must be one of "request-success-rate", "request-duration"/,
+    ],
+    [
+      "a query naming an unknown template variable",
+      { ...svc(), strategy: { analysis: { prometheus: [{ query: 'x{w="{{ target }}"}', max: 1 }] } } },
+      "strategy.analysis.prometheus.0.query",
+      /unknown template variable\(s\) \{\{ target \}\}; use namespace, service, version, oldVersion, window/,
+    ],
+    [
+      "a check window below a second",
+      { ...svc(), strategy: { analysis: { prometheus: [{ query: "q", max: 1, window: "500ms" }] } } },
+      "strategy.analysis.prometheus.0.window",
+      /between 1s and 24h/,
+    ],
+    [
+      "a Prometheus address that is not a URL",
+      { ...svc(), strategy: { analysis: { prometheusAddress: "prometheus:9090" } } },
+      "strategy.analysis.prometheusAddress",
+      /not an http\(s\) URL/,
+    ],
+    [
+      "an unknown onMissingData",
+      { ...svc(), strategy: { analysis: { onMissingData: "ignore" } } },
+      "strategy.analysis.onMissingData",
+      /must be one of "fail", "wait"/,
     ],
     ["paused not a boolean", { ...svc(), paused: "yes" }, "paused", /must be boolean/],
   ])("refuses %s, naming where and what to fix", (_name, input, path, message) => {

@@ -5,7 +5,15 @@
  * ranges) are checked here. Every problem says where it is and what to fix.
  */
 import { Ajv, type ErrorObject } from "ajv";
-import { DURATION_PATTERN, UpgradeSpecSchema, type UpgradeSpec } from "./schema.js";
+import { TEMPLATE_VARIABLES, unknownVariables } from "./prometheus-plan.js";
+import {
+  BuiltinMetric,
+  DURATION_PATTERN,
+  HTTP_URL_PATTERN,
+  UpgradeSpecSchema,
+  type PrometheusCheckSpec,
+  type UpgradeSpec,
+} from "./schema.js";
 import { DURATION_RANGES, formatDuration, parseDuration, type DurationField } from "./duration.js";
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
@@ -83,6 +91,8 @@ function describeSchemaError(error: ErrorObject): SpecProblem {
     case "required":
       return { path, message: `missing required field "${String(params.missingProperty)}"` };
     case "pattern":
+      if (params.pattern === HTTP_URL_PATTERN)
+        return { path, message: "not an http(s) URL; write e.g. http://prometheus.istio-system:9090" };
       return params.pattern === DURATION_PATTERN
         ? { path, message: `not a duration; write a whole number and a unit, e.g. "30s", "10m", "500ms"` }
         : {
@@ -167,12 +177,36 @@ function semanticProblems(spec: UpgradeSpec): SpecProblem[] {
     }
   }
   for (const [i, check] of (spec.strategy?.analysis?.prometheus ?? []).entries()) {
-    if (check.min === undefined && check.max === undefined) {
-      problems.push({ path: `strategy.analysis.prometheus.${i}`, message: "set min, max or both" });
-    } else if (check.min !== undefined && check.max !== undefined && check.min > check.max) {
+    problems.push(...prometheusCheckProblems(check, `strategy.analysis.prometheus.${i}`));
+  }
+  return problems;
+}
+
+function prometheusCheckProblems(check: PrometheusCheckSpec, path: string): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  if (check.metric === undefined && check.query === undefined) {
+    problems.push({ path, message: `set metric (${Object.values(BuiltinMetric).join(", ")}) or query` });
+  } else if (check.metric !== undefined && check.query !== undefined) {
+    problems.push({ path, message: "set metric or query, not both" });
+  }
+  if (check.min === undefined && check.max === undefined) {
+    problems.push({ path, message: "set min, max or both" });
+  } else if (check.min !== undefined && check.max !== undefined && check.min > check.max) {
+    problems.push({ path, message: `min ${check.min} exceeds max ${check.max}` });
+  }
+  const unknown = unknownVariables(check.query ?? "");
+  if (unknown.length > 0) {
+    problems.push({
+      path: `${path}.query`,
+      message: `unknown template variable(s) ${unknown.map((v) => `{{ ${v} }}`).join(", ")}; use ${TEMPLATE_VARIABLES.join(", ")}`,
+    });
+  }
+  if (check.window !== undefined) {
+    const ms = parseDuration(check.window);
+    if (ms === undefined || ms < 1_000 || ms > 24 * 3_600_000) {
       problems.push({
-        path: `strategy.analysis.prometheus.${i}`,
-        message: `min ${check.min} exceeds max ${check.max}`,
+        path: `${path}.window`,
+        message: `${check.window} is out of range; use between 1s and 24h`,
       });
     }
   }

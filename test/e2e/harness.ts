@@ -86,6 +86,8 @@ export interface BootOptions {
   readonly statePath?: string;
   /** What the controller reads the TraceManagers' data through (G4 fault injection). */
   readonly controllerTraceStore?: (real: TraceStore) => TraceStore;
+  /** The controller's Prometheus (its install-wide provider). */
+  readonly prometheusAddress?: string;
 }
 
 /** A booted mesh with its controller. */
@@ -136,6 +138,7 @@ export async function bootE2e(options: BootOptions = {}): Promise<E2eEnv> {
       settings: timings.settings,
       intervalMs: timings.reconcileIntervalMs,
       ...(options.statePath !== undefined ? { statePath: options.statePath } : {}),
+      ...(options.prometheusAddress !== undefined ? { prometheusAddress: options.prometheusAddress } : {}),
     });
     return current;
   };

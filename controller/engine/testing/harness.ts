@@ -105,6 +105,10 @@ export class Harness {
   epochInTable: number | null = null;
   violations = 0;
   prometheus: Record<string, number | null> = {};
+  /** Why a Prometheus query failed, by rendered query. */
+  prometheusErrors: Record<string, string> = {};
+  /** The Upgrade's namespace, when a test needs one. */
+  namespace: string | undefined;
   /** When false, actions are not acknowledged (as if the reconciler died before executing). */
   autoAck = true;
   /** Results to give specific action kinds instead of success. */
@@ -214,7 +218,11 @@ export class Harness {
       pods,
       ingress: { ...this.ingress, lastEnrolledStartAt: null, lastNonEnrolledStartAt: null },
       transactions: this.transactions.map((t) => ({ ...t })),
+      ...(this.namespace !== undefined ? { namespace: this.namespace } : {}),
       prometheus: { ...this.prometheus },
+      ...(Object.keys(this.prometheusErrors).length > 0
+        ? { prometheusErrors: { ...this.prometheusErrors } }
+        : {}),
       violations: this.violations,
       routes: { epochInTable: this.epochInTable },
       actionResults: { ...this.results },

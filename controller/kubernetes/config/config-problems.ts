@@ -69,6 +69,8 @@ export function schemaProblem(error: ErrorObject, given: Map<OptionName, Given>)
           g,
         );
       if (name === "redisUrl") return problem(name, `not a Redis URL; write ${REDIS_URL_FORMS}`, g);
+      if (name === "prometheusAddress")
+        return problem(name, "not an http(s) URL; write e.g. http://prometheus.istio-system:9090", g);
       return problem(name, "not a valid name (lower-case letters, digits, '-' and '.')", g);
     case "type":
       return problem(

@@ -5,7 +5,7 @@
  * its documentation.
  */
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
-import { DNS_LABEL_PATTERN, DURATION_PATTERN } from "../../upgrade-spec/schema.js";
+import { DNS_LABEL_PATTERN, DURATION_PATTERN, HTTP_URL_PATTERN } from "../../upgrade-spec/schema.js";
 
 /** How an option is given: a flag (absent for secrets, which stay off the command line) and a variable. */
 export interface OptionSource {
@@ -133,6 +133,19 @@ export const ControllerInputSchema = Type.Object(
     retryPeriod: option(duration("interval between attempts to acquire or renew", "2s"), {
       flag: "--retry-period",
       env: "TRANQUIL_RETRY_PERIOD",
+    }),
+    prometheusAddress: option(
+      Type.String({
+        maxLength: 512,
+        pattern: HTTP_URL_PATTERN,
+        description:
+          "the Prometheus the analysis queries, e.g. http://prometheus.istio-system:9090 (else only upgrades naming strategy.analysis.prometheusAddress may have Prometheus checks)",
+      }),
+      { flag: "--prometheus-address", env: "TRANQUIL_PROMETHEUS_ADDRESS" },
+    ),
+    prometheusTimeout: option(duration("how long one Prometheus query may take, retries included", "5s"), {
+      flag: "--prometheus-timeout",
+      env: "TRANQUIL_PROMETHEUS_TIMEOUT",
     }),
     logLevel: option(
       Type.Union(

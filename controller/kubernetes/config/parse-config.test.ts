@@ -45,6 +45,7 @@ describe("the cluster controller's configuration", () => {
         renewDeadlineMs: 10_000,
         retryPeriodMs: 2_000,
       },
+      prometheus: { timeoutMs: 5_000 },
       logLevel: "info",
     });
   });
@@ -72,6 +73,14 @@ describe("the cluster controller's configuration", () => {
       retryPeriodMs: 500,
     });
     expect(config.logLevel).toBe("info");
+  });
+
+  it("takes the install's Prometheus and its query budget", () => {
+    const config = parse(["--prometheus-address", "http://prometheus.istio-system:9090"], {
+      ...BASE_ENV,
+      TRANQUIL_PROMETHEUS_TIMEOUT: "2s",
+    });
+    expect(config.prometheus).toEqual({ address: "http://prometheus.istio-system:9090", timeoutMs: 2_000 });
   });
 
   it("takes a Redis Sentinel URL for the trace store", () => {
@@ -175,6 +184,11 @@ describe("the cluster controller's configuration", () => {
       ["--renew-deadline", "15s"],
       {},
       "--lease-duration (TRANQUIL_LEASE_DURATION), --renew-deadline (TRANQUIL_RENEW_DEADLINE), --retry-period (TRANQUIL_RETRY_PERIOD): the renew deadline must be shorter than the lease duration, so a leader stops acting before a standby may take over: --lease-duration=15s (from the default), --renew-deadline=15s (from --renew-deadline), --retry-period=2s (from the default)",
+    ],
+    [
+      ["--prometheus-address", "prometheus:9090"],
+      {},
+      '--prometheus-address (TRANQUIL_PROMETHEUS_ADDRESS): not an http(s) URL; write e.g. http://prometheus.istio-system:9090 (got "prometheus:9090" from --prometheus-address)',
     ],
     [["--nope"], {}, "arguments: unknown flag --nope"],
     [

@@ -63,6 +63,8 @@ export interface ControllerConfig {
     readonly maxStreams: number;
   };
   readonly lease: { readonly name: string } & ElectionTimings;
+  /** The install's Prometheus, when one is configured, and the budget of one query. */
+  readonly prometheus: { readonly address?: string; readonly timeoutMs: number };
   readonly logLevel: LogLevel;
 }
 
@@ -198,6 +200,10 @@ function resolve(
       maxStreams: input.apiMaxStreams ?? 256,
     },
     lease: { name: input.leaseName ?? "tranquil-controller", ...timings },
+    prometheus: {
+      ...(input.prometheusAddress !== undefined ? { address: input.prometheusAddress } : {}),
+      timeoutMs: parseDuration(input.prometheusTimeout ?? "5s") ?? 5_000,
+    },
     logLevel: input.logLevel ?? "info",
   };
 }

@@ -47,6 +47,7 @@ const ENGINE_FIELDS = {
   instants: "instants",
   waitLog: "waitLog",
   analysisFailures: "data",
+  analysisInconclusive: "data",
   newStarted: "data",
   newSubsetAdded: "data",
   userOwnedNewSubsets: "data",

@@ -95,7 +95,8 @@ describe("the status codec", () => {
   });
 
   it("gives back exactly the status it stored, through JSON as the API server keeps it", () => {
-    for (const status of [busyStatus(), initialStatus(BASE_INSTANT)]) {
+    const inconclusive = { ...busyStatus(), engine: { ...busyStatus().engine, analysisInconclusive: 2 } };
+    for (const status of [busyStatus(), initialStatus(BASE_INSTANT), inconclusive]) {
       const stored = JSON.parse(JSON.stringify(encodeStatus(status))) as unknown;
       expect(decodeStatus(stored)).toEqual(status);
     }

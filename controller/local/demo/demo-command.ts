@@ -1,17 +1,20 @@
 /**
  * The demo's command line, shared by `npm start` and `tranquil demo`:
  *   [--quick] [--duration <s>] [--redis <url>] [--scenario default|bad-release] [--report <path>]
- *   [--serve [--api-port <port>]]
+ *   [--serve [--api-port <port>] [--prometheus <url>]]
  * It imports no part of the demo itself (start-demo.ts runs it), so `tranquil` can parse these
  * flags without loading the local mesh.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { DemoOptions } from "./run-demo.js";
+import { HTTP_URL_PATTERN } from "../../upgrade-spec/schema.js";
 import { Scenario } from "./scenario.js";
+
+const HTTP_URL = new RegExp(HTTP_URL_PATTERN);
 
 /** The demo's parsed flags: a demo run, or (`serve`) the local system kept running for the CLI. */
 export type DemoFlags = Omit<DemoOptions, "out" | "signal"> & {
-  readonly serve?: { readonly apiPort: number };
+  readonly serve?: { readonly apiPort: number; readonly prometheusAddress?: string };
 };
 
 /** The demo's flags as a commander command that calls `onRun` with them parsed and checked. */
@@ -43,6 +46,15 @@ export function demoCommand(onRun: (options: DemoFlags) => Promise<void>): Comma
       },
       7070,
     )
+    .option(
+      "--prometheus <url>",
+      "with --serve: the Prometheus the analysis queries, e.g. http://127.0.0.1:9090",
+      (v) => {
+        if (!HTTP_URL.test(v))
+          throw new InvalidArgumentError("give an http(s) URL, e.g. http://127.0.0.1:9090");
+        return v;
+      },
+    )
     .action(
       async (flags: {
         quick: boolean;
@@ -52,9 +64,11 @@ export function demoCommand(onRun: (options: DemoFlags) => Promise<void>): Comma
         report?: string;
         serve: boolean;
         apiPort: number;
+        prometheus?: string;
       }) => {
+        const prometheus = flags.prometheus !== undefined ? { prometheusAddress: flags.prometheus } : {};
         await onRun({
-          ...(flags.serve ? { serve: { apiPort: flags.apiPort } } : {}),
+          ...(flags.serve ? { serve: { apiPort: flags.apiPort, ...prometheus } } : {}),
           quick: flags.quick,
           scenario: flags.scenario,
           ...(flags.duration !== undefined ? { durationSeconds: flags.duration } : {}),

@@ -24,6 +24,8 @@ export interface ServeOptions {
   /** Bearer token for the API; generated when absent. */
   readonly token?: string;
   readonly redisUrl?: string;
+  /** The Prometheus the analysis queries (`--prometheus`). */
+  readonly prometheusAddress?: string;
   /** Where the upgrades' state lives (survives a restart of this command). */
   readonly statePath: string;
   readonly logPath: string;
@@ -78,6 +80,7 @@ export async function serveLocal(options: ServeOptions): Promise<number> {
       apiPort: options.apiPort,
       store,
       ...(options.token !== undefined ? { token: options.token } : {}),
+      ...(options.prometheusAddress !== undefined ? { prometheusAddress: options.prometheusAddress } : {}),
     });
     started.push(() => ctl.stop());
     await waitUntilServing(mesh.ingressUrl);

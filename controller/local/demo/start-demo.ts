@@ -37,6 +37,9 @@ export async function startDemo(options: DemoFlags): Promise<number> {
         signal: stop.signal,
         ...(token !== undefined ? { token } : {}),
         ...(options.redisUrl !== undefined ? { redisUrl: options.redisUrl } : {}),
+        ...(options.serve.prometheusAddress !== undefined
+          ? { prometheusAddress: options.serve.prometheusAddress }
+          : {}),
       });
     }
     const { exitCode } = await runDemo({

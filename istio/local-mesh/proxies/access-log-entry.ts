@@ -1,5 +1,6 @@
 import type { HTTPAccessLogEntry } from "../../../trace-manager/proto/types.js";
 import { headerValue, type HeaderBag } from "./header-edits.js";
+import type { WorkloadIdentity } from "./istio-metrics.js";
 import type { ResponseFlagName } from "./local-reply.js";
 
 /** `envoy.data.accesslog.v3.ResponseFlags` field for each flag this mesh sets. */
@@ -39,6 +40,8 @@ export interface LoggedOutcome {
   /** Epoch of the routing snapshot the request was routed by (for the proxy's own log only). */
   readonly configEpoch?: number;
   readonly grpcStatus?: { readonly value: string; readonly in: "headers" | "trailers" };
+  /** The other workload, for Istio's metrics: the caller (inbound) or the chosen endpoint (outbound). */
+  readonly peer?: WorkloadIdentity;
 }
 
 function timestamp(ms: number): { seconds: string; nanos: number } {

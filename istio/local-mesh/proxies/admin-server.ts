@@ -5,12 +5,15 @@ import type { MeshSnapshot } from "../control-plane/types.js";
 import { resolveShortname } from "../../routing/hosts.js";
 import { renderRouteConfigs, type ProxyIdentity } from "./config-dump-render.js";
 import { matchesLabels } from "./endpoint-picker.js";
+import type { IstioMetrics } from "./istio-metrics.js";
 import type { ProxyStats } from "./stats.js";
 
 /** What the admin endpoint of one proxy shows. */
 export interface AdminSource {
   readonly identity: ProxyIdentity;
   readonly stats: ProxyStats;
+  /** Istio's standard metrics, for `/stats/prometheus` (absent: the endpoint answers empty). */
+  readonly istioMetrics?: IstioMetrics;
   /** The ADMIN snapshot (Envoy's main thread: ahead of routing) and when it arrived. */
   adminSnapshot(): { snapshot: MeshSnapshot; receivedAt: number };
   /** Services that exist even without endpoints (short name → ports). */
@@ -151,7 +154,7 @@ function clustersJson(src: AdminSource): string {
   return envoyJson({ cluster_statuses });
 }
 
-/** Starts an Envoy-shaped admin endpoint (`/config_dump`, `/clusters`, `/stats`, `/ready`) on 127.0.0.1. */
+/** Starts an Envoy-shaped admin endpoint (`/config_dump`, `/clusters`, `/stats`, `/stats/prometheus`, `/ready`) on 127.0.0.1. */
 export async function startAdminServer(src: AdminSource): Promise<AdminServer> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://admin");
@@ -179,11 +182,19 @@ export async function startAdminServer(src: AdminSource): Promise<AdminServer> {
           );
           return;
         }
+        case "/stats/prometheus":
+          // Envoy serves the Prometheus text format version 0.0.4 here.
+          send(200, "text/plain; version=0.0.4", src.istioMetrics?.renderPrometheus() ?? "");
+          return;
         case "/ready":
           send(200, "text/plain", "LIVE\n");
           return;
         default:
-          send(404, "text/plain", "invalid path. admin commands are: /clusters /config_dump /ready /stats\n");
+          send(
+            404,
+            "text/plain",
+            "invalid path. admin commands are: /clusters /config_dump /ready /stats /stats/prometheus\n",
+          );
       }
     } catch (err) {
       send(400, "text/plain", `admin ${url.pathname}: ${(err as Error).message}\n`);

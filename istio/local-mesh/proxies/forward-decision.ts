@@ -8,7 +8,9 @@ import { matchesLabels } from "./endpoint-picker.js";
 import { LocalReplyBody } from "./local-reply.js";
 import type { ResponseFlagName } from "./local-reply.js";
 import type { LogDirection, ProxyCore } from "./proxy-core.js";
-import type { RouteDecision, RoutingFrame } from "./route-port.js";
+import type { RouteDecision, RoutingFrame, UpstreamEndpoint } from "./route-port.js";
+import type { WorkloadIdentity } from "./istio-metrics.js";
+import { workloadOf } from "./istio-reporter.js";
 
 /**
  * Forwards `d` as `decision` says, within the routing `frame` the stream started with.
@@ -46,6 +48,7 @@ export async function forwardDecision(
     );
     return;
   }
+  core.istio?.stamp(d.headers);
   const outcome = await d.forward({
     cluster: decision.cluster,
     candidates,
@@ -68,7 +71,21 @@ export async function forwardDecision(
       ...base,
       ...(outcome.upstreamHost !== undefined ? { upstreamHost: outcome.upstreamHost } : {}),
       ...(outcome.grpcStatus !== undefined ? { grpcStatus: outcome.grpcStatus } : {}),
+      ...peerOf(candidates, outcome.upstreamHost, decision.cluster),
     },
     direction,
   );
+}
+
+/** The endpoint that answered, as Istio's metrics name it; its namespace is its service's. */
+function peerOf(
+  candidates: readonly UpstreamEndpoint[],
+  address: string | undefined,
+  cluster: string,
+): { peer?: WorkloadIdentity } {
+  const ep = address === undefined ? undefined : candidates.find((c) => c.address === address);
+  if (ep === undefined) return {};
+  // `outbound|<port>|<subset>|<name>.<namespace>.svc.cluster.local`
+  const namespace = cluster.split("|")[3]?.split(".")[1] ?? "unknown";
+  return { peer: { workload: workloadOf(ep.labels), namespace, labels: ep.labels } };
 }

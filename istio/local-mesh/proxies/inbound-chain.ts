@@ -1,6 +1,7 @@
 import type { Downstream } from "./downstream.js";
 import { applyOkResponse } from "./ext-authz-client.js";
 import { flattenHeaders } from "./header-edits.js";
+import { takePeerMetadata } from "./istio-metrics.js";
 import { ensureRequestId, type ProxyCore } from "./proxy-core.js";
 import type { UpstreamEndpoint } from "./route-port.js";
 import { StatNames } from "./stats.js";
@@ -30,6 +31,9 @@ export async function handleInbound(d: Downstream, core: ProxyCore, target: Inbo
   const startMs = Date.now();
   try {
     ensureRequestId(d);
+    // Metadata exchange: who called, read and removed before any filter or the app sees it.
+    const caller = takePeerMetadata(d.headers);
+    const peer = caller !== undefined ? { peer: caller } : {};
     if (core.authz !== undefined) {
       const outcome = await core.authz.check(
         {
@@ -49,7 +53,14 @@ export async function handleInbound(d: Downstream, core: ProxyCore, target: Inbo
         d.localReply(outcome.status, "");
         core.log(
           d,
-          { startMs, endMs: Date.now(), status: outcome.status, flags: [], upstreamCluster: target.cluster },
+          {
+            startMs,
+            endMs: Date.now(),
+            status: outcome.status,
+            flags: [],
+            upstreamCluster: target.cluster,
+            ...peer,
+          },
           "inbound",
         );
         return;
@@ -75,6 +86,7 @@ export async function handleInbound(d: Downstream, core: ProxyCore, target: Inbo
         upstreamCluster: target.cluster,
         ...(result.upstreamHost !== undefined ? { upstreamHost: result.upstreamHost } : {}),
         ...(result.grpcStatus !== undefined ? { grpcStatus: result.grpcStatus } : {}),
+        ...peer,
       },
       "inbound",
     );

@@ -149,6 +149,24 @@ describe("ingress gateway", () => {
     expect(await statusOf(gateways[0]!.port, "other.example.com")).toBe(404);
   });
 
+  it("counts what it routes in Istio's metrics as the source, and the sidecar learns it was the caller", async () => {
+    const gw = gateways[0]!;
+    expect((await get(gw.port)).status).toBe(200);
+    const text = await (await fetch(`http://127.0.0.1:${gw.adminPort}/stats/prometheus`)).text();
+    const served = text
+      .split("\n")
+      .find((l) => l.startsWith("istio_requests_total{") && l.includes('response_code="200"'));
+    expect(served).toMatch(
+      /^istio_requests_total\{response_code="200",reporter="source",source_workload="istio-ingressgateway",source_workload_namespace="default",.*destination_workload="api-v1",.*destination_service="api\.default\.svc\.cluster\.local",.*\} \d+$/,
+    );
+    expect(text).toMatch(/istio_requests_total\{response_code="404",[^}]*response_flags="NR"[^}]*\} \d+\n/);
+    const v1 = mesh.instances.find((i) => i.version === "v1")!;
+    const atV1 = await (await fetch(`http://127.0.0.1:${v1.sidecar.adminPort}/stats/prometheus`)).text();
+    expect(atV1).toMatch(
+      /istio_requests_total\{response_code="200",reporter="destination",source_workload="istio-ingressgateway",[^}]*source_app="istio-ingressgateway"[^}]*destination_workload="api-v1"/,
+    );
+  });
+
   it("routes a host only while a Gateway that selects the proxy exposes it on its port", async () => {
     const port = gateways[0]!.port;
     expect(await statusOf(port, "shop.example.com")).toBe(200);

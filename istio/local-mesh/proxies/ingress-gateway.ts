@@ -6,6 +6,7 @@ import { fromHttp1, fromHttp2 } from "./downstream.js";
 import { startDualListener } from "./dual-listener.js";
 import { ExtAuthzClient, ExtAuthzDefaults } from "./ext-authz-client.js";
 import { handleIngress } from "./ingress-chain.js";
+import { IstioReporter } from "./istio-reporter.js";
 import { DefaultHeadersToLog, ProxyCore } from "./proxy-core.js";
 import type { ProxyConfigView } from "./route-port.js";
 import type { TraceManagerHooks } from "./sidecar.js";
@@ -80,8 +81,22 @@ export async function startIngressGateway(o: IngressOptions): Promise<IngressGat
           logName: "envoy-als",
           ...hooks.als,
         });
-  const core = new ProxyCore(nodeId, stats, authz, als, hooks?.headersToLog ?? DefaultHeadersToLog, o.logger);
   const gateway = { labels: o.labels ?? INGRESS_GATEWAY_LABELS, port: o.routePort };
+  // Istio names the gateway's workload after its Deployment, `istio-ingressgateway`.
+  const istio = new IstioReporter(nodeId, {
+    workload: "istio-ingressgateway",
+    namespace: o.namespace,
+    labels: gateway.labels,
+  });
+  const core = new ProxyCore(
+    nodeId,
+    stats,
+    authz,
+    als,
+    hooks?.headersToLog ?? DefaultHeadersToLog,
+    o.logger,
+    istio,
+  );
   const config: ProxyConfigView = o.routingView ?? {
     routing: () => frameOf(o.snapshots.routing(), o.namespace, o.random, undefined, o.servicePorts),
   };
@@ -104,6 +119,7 @@ export async function startIngressGateway(o: IngressOptions): Promise<IngressGat
   const admin = await startAdminServer({
     identity: { role: "gateway", namespace: o.namespace, ...gateway },
     stats,
+    istioMetrics: istio.metrics,
     adminSnapshot: () => o.snapshots.admin(),
     staticClusters: () => [],
     ...(o.servicePorts !== undefined ? { servicePorts: o.servicePorts } : {}),

@@ -6,6 +6,7 @@ import type { AlsClient } from "./als-client.js";
 import type { Downstream } from "./downstream.js";
 import { RoundRobin } from "./endpoint-picker.js";
 import type { ExtAuthzClient } from "./ext-authz-client.js";
+import type { IstioReporter } from "./istio-reporter.js";
 import { headerValue } from "./header-edits.js";
 import { httpToGrpcStatus } from "./local-reply.js";
 import type { ProxyStats } from "./stats.js";
@@ -34,6 +35,8 @@ export class ProxyCore {
     readonly als: AlsClient | undefined,
     readonly headersToLog: readonly string[] = DefaultHeadersToLog,
     private readonly logger?: Logger,
+    /** Istio's standard metrics of this proxy (absent: the proxy keeps none). */
+    readonly istio?: IstioReporter,
   ) {}
 
   /** Adds an observer of access log entries; returns the remover. */
@@ -91,6 +94,7 @@ export class ProxyCore {
         "request failed in the proxy",
       );
     }
+    this.istio?.report(d, logged, direction === "inbound");
     this.als?.log(this.workerOf(d), entry);
     for (const fn of this.observers) fn(entry, direction);
   }

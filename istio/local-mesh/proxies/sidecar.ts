@@ -7,6 +7,7 @@ import { fromHttp1, fromHttp2 } from "./downstream.js";
 import { startDualListener, type DualListener } from "./dual-listener.js";
 import { ExtAuthzClient, ExtAuthzDefaults } from "./ext-authz-client.js";
 import { handleInbound, inboundCluster } from "./inbound-chain.js";
+import { IstioReporter, workloadOf } from "./istio-reporter.js";
 import { handleOutbound } from "./outbound-chain.js";
 import { DefaultHeadersToLog, ProxyCore } from "./proxy-core.js";
 import type { ProxyConfigView } from "./route-port.js";
@@ -30,6 +31,8 @@ export interface SidecarOptions {
   readonly namespace: string;
   readonly service: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** The workload (Deployment) name in Istio's metrics (default `<app>-<version>` of the labels). */
+  readonly workload?: string;
   /** The service port (cluster names `inbound|<port>||`, `outbound|<port>|…`). */
   readonly servicePort: number;
   /** `127.0.0.1:<port>` where the app listens; a function when the app starts after its sidecar. */
@@ -100,6 +103,11 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
     als,
     hooks?.headersToLog ?? DefaultHeadersToLog,
     o.logger,
+    new IstioReporter(
+      nodeId,
+      { workload: o.workload ?? workloadOf(o.labels), namespace: o.namespace, labels: o.labels },
+      `${o.service}.${o.namespace}.svc.cluster.local`,
+    ),
   );
   const config: ProxyConfigView = o.routingView ?? {
     routing: () => frameOf(o.snapshots.routing(), o.namespace, o.random, o.labels, o.servicePorts),
@@ -142,6 +150,7 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   const admin: AdminServer = await startAdminServer({
     identity: { role: "sidecar", namespace: o.namespace },
     stats: wired.stats,
+    ...(wired.istio !== undefined ? { istioMetrics: wired.istio.metrics } : {}),
     adminSnapshot: () => o.snapshots.admin(),
     staticClusters: () => [{ name: cluster, address: appAddress() }],
     ...(o.servicePorts !== undefined ? { servicePorts: o.servicePorts } : {}),

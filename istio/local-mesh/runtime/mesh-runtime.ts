@@ -94,6 +94,8 @@ export interface MeshHandle {
   readonly ingressUrl: string;
   /** Envoy admin base URL of the ingress gateway. */
   readonly ingressAdminUrl: string;
+  /** The ingress gateway's TraceManager admin (/metrics, /healthz) port. */
+  readonly ingressTraceManagerAdminPort: number;
   /** The ingress gateway's pod name (what its TraceManager reports as). */
   readonly gatewayPod: string;
   /** VirtualServices, DestinationRules and endpoints (what the controller's RouteTable writes). */
@@ -310,6 +312,7 @@ export async function startMesh(topology: Topology, options: MeshOptions = {}): 
     throw new Error("cannot start the local mesh", { cause });
   }
   const gw = gateway;
+  const gwTm = gatewayTm;
   logger.info(
     { ingress: gw.url, pods: pods.size, socketDir, store: redisUrl === undefined ? "memory" : "redis" },
     "local mesh running",
@@ -319,6 +322,7 @@ export async function startMesh(topology: Topology, options: MeshOptions = {}): 
     gatewayPod: gwPod,
     ingressUrl: gw.url,
     ingressAdminUrl: `http://127.0.0.1:${gw.adminPort}`,
+    ingressTraceManagerAdminPort: gwTm?.adminPort ?? 0,
     configStore,
     scheduler,
     traceStore,
