@@ -28,6 +28,7 @@ const EXPECTED: Record<string, readonly string[]> = {
   "deployments.apps/scale": ["get", "update", "patch"],
   "httproutes.gateway.networking.k8s.io": ["list"],
   "grpcroutes.gateway.networking.k8s.io": ["list"],
+  "authorizationpolicies.security.istio.io": ["list"],
 };
 
 describe("the controller's RBAC manifest", () => {

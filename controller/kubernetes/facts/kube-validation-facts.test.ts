@@ -328,6 +328,93 @@ describe("kubeValidationFacts on a real API server", { timeout: 60_000 }, () => 
     expect(f.services["item"]?.exists).toBe(false);
   });
 
+  it("finds CUSTOM AuthorizationPolicies of two providers on the train's pods or the gateway, unless istiod allows it", async () => {
+    const ns = await env.namespace("guarded");
+    await service("guard", {}, ns);
+    await deployment("guard", "v1", { namespace: ns });
+    const policy = (
+      namespace: string,
+      name: string,
+      provider: string,
+      matchLabels?: Record<string, string>,
+    ) =>
+      custom.createNamespacedCustomObject({
+        group: "security.istio.io",
+        version: "v1",
+        plural: "authorizationpolicies",
+        namespace,
+        body: {
+          apiVersion: "security.istio.io/v1",
+          kind: "AuthorizationPolicy",
+          metadata: { name },
+          spec: {
+            action: "CUSTOM",
+            provider: { name: provider },
+            rules: [{}],
+            ...(matchLabels === undefined ? {} : { selector: { matchLabels } }),
+          },
+        },
+      });
+    await policy(ns, "tranquil-sidecar", "tranquil-sidecar");
+    expect((await facts(train("guard"), ns)).meshProblems).toEqual([]);
+    await policy(ns, "oauth", "oauth2-proxy", { app: "guard" });
+    const refused = await facts(train("guard"), ns);
+    expect(refused.meshProblems.map((p) => p.reason)).toEqual(["ConflictingCustomAuthorization"]);
+    expect(refused.meshProblems[0]?.message).toContain("guard@v1 in guarded");
+    expect(validationProblems(train("guard"), refused, ref(train("guard"), ns).id).join("\n")).toContain(
+      "deny-all",
+    );
+    // At the ingress gateway: Tranquil's gateway policy and a mesh-wide CUSTOM one meet there.
+    const root = await env.namespace("istio-system");
+    await apps.createNamespacedDeployment({
+      namespace: root,
+      body: {
+        metadata: { name: "istio-ingressgateway" },
+        spec: {
+          selector: { matchLabels: { istio: "ingressgateway" } },
+          template: {
+            metadata: { labels: { istio: "ingressgateway" } },
+            spec: { containers: [{ name: "istio-proxy", image: "istio/proxyv2" }] },
+          },
+        },
+      },
+    });
+    await policy(root, "tranquil-gateway", "tranquil-gateway", { istio: "ingressgateway" });
+    await policy(root, "sso", "sso", { istio: "ingressgateway" });
+    // (An earlier test left an HTTPRoute of item behind: only this check's problems count here.)
+    const conflicts = async () =>
+      (await facts(train("item"))).meshProblems.filter((p) => p.reason === "ConflictingCustomAuthorization");
+    expect((await conflicts()).map((p) => p.message.split(" are ")[0])).toEqual([
+      "the pods of the ingress gateway istio-ingressgateway in istio-system",
+    ]);
+    // An istiod that allows several CUSTOM providers per workload (Istio 1.29 and later).
+    await apps.createNamespacedDeployment({
+      namespace: root,
+      body: {
+        metadata: { name: "istiod" },
+        spec: {
+          selector: { matchLabels: { app: "istiod" } },
+          template: {
+            metadata: { labels: { app: "istiod" } },
+            spec: {
+              containers: [
+                {
+                  name: "discovery",
+                  image: "istio/pilot",
+                  env: [{ name: "PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS", value: "true" }],
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
+    expect((await facts(train("guard"), ns)).meshProblems).toEqual([]);
+    expect(await conflicts()).toEqual([]);
+    for (const name of ["istiod", "istio-ingressgateway"])
+      await apps.deleteNamespacedDeployment({ namespace: root, name });
+  });
+
   it("reports other active Upgrades of the namespace and the holder of the enrolment id", async () => {
     records = [
       record(NS, "up", ["item"]),

@@ -10,7 +10,9 @@
  * - other active Upgrades and the holder of the enrolment id, from `listUpgrades`;
  * - shapes it cannot upgrade: delegate VirtualServices, Gateway API routes (when their CRDs
  *   are installed), a Service whose selector pins `version` (new pods would never be its
- *   endpoints), an ExternalName Service, ports no proxy intercepts, and ambient mode.
+ *   endpoints), an ExternalName Service, ports no proxy intercepts, ambient mode, and CUSTOM
+ *   AuthorizationPolicies of two providers on the train's pods or the ingress gateway
+ *   (custom-authz.ts).
  */
 import {
   AppsV1Api,
@@ -31,6 +33,13 @@ import { VERSION_LABEL } from "../workloads/pod-conventions.js";
 import { versionOf } from "../workloads/version-readiness.js";
 import { selectorHasVersion } from "../workloads/version-template.js";
 import { activeUpgradeFacts } from "../../observe/active-upgrades.js";
+import {
+  allowsMultipleProviders,
+  customAuthzProblems,
+  ISTIO_ROOT_NAMESPACE,
+  type AuthorizationPolicyObject,
+  type Workload,
+} from "./custom-authz.js";
 import { gitOpsSelfHeal } from "./gitops-markers.js";
 import { tcpPorts, unproxiedPorts } from "./istio-protocol.js";
 import {
@@ -46,6 +55,7 @@ export const AMBIENT_LABEL = "istio.io/dataplane-mode";
 
 const ISTIO = { group: "networking.istio.io", version: "v1" } as const;
 const GATEWAY_API = { group: "gateway.networking.k8s.io", version: "v1" } as const;
+const ISTIO_SECURITY = { group: "security.istio.io", version: "v1" } as const;
 const GATEWAY_API_ROUTES = [
   { kind: "HTTPRoute", plural: "httproutes" },
   { kind: "GRPCRoute", plural: "grpcroutes" },
@@ -65,14 +75,18 @@ export async function kubeValidationFacts(
 ): Promise<ValidationFacts> {
   const reads = new ClusterReads(deps.kc);
   const ns = upgrade.namespace;
-  const [namespace, deployments, virtualServices, rules, routes, records] = await Promise.all([
-    reads.namespace(ns),
-    reads.deployments(ns),
-    reads.istio<VirtualService>("virtualservices"),
-    reads.istio<DestinationRule>("destinationrules"),
-    reads.gatewayApiRoutes(),
-    deps.listUpgrades(),
-  ]);
+  const [namespace, deployments, virtualServices, rules, routes, records, policies, istioDeployments] =
+    await Promise.all([
+      reads.namespace(ns),
+      reads.deployments(ns),
+      reads.istio<VirtualService>("virtualservices"),
+      reads.istio<DestinationRule>("destinationrules"),
+      reads.gatewayApiRoutes(),
+      deps.listUpgrades(),
+      reads.authorizationPolicies(),
+      ns === ISTIO_ROOT_NAMESPACE ? Promise.resolve([]) : reads.deployments(ISTIO_ROOT_NAMESPACE),
+    ]);
+  const workloads: Workload[] = [];
   const services: Record<string, ServiceFacts> = {};
   const meshProblems: MeshProblem[] = [];
   if (namespace?.metadata?.labels?.[AMBIENT_LABEL] === "ambient") {
@@ -103,8 +117,47 @@ export async function kubeValidationFacts(
     meshProblems.push(...delegateProblems(virtualServices, fqdn, member.name));
     for (const { kind, items } of routes)
       meshProblems.push(...gatewayApiProblems(kind, items, member.name, ns));
+    for (const d of own.filter(present))
+      workloads.push({
+        name: `${member.name}@${versionOf(d, member.name) ?? "?"}`,
+        namespace: ns,
+        labels: d.spec?.template.metadata?.labels ?? {},
+      });
   }
+  meshProblems.push(
+    ...authorizationProblems(policies, workloads, [
+      ...istioDeployments,
+      ...(ns === ISTIO_ROOT_NAMESPACE ? deployments : []),
+    ]),
+  );
   return { services, meshProblems, ...activeUpgradeFacts(upgrade, records) };
+}
+
+/**
+ * The CUSTOM authorization trap on the train's pods and on the ingress gateway (whose pods
+ * carry `istio: ingressgateway`), unless istiod, found in the root namespace, allows several
+ * providers per workload.
+ */
+function authorizationProblems(
+  policies: readonly AuthorizationPolicyObject[],
+  train: readonly Workload[],
+  rootDeployments: readonly V1Deployment[],
+): MeshProblem[] {
+  const labelsOf = (d: V1Deployment): Record<string, string> => d.spec?.template.metadata?.labels ?? {};
+  const istiod = rootDeployments.filter((d) => labelsOf(d)["app"] === "istiod");
+  const allowed =
+    istiod.length > 0 &&
+    istiod.every((d) =>
+      (d.spec?.template.spec?.containers ?? []).some((c) => allowsMultipleProviders(c.env ?? [])),
+    );
+  const gateways = rootDeployments
+    .filter((d) => labelsOf(d)["istio"] === "ingressgateway")
+    .map((d): Workload => ({
+      name: `the ingress gateway ${d.metadata?.name ?? ""}`.trim(),
+      namespace: ISTIO_ROOT_NAMESPACE,
+      labels: labelsOf(d),
+    }));
+  return customAuthzProblems(policies, [...train, ...gateways], allowed);
 }
 
 /** A version counts when it wants instances or still has ready ones. */
@@ -183,6 +236,23 @@ class ClusterReads {
       return list.items;
     } catch (err) {
       throw describeKubeError(err, { verb: "list", resource: `${plural}.${ISTIO.group}` });
+    }
+  }
+
+  /** Every AuthorizationPolicy; none when Istio's security CRDs are not installed. */
+  async authorizationPolicies(): Promise<AuthorizationPolicyObject[]> {
+    try {
+      const list = (await this.custom.listClusterCustomObject({
+        ...ISTIO_SECURITY,
+        plural: "authorizationpolicies",
+      })) as { items: AuthorizationPolicyObject[] };
+      return list.items;
+    } catch (err) {
+      if (apiStatusOf(err)?.code === 404) return [];
+      throw describeKubeError(err, {
+        verb: "list",
+        resource: `authorizationpolicies.${ISTIO_SECURITY.group}`,
+      });
     }
   }
 

@@ -47,7 +47,7 @@ export async function startKubeTestEnv(options: { crds?: boolean } = {}): Promis
 
 /**
  * An Established CRD may still answer "storage is (re)initializing" for a moment; wait until
- * the Upgrade resource and Istio's VirtualServices can be listed.
+ * the Upgrade resource, Istio's VirtualServices and its AuthorizationPolicies can be listed.
  */
 async function untilServed(kc: KubeConfig, timeoutMs = 30_000): Promise<void> {
   const api = kc.makeApiClient(CustomObjectsApi);
@@ -59,6 +59,11 @@ async function untilServed(kc: KubeConfig, timeoutMs = 30_000): Promise<void> {
         group: "networking.istio.io",
         version: "v1",
         plural: "virtualservices",
+      });
+      await api.listClusterCustomObject({
+        group: "security.istio.io",
+        version: "v1",
+        plural: "authorizationpolicies",
       });
       return;
     } catch (err) {
