@@ -1,0 +1,142 @@
+/**
+ * The dashboard's entry point: the list (polled every two seconds), the upgrade named by the
+ * fragment (`#/<namespace>/<name>`) followed live over its status stream, the clock that
+ * keeps durations moving, and the verbs' clicks.
+ */
+import { TERMINAL_PHASES } from "../../engine/phases.js";
+import { addSample } from "../samples.js";
+import { collectAnalysis, parseHref, verbButtons, type Verb } from "../view-model.js";
+import type { UpgradeView } from "../../api/view.js";
+import { listUpgrades, sendVerb, statusStream } from "./api.js";
+import { renderDetail, type DetailState } from "./detail.js";
+import { byId, h, show } from "./dom.js";
+import { renderList } from "./list.js";
+import { renderTokenForm } from "./token.js";
+
+const LIST_EVERY_MS = 2_000;
+
+const listEl = byId("list");
+const detailEl = byId("detail");
+const connectionEl = byId("connection");
+
+let views: readonly UpgradeView[] | Error = [];
+let detail: DetailState | undefined;
+let stream: EventSource | undefined;
+
+function drawList(): void {
+  renderList(listEl, views, Date.now(), location.hash);
+}
+
+function drawDetail(): void {
+  const key = parseHref(location.hash);
+  if (key === undefined) {
+    show(detailEl, h("p", { class: "muted hint" }, "Choose an upgrade to follow it live."));
+    return;
+  }
+  if (detail === undefined) {
+    show(detailEl, h("p", { class: "muted" }, `Connecting to ${key.namespace}/${key.name} …`));
+    return;
+  }
+  // Redrawing replaces the buttons: keep the keyboard focus where it was.
+  const focused = document.activeElement?.id;
+  show(detailEl, ...renderDetail(detail, Date.now()));
+  if (focused !== undefined && focused !== "") document.getElementById(focused)?.focus();
+}
+
+function follow(): void {
+  stream?.close();
+  stream = undefined;
+  detail = undefined;
+  const key = parseHref(location.hash);
+  drawList();
+  drawDetail();
+  if (key === undefined) {
+    connectionEl.textContent = "";
+    return;
+  }
+  const source = statusStream(key);
+  stream = source;
+  source.addEventListener("status", (event) => {
+    const view = JSON.parse((event as MessageEvent<string>).data) as UpgradeView;
+    const now = Date.now();
+    detail = {
+      ...(detail ?? { samples: [], analysis: [] }),
+      view,
+      samples: addSample(detail?.samples ?? [], view, now),
+      analysis: collectAnalysis(detail?.analysis ?? [], view),
+    };
+    connectionEl.textContent = "live";
+    if (TERMINAL_PHASES.includes(view.status.phase)) {
+      // The server ends the stream at the end; reconnecting would only repeat the last state.
+      source.close();
+      connectionEl.textContent = `ended ${view.status.phase}`;
+    }
+    drawDetail();
+  });
+  source.addEventListener("error", () => {
+    if (source.readyState === EventSource.CLOSED && detail === undefined) {
+      show(
+        detailEl,
+        h(
+          "p",
+          { class: "problem", role: "alert" },
+          `Upgrade ${key.namespace}/${key.name} cannot be followed: the controller refused the stream or does not know it.`,
+        ),
+      );
+      connectionEl.textContent = "not connected";
+    } else if (source.readyState === EventSource.CONNECTING) {
+      connectionEl.textContent = "reconnecting …";
+    }
+  });
+}
+
+async function press(verb: Verb): Promise<void> {
+  const current = detail;
+  if (current === undefined) return;
+  const button = verbButtons(current.view).find((b) => b.verb === verb);
+  if (button?.confirm !== undefined && !window.confirm(button.confirm)) return;
+  detail = { ...current, sending: verb };
+  drawDetail();
+  let notice: { text: string; ok: boolean };
+  try {
+    const view = await sendVerb(current.view, verb);
+    notice = {
+      text: `${button?.label ?? verb} accepted: now ${view.status.phase}, weight ${view.status.weight}%`,
+      ok: true,
+    };
+  } catch (err) {
+    notice = {
+      text: `${button?.label ?? verb} refused: ${err instanceof Error ? err.message : String(err)}`,
+      ok: false,
+    };
+  }
+  if (detail !== undefined) {
+    const { sending: _sending, ...rest } = detail;
+    detail = { ...rest, notice };
+  }
+  drawDetail();
+}
+
+async function refreshList(): Promise<void> {
+  try {
+    views = await listUpgrades();
+  } catch (err) {
+    views = err instanceof Error ? err : new Error(String(err));
+  }
+  drawList();
+}
+
+detailEl.addEventListener("click", (event) => {
+  const target = (event.target as Element | null)?.closest("button[data-verb]");
+  const verb = target?.getAttribute("data-verb");
+  if (verb === "pause" || verb === "resume" || verb === "promote" || verb === "abort") void press(verb);
+});
+window.addEventListener("hashchange", follow);
+renderTokenForm(byId("token-form") as HTMLFormElement, () => undefined);
+follow();
+void refreshList();
+setInterval(() => void refreshList(), LIST_EVERY_MS);
+// Durations move on between events.
+setInterval(() => {
+  if (detail !== undefined && !TERMINAL_PHASES.includes(detail.view.status.phase)) drawDetail();
+}, 1_000);
