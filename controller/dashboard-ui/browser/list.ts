@@ -68,15 +68,15 @@ export function renderList(
               {},
               h("a", { href: r.href, "aria-current": r.href === selected ? "page" : undefined }, r.name),
             ),
-            h("td", {}, r.namespace),
+            h("td", { "data-label": "in" }, r.namespace),
             h("td", {}, r.services),
             h(
               "td",
               {},
               h("span", { class: `phase tone-${phaseTone(phase)}` }, `${phaseSymbol(phase)} ${r.phase}`),
             ),
-            h("td", { class: "num" }, r.weight),
-            h("td", { class: "num" }, r.age),
+            h("td", { class: "num", "data-label": "weight" }, r.weight),
+            h("td", { class: "num", "data-label": "age" }, r.age),
           );
         }),
       ),

@@ -14,6 +14,7 @@ import { renderList } from "./list.js";
 import { renderTokenForm } from "./token.js";
 
 const LIST_EVERY_MS = 2_000;
+const RETRY_MS = 2_000;
 
 const listEl = byId("list");
 const detailEl = byId("detail");
@@ -75,15 +76,20 @@ function follow(): void {
   });
   source.addEventListener("error", () => {
     if (source.readyState === EventSource.CLOSED && detail === undefined) {
+      // Refused (an unknown upgrade, a full server): say so, and try again, since an upgrade
+      // opened from `tranquil dashboard <name>` may be created a moment later.
       show(
         detailEl,
         h(
           "p",
           { class: "problem", role: "alert" },
-          `Upgrade ${key.namespace}/${key.name} cannot be followed: the controller refused the stream or does not know it.`,
+          `Upgrade ${key.namespace}/${key.name} cannot be followed yet: the controller does not know it or refused the stream. Trying again every ${RETRY_MS / 1000} s.`,
         ),
       );
       connectionEl.textContent = "not connected";
+      setTimeout(() => {
+        if (stream === source) follow();
+      }, RETRY_MS);
     } else if (source.readyState === EventSource.CONNECTING) {
       connectionEl.textContent = "reconnecting …";
     }

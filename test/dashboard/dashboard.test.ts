@@ -1,0 +1,201 @@
+/**
+ * The dashboard in a real browser (Debian's chromium through playwright-core) during real
+ * upgrades on the local mesh, with users placing orders: the page shows the phases in order
+ * as they happen, the weight moving and Succeeded at the end; it works at 1280×800 in light
+ * and on a narrow window in dark; a wrong token is refused with the API's message; the abort
+ * button asks first, then rolls the upgrade back and the page shows RolledBack. Screenshots
+ * of the running upgrade go to test-artifacts/dashboard/ (docs/dashboard.png is one of them).
+ */
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildDashboard } from "../../controller/dashboard-ui/build.js";
+import { bootE2e, createUpgrade, startUsers, strategy, type E2eEnv, type Users } from "../e2e/harness.js";
+import { artifactsDir, launchChromium } from "./chromium.js";
+import { changes, recordShownStates, shownStates } from "./page-recorder.js";
+
+/** The lifecycle of an upgrade that succeeds, in order. */
+const SUCCEEDING = ["Validating", "Preparing", "Shifting", "Draining", "Finalizing", "Succeeded"];
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `#phase` shows `phase` (its data-phase), or fails naming what it showed. */
+async function waitForPhase(page: Page, phase: string, timeoutMs: number): Promise<void> {
+  await page
+    .waitForSelector(`#phase[data-phase='${phase}']`, { timeout: timeoutMs })
+    .catch(async (err: unknown) => {
+      const shown = await shownStates(page).catch(() => []);
+      throw new Error(`the page never showed ${phase}; it showed ${JSON.stringify(shown)}`, { cause: err });
+    });
+}
+
+/** True when the page is no wider than its window (nothing to scroll sideways). */
+function fitsWidth(page: Page): Promise<boolean> {
+  return page.evaluate<boolean>("document.documentElement.scrollWidth <= window.innerWidth");
+}
+
+describe("the dashboard in chromium, during real upgrades", () => {
+  let env: E2eEnv | undefined;
+  let users: Users | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext;
+  let page: Page;
+  let dashboard: string;
+  /** Every URL the page requested, to show that the token never appears in one. */
+  const requested: string[] = [];
+
+  beforeAll(async () => {
+    // The page the controller serves is the one built from the sources under test.
+    await buildDashboard();
+    browser = await launchChromium();
+    env = await bootE2e();
+    users = startUsers(env.mesh, { ratePerSecond: 4, concurrency: 4, slowFraction: 0.1 });
+    dashboard = `${env.ctl().apiUrl}/dashboard/`;
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
+    page = await context.newPage();
+    page.on("request", (r) => requested.push(r.url()));
+    await recordShownStates(page);
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await users?.finish().catch(() => undefined);
+    await env?.stop();
+  }, 60_000);
+
+  it("shows an upgrade's phases in order as they happen, the weight moving, and Succeeded at the end", async () => {
+    const ctl = env!.ctl();
+    // Opened before the upgrade exists, as `tranquil dashboard auth-v2` may be: it keeps trying.
+    await page.goto(`${dashboard}#/default/auth-v2`);
+    await page.waitForSelector("#detail .problem");
+    await createUpgrade(ctl, "auth-v2", {
+      services: [{ name: "auth-service", from: "v1", to: "v2" }],
+      strategy: strategy([50, 100]),
+    });
+    await waitForPhase(page, "Shifting", 30_000);
+
+    // A screenshot of the running upgrade, once it drains (or, if that was too quick to catch, later).
+    const dir = await artifactsDir();
+    let shot: string | undefined;
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const phase = await page.getAttribute("#phase", "data-phase");
+      if (shot === undefined && (phase === "Draining" || phase === "Finalizing")) {
+        shot = join(dir, "dashboard-running.png");
+        await page.screenshot({ path: shot, fullPage: true });
+        expect(await fitsWidth(page)).toBe(true);
+      }
+      if (phase === "Succeeded") break;
+      if (Date.now() > deadline) throw new Error(`auth-v2 did not succeed in time; the page shows ${phase}`);
+      await sleep(100);
+    }
+    expect(shot, "a screenshot was taken while the upgrade ran").toBeDefined();
+
+    const shown = await shownStates(page);
+    const phases = changes(shown.map((s) => s.phase));
+    // Each phase the page showed comes after the previous one in the lifecycle, none twice.
+    const order = phases.map((p) => SUCCEEDING.indexOf(p));
+    expect(
+      order.every((i) => i >= 0),
+      JSON.stringify(phases),
+    ).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(phases).toEqual(expect.arrayContaining(["Shifting", "Draining", "Finalizing", "Succeeded"]));
+    expect(phases.at(-1)).toBe("Succeeded");
+    // The weight went up through the steps as the page watched.
+    const weights = changes(shown.map((s) => s.weight));
+    expect(weights).toEqual(expect.arrayContaining(["50%", "100%"]));
+    expect(weights.map((w) => Number.parseInt(w, 10))).toEqual(
+      [...weights.map((w) => Number.parseInt(w, 10))].sort((a, b) => a - b),
+    );
+    // The timeline lists every phase, in order, each with its time.
+    const timeline = await page.evaluate<[string, string][]>(
+      `[...document.querySelectorAll("#timeline li")].map((li) => [li.dataset.phase, li.querySelector(".time")?.textContent ?? ""])`,
+    );
+    expect(timeline.map(([phase]) => phase)).toEqual(SUCCEEDING);
+    expect(timeline.every(([, time]) => time !== "")).toBe(true);
+    // Analysis per step, and the phase in words (not only in colour), also in the list.
+    expect(await page.textContent("#phase")).toContain("✓ Succeeded");
+    await expect
+      .poll(() => page.locator("section[aria-label='Analysis per step'] li").count())
+      .toBeGreaterThan(0);
+    expect(await page.textContent("section[aria-label='Analysis per step']")).toContain("step 50% passed");
+    await expect
+      .poll(() => page.textContent("tr[data-upgrade='default/auth-v2']"), { timeout: 5_000 })
+      .toContain("✓ Succeeded");
+    // Nothing can be pressed once it has ended.
+    expect(await page.isDisabled("#verb-abort")).toBe(true);
+  }, 150_000);
+
+  it("reads on a narrow window in the dark scheme", async () => {
+    const narrow = await browser!.newContext({ viewport: { width: 390, height: 844 }, colorScheme: "dark" });
+    try {
+      const small = await narrow.newPage();
+      await small.goto(`${dashboard}#/default/auth-v2`);
+      await small.waitForSelector("#phase[data-phase='Succeeded']");
+      expect(await fitsWidth(small)).toBe(true);
+      const background = await small.evaluate<string>("getComputedStyle(document.body).backgroundColor");
+      expect(background).toBe("rgb(21, 23, 26)");
+      await small.screenshot({
+        path: join(await artifactsDir(), "dashboard-narrow-dark.png"),
+        fullPage: true,
+      });
+    } finally {
+      await narrow.close();
+    }
+  }, 30_000);
+
+  it("refuses a wrong token with the API's message; the abort button asks first, then rolls back to RolledBack", async () => {
+    const ctl = env!.ctl();
+    await createUpgrade(ctl, "auth-v3", {
+      services: [{ name: "auth-service", from: "v2", to: "v3" }],
+      // Long steps: it stays in Shifting until aborted.
+      strategy: { ...strategy([10, 50, 100]), stepInterval: "5m" },
+    });
+    await page.goto(`${dashboard}#/default/auth-v3`);
+    await waitForPhase(page, "Shifting", 30_000);
+
+    // A wrong token: refused, in the API's words, and nothing changed.
+    const wrong = "wrong-token-0123456789abcdef";
+    await page.fill("#token", wrong);
+    await page.click("#token-save");
+    await page.click("#verb-pause");
+    await expect
+      .poll(() => page.textContent("#notice"))
+      .toBe("Pause refused: missing or wrong bearer token: pass --token or set TRANQUIL_TOKEN");
+    expect((await ctl.store.get({ namespace: "default", name: "auth-v3" })).spec.paused).not.toBe(true);
+    expect(await page.evaluate<string | null>(`sessionStorage.getItem("tranquil.token")`)).toBe(wrong);
+
+    // The right token; abort asks first: dismissed, nothing is sent.
+    await page.click("#token-forget");
+    await page.fill("#token", ctl.token);
+    await page.click("#token-save");
+    const questions: string[] = [];
+    page.once("dialog", (d) => {
+      questions.push(d.message());
+      void d.dismiss();
+    });
+    await page.click("#verb-abort");
+    await expect.poll(() => questions.length).toBe(1);
+    expect(questions[0]).toBe("Abort upgrade default/auth-v3 and roll it back to auth-service v2?");
+    await sleep(500);
+    expect((await ctl.store.get({ namespace: "default", name: "auth-v3" })).status.phase).toBe("Shifting");
+    expect(await page.textContent("#notice")).toBe(
+      "Pause refused: missing or wrong bearer token: pass --token or set TRANQUIL_TOKEN",
+    );
+
+    // Accepted: the controller rolls it back, and the page shows it.
+    page.once("dialog", (d) => void d.accept());
+    await page.click("#verb-abort");
+    await expect.poll(() => page.textContent("#notice")).toMatch(/^Abort accepted: now /);
+    await waitForPhase(page, "RolledBack", 60_000);
+    const phases = changes((await shownStates(page)).map((s) => s.phase));
+    expect(phases.slice(-2)).toEqual(["RollingBack", "RolledBack"]);
+    expect(await page.textContent("#phase")).toContain("↺ RolledBack");
+    expect(await page.textContent(".why")).toContain("abort");
+
+    // The token went only into headers: no URL the page requested carries it.
+    expect(requested.length).toBeGreaterThan(0);
+    expect(requested.filter((u) => u.includes(ctl.token) || u.includes(wrong))).toEqual([]);
+  }, 120_000);
+});
