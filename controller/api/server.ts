@@ -10,6 +10,7 @@
  *   GET  /v1/upgrades[?namespace=]                     list
  *   GET  /v1/upgrades/:name[?namespace=]               one
  *   GET  /v1/upgrades/:name/events[?namespace=]        SSE: `status` events until the upgrade ends
+ *   GET  /v1/upgrades/:name/recent-events[?namespace=] the Events recorded about it (ADR 0091)
  *   POST /v1/upgrades        {name, namespace?, spec}  create (token)
  *   POST /v1/upgrades/:name/{pause,resume,promote,abort}[?namespace=]   (token)
  *   GET  /dashboard/                                   the dashboard page (ADR 0091); / redirects there
@@ -24,6 +25,7 @@ import type { Registry } from "prom-client";
 import { keyString, type UpgradeStore } from "../ports/upgrade-store.js";
 import { requireBearer } from "./auth.js";
 import { defaultDashboardDir } from "./dashboard/assets.js";
+import { recentEventsHandler, type RecentEvents } from "./dashboard/recent-events.js";
 import { dashboardRouter } from "./dashboard/route.js";
 import { errorAnswer } from "./error-body.js";
 import {
@@ -59,6 +61,8 @@ export interface ApiOptions {
   readonly notReady?: () => readonly string[];
   /** The built dashboard served at /dashboard/ (default: the project's dist/dashboard, ADR 0091). */
   readonly dashboardDir?: string;
+  /** The Events recorded about an Upgrade, for GET …/recent-events; none = the controller keeps none. */
+  readonly recentEvents?: RecentEvents;
 }
 
 /** What POST /v1/upgrades takes, as its messages name it. */
@@ -125,6 +129,8 @@ export function createApi(options: ApiOptions): express.Express {
     "/v1/upgrades/:name/events",
     statusEventsHandler({ store: options.store, service, settings: streamSettings, slots }),
   );
+
+  app.get("/v1/upgrades/:name/recent-events", recentEventsHandler(service, options.recentEvents));
 
   app.post("/v1/upgrades", auth, async (req, res) => {
     const body = jsonObjectBody(req, UPGRADE_OBJECT);

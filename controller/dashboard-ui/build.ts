@@ -5,7 +5,7 @@
  *
  *   npx tsx controller/dashboard-ui/build.ts [outdir]     default dist/dashboard
  */
-import { copyFile, mkdir, rename, stat } from "node:fs/promises";
+import { copyFile, mkdir, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
@@ -47,12 +47,14 @@ const schemaConstants: Plugin = {
 /** Builds into `outdir`; resolves to the script's size in bytes. */
 export async function buildDashboard(outdir: string = DEFAULT_DASHBOARD_OUTDIR): Promise<number> {
   await mkdir(outdir, { recursive: true });
-  // Built aside and moved in, so a server reading the files never sees half a build.
+  // Built aside and moved in, so a server reading the files never sees half a build (and two
+  // builds at once, as parallel test files run them, never write into one file).
+  const aside = (file: string): string => join(outdir, `${file}.${process.pid}.next`);
   const common = { bundle: true, minify: true, logLevel: "warning", legalComments: "none" } as const;
   const script = await build({
     ...common,
     entryPoints: [browser("main.ts")],
-    outfile: join(outdir, "app.js.next"),
+    outfile: aside("app.js"),
     format: "iife",
     platform: "browser",
     target: "es2022",
@@ -61,21 +63,22 @@ export async function buildDashboard(outdir: string = DEFAULT_DASHBOARD_OUTDIR):
   const style = await build({
     ...common,
     entryPoints: [browser("style.css")],
-    outfile: join(outdir, "app.css.next"),
+    outfile: aside("app.css"),
     loader: { ".css": "css" },
   });
   const errors = [...script.errors, ...style.errors];
   if (errors.length > 0)
     throw new Error(`building the dashboard failed: ${errors.map((e) => e.text).join("; ")}`);
-  const size = (await stat(join(outdir, "app.js.next"))).size;
+  const size = (await stat(aside("app.js"))).size;
   if (size > MAX_SCRIPT_BYTES) {
+    await Promise.all(["app.js", "app.css"].map((file) => rm(aside(file), { force: true })));
     throw new Error(
       `building the dashboard: app.js is ${size} bytes, over ${MAX_SCRIPT_BYTES}; a module pulled in something large (ADR 0091)`,
     );
   }
-  await copyFile(browser("index.html"), join(outdir, "index.html.next"));
+  await copyFile(browser("index.html"), aside("index.html"));
   for (const file of ["app.js", "app.css", "index.html"]) {
-    await rename(join(outdir, `${file}.next`), join(outdir, file));
+    await rename(aside(file), join(outdir, file));
   }
   return size;
 }

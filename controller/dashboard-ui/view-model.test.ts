@@ -9,6 +9,7 @@ import {
   confirmations,
   drain,
   enrolment,
+  eventRows,
   historyRows,
   hrefOf,
   listRows,
@@ -201,5 +202,28 @@ describe("historyRows", () => {
       viewOf({ history: [entry(1, "Validating", "created"), entry(2, "Preparing", "valid")] }),
     );
     expect(rows.map((r) => r.message)).toEqual(["valid", "created"]);
+  });
+});
+
+describe("eventRows", () => {
+  it("lists recorded Events newest first, warnings marked in words; none when the controller keeps none", () => {
+    const rows = eventRows({
+      kept: true,
+      events: [
+        { type: "Normal", reason: "Shifting", message: "door open", at: 1 },
+        { type: "Warning", reason: "AnalysisFailed", message: "success 87.54321% < 95%", at: 2 },
+      ],
+    });
+    expect(rows).toEqual([
+      {
+        at: 2,
+        type: "Warning",
+        reason: "AnalysisFailed",
+        what: "⚠ AnalysisFailed",
+        message: "success 87.5% < 95%",
+      },
+      { at: 1, type: "Normal", reason: "Shifting", what: "Shifting", message: "door open" },
+    ]);
+    expect(eventRows({ kept: false, events: [] })).toBeUndefined();
   });
 });

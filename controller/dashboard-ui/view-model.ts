@@ -4,6 +4,7 @@
  * these on the page; the CLI's own helpers (format.ts, drain-eta.ts, status-view.ts) word
  * the same things the same way.
  */
+import type { RecentEventsBody } from "../api/dashboard/recent-events.js";
 import type { UpgradeView } from "../api/view.js";
 import { drainEta } from "../cli/drain-eta.js";
 import {
@@ -204,4 +205,26 @@ export function historyRows(view: UpgradeView): { at: number; what: string; mess
   return [...view.status.history]
     .reverse()
     .map((h) => ({ at: h.at, what: `${h.phase}/${h.stage}`, message: roundPercentages(h.message) }));
+}
+
+/** One recorded Event as a row: a Warning is marked in words, not only in colour. */
+export interface EventRow {
+  readonly at: number;
+  readonly type: "Normal" | "Warning";
+  readonly reason: string;
+  /** The reason, `⚠ ` before a Warning's. */
+  readonly what: string;
+  readonly message: string;
+}
+
+/** The recorded Events, newest first; undefined when the controller keeps none of its own. */
+export function eventRows(body: RecentEventsBody): EventRow[] | undefined {
+  if (!body.kept) return undefined;
+  return [...body.events].reverse().map((e) => ({
+    at: e.at,
+    type: e.type,
+    reason: e.reason,
+    what: e.type === "Warning" ? `⚠ ${e.reason}` : e.reason,
+    message: roundPercentages(e.message),
+  }));
 }

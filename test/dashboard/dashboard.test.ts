@@ -123,6 +123,18 @@ describe("the dashboard in chromium, during real upgrades", () => {
     await expect
       .poll(() => page.textContent("tr[data-upgrade='default/auth-v2']"), { timeout: 5_000 })
       .toContain("✓ Succeeded");
+    // The Events the controller recorded, newest first.
+    await expect
+      .poll(() => page.locator("#events tr[data-reason='Succeeded']").count(), { timeout: 5_000 })
+      .toBe(1);
+    const reasons = await page.evaluate<string[]>(
+      `[...document.querySelectorAll("#events tbody tr")].map((tr) => tr.dataset.reason)`,
+    );
+    expect(reasons.filter((r) => SUCCEEDING.includes(r)).slice(0, 3)).toEqual([
+      "Succeeded",
+      "Finalizing",
+      "Draining",
+    ]);
     // Nothing can be pressed once it has ended.
     expect(await page.isDisabled("#verb-abort")).toBe(true);
   }, 150_000);
@@ -193,6 +205,9 @@ describe("the dashboard in chromium, during real upgrades", () => {
     expect(phases.slice(-2)).toEqual(["RollingBack", "RolledBack"]);
     expect(await page.textContent("#phase")).toContain("↺ RolledBack");
     expect(await page.textContent(".why")).toContain("abort");
+    await expect
+      .poll(() => page.textContent("#events tr[data-reason='RollingBack']"), { timeout: 5_000 })
+      .toContain("⚠ RollingBack");
 
     // The token went only into headers: no URL the page requested carries it.
     expect(requested.length).toBeGreaterThan(0);

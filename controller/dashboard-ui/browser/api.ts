@@ -3,6 +3,7 @@
  * verbs with the token. The token lives in this tab's sessionStorage only and travels only in
  * the Authorization header of a verb (ADR 0091); a refusal is shown as the API words it.
  */
+import type { RecentEventsBody } from "../../api/dashboard/recent-events.js";
 import type { UpgradeView } from "../../api/view.js";
 import type { Verb } from "../view-model.js";
 
@@ -50,6 +51,11 @@ export async function sendVerb(key: { namespace: string; name: string }, verb: V
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
     body: "{}",
   })) as UpgradeView;
+}
+
+/** The Events the controller recorded about one upgrade (reads need no token). */
+export async function recentEvents(key: { namespace: string; name: string }): Promise<RecentEventsBody> {
+  return (await call(path(key, "/recent-events"), { method: "GET" })) as RecentEventsBody;
 }
 
 /** The status stream of one upgrade (reads need no token). */

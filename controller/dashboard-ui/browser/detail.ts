@@ -2,6 +2,7 @@
  * One upgrade, live: phase and timeline, enrolment, traffic chart, confirmations, drain,
  * safety counters, analysis per step, conditions and history, and the verbs' buttons.
  */
+import type { RecentEventsBody } from "../../api/dashboard/recent-events.js";
 import type { UpgradeView } from "../../api/view.js";
 import { clockTime, formatSeconds, formatServices, rollbackReason } from "../../cli/format.js";
 import type { Sample } from "../samples.js";
@@ -11,6 +12,7 @@ import {
   conditionLines,
   drain,
   enrolment,
+  eventRows,
   historyRows,
   verbButtons,
   type AnalysisResult,
@@ -28,6 +30,10 @@ export interface DetailState {
   readonly notice?: { readonly text: string; readonly ok: boolean };
   /** A verb in flight (its button waits). */
   readonly sending?: Verb;
+  /** The recorded Events, as last read (or why they could not be read). */
+  readonly events?: RecentEventsBody | Error;
+  /** True once the Events were read after the upgrade ended: no more reads. */
+  readonly eventsFinal?: boolean;
 }
 
 /** The detail's elements. */
@@ -89,7 +95,8 @@ export function renderDetail(state: DetailState, now: number): Child[] {
     ),
     card("Analysis per step", analysisBlock(state.analysis)),
     card("Conditions", list(conditionLines(view), "none")),
-    card("Events", historyBlock(view)),
+    card("Events", eventsBlock(state.events)),
+    card("History", historyBlock(view)),
   ];
 }
 
@@ -262,6 +269,47 @@ function analysisBlock(results: readonly AnalysisResult[]): HTMLElement {
         "li",
         { class: r.passed ? "ok" : "bad" },
         `${r.passed ? "✓ passed" : "✗ failed"} · ${clockTime(r.at)} · ${r.message}`,
+      ),
+    ),
+  );
+}
+
+function eventsBlock(events: RecentEventsBody | Error | undefined): HTMLElement {
+  if (events === undefined) return h("p", { class: "muted" }, "reading …");
+  if (events instanceof Error) return h("p", { class: "problem" }, `cannot read them: ${events.message}`);
+  const rows = eventRows(events);
+  if (rows === undefined)
+    return h(
+      "p",
+      { class: "muted" },
+      "this controller keeps no Events of its own; on a cluster, `kubectl get events` shows them",
+    );
+  if (rows.length === 0) return h("p", { class: "muted" }, "none yet");
+  return h(
+    "table",
+    { class: "history", id: "events" },
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        h("th", { scope: "col" }, "UTC"),
+        h("th", { scope: "col" }, "Event"),
+        h("th", { scope: "col" }, "Message"),
+      ),
+    ),
+    h(
+      "tbody",
+      {},
+      rows.map((r) =>
+        h(
+          "tr",
+          { class: r.type === "Warning" ? "warning" : undefined, "data-reason": r.reason },
+          h("td", {}, clockTime(r.at)),
+          h("td", {}, r.what),
+          h("td", {}, r.message),
+        ),
       ),
     ),
   );

@@ -7,7 +7,7 @@ import { TERMINAL_PHASES } from "../../engine/phases.js";
 import { addSample } from "../samples.js";
 import { collectAnalysis, parseHref, verbButtons, type Verb } from "../view-model.js";
 import type { UpgradeView } from "../../api/view.js";
-import { listUpgrades, sendVerb, statusStream } from "./api.js";
+import { listUpgrades, recentEvents, sendVerb, statusStream } from "./api.js";
 import { renderDetail, type DetailState } from "./detail.js";
 import { byId, h, show } from "./dom.js";
 import { renderList } from "./list.js";
@@ -73,6 +73,7 @@ function follow(): void {
       connectionEl.textContent = `ended ${view.status.phase}`;
     }
     drawDetail();
+    if (detail.events === undefined || TERMINAL_PHASES.includes(view.status.phase)) void refreshEvents();
   });
   source.addEventListener("error", () => {
     if (source.readyState === EventSource.CLOSED && detail === undefined) {
@@ -123,6 +124,23 @@ async function press(verb: Verb): Promise<void> {
   drawDetail();
 }
 
+/** Reads the followed upgrade's recorded Events, until one read after it ended. */
+async function refreshEvents(): Promise<void> {
+  const current = detail;
+  if (current === undefined || current.eventsFinal === true) return;
+  const ended = TERMINAL_PHASES.includes(current.view.status.phase);
+  let events: DetailState["events"];
+  try {
+    events = await recentEvents(current.view);
+  } catch (err) {
+    events = err instanceof Error ? err : new Error(String(err));
+  }
+  // Still the same upgrade (the fragment may have changed meanwhile).
+  if (detail?.view.name !== current.view.name || detail.view.namespace !== current.view.namespace) return;
+  detail = { ...detail, events, eventsFinal: ended };
+  drawDetail();
+}
+
 async function refreshList(): Promise<void> {
   try {
     views = await listUpgrades();
@@ -141,7 +159,10 @@ window.addEventListener("hashchange", follow);
 renderTokenForm(byId("token-form") as HTMLFormElement, () => undefined);
 follow();
 void refreshList();
-setInterval(() => void refreshList(), LIST_EVERY_MS);
+setInterval(() => {
+  void refreshList();
+  void refreshEvents();
+}, LIST_EVERY_MS);
 // Durations move on between events.
 setInterval(() => {
   if (detail !== undefined && !TERMINAL_PHASES.includes(detail.view.status.phase)) drawDetail();
