@@ -29,6 +29,11 @@ async function waitForPhase(page: Page, phase: string, timeoutMs: number): Promi
     });
 }
 
+/** The reason of the newest Event the page lists. */
+function firstEventReason(page: Page): Promise<string | null> {
+  return page.evaluate<string | null>(`document.querySelector("#events tbody tr")?.dataset.reason ?? null`);
+}
+
 /** True when the page is no wider than its window (nothing to scroll sideways). */
 function fitsWidth(page: Page): Promise<boolean> {
   return page.evaluate<boolean>("document.documentElement.scrollWidth <= window.innerWidth");
@@ -74,15 +79,20 @@ describe("the dashboard in chromium, during real upgrades", () => {
     });
     await waitForPhase(page, "Shifting", 30_000);
 
-    // A screenshot of the running upgrade, once it drains (or, if that was too quick to catch, later).
+    // A screenshot of the running upgrade a second into its drain (or in Finalizing, if the drain was quicker).
     const dir = await artifactsDir();
     let shot: string | undefined;
+    let drainingSince: number | undefined;
     const deadline = Date.now() + 90_000;
     for (;;) {
       const phase = await page.getAttribute("#phase", "data-phase");
-      if (shot === undefined && (phase === "Draining" || phase === "Finalizing")) {
+      if (phase === "Draining") drainingSince ??= Date.now();
+      const drainShown = drainingSince !== undefined && Date.now() - drainingSince > 1_000;
+      if (shot === undefined && (phase === "Finalizing" || (phase === "Draining" && drainShown))) {
+        // The window as a user sees it at 1280×800 (docs/dashboard.png), and the whole page.
         shot = join(dir, "dashboard-running.png");
-        await page.screenshot({ path: shot, fullPage: true });
+        await page.screenshot({ path: shot });
+        await page.screenshot({ path: join(dir, "dashboard-running-full.png"), fullPage: true });
         expect(await fitsWidth(page)).toBe(true);
       }
       if (phase === "Succeeded") break;
@@ -123,18 +133,9 @@ describe("the dashboard in chromium, during real upgrades", () => {
     await expect
       .poll(() => page.textContent("tr[data-upgrade='default/auth-v2']"), { timeout: 5_000 })
       .toContain("✓ Succeeded");
-    // The Events the controller recorded, newest first.
-    await expect
-      .poll(() => page.locator("#events tr[data-reason='Succeeded']").count(), { timeout: 5_000 })
-      .toBe(1);
-    const reasons = await page.evaluate<string[]>(
-      `[...document.querySelectorAll("#events tbody tr")].map((tr) => tr.dataset.reason)`,
-    );
-    expect(reasons.filter((r) => SUCCEEDING.includes(r)).slice(0, 3)).toEqual([
-      "Succeeded",
-      "Finalizing",
-      "Draining",
-    ]);
+    // The Events the controller recorded, newest first (the page lists the latest 15).
+    await expect.poll(() => firstEventReason(page), { timeout: 5_000 }).toBe("Succeeded");
+    expect(await page.textContent("#events")).toContain("Finalizing");
     // Nothing can be pressed once it has ended.
     expect(await page.isDisabled("#verb-abort")).toBe(true);
   }, 150_000);
@@ -205,9 +206,7 @@ describe("the dashboard in chromium, during real upgrades", () => {
     expect(phases.slice(-2)).toEqual(["RollingBack", "RolledBack"]);
     expect(await page.textContent("#phase")).toContain("↺ RolledBack");
     expect(await page.textContent(".why")).toContain("abort");
-    await expect
-      .poll(() => page.textContent("#events tr[data-reason='RollingBack']"), { timeout: 5_000 })
-      .toContain("⚠ RollingBack");
+    await expect.poll(() => firstEventReason(page), { timeout: 5_000 }).toBe("RolledBack");
 
     // The token went only into headers: no URL the page requested carries it.
     expect(requested.length).toBeGreaterThan(0);

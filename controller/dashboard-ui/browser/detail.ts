@@ -254,25 +254,35 @@ function drainBlock(view: UpgradeView): Child[] {
   ];
 }
 
-function analysisBlock(results: readonly AnalysisResult[]): HTMLElement {
+function analysisBlock(results: readonly AnalysisResult[]): Child[] {
+  const note = h(
+    "p",
+    { class: "muted" },
+    "Failed requests show here: a failing step gives the new version's success rate (and p99) against the spec's thresholds; the status carries no request counts for a passing one.",
+  );
   if (results.length === 0)
-    return h(
-      "p",
-      { class: "muted" },
-      "no verdict yet (the first comes at the end of the first step's window)",
-    );
-  return h(
-    "ul",
-    { class: "analysis" },
-    results.map((r) =>
-      h(
-        "li",
-        { class: r.passed ? "ok" : "bad" },
-        `${r.passed ? "✓ passed" : "✗ failed"} · ${clockTime(r.at)} · ${r.message}`,
+    return [
+      h("p", { class: "muted" }, "no verdict yet (the first comes at the end of the first step's window)"),
+      note,
+    ];
+  return [
+    h(
+      "ul",
+      { class: "analysis" },
+      results.map((r) =>
+        h(
+          "li",
+          { class: r.passed ? "ok" : "bad" },
+          `${r.passed ? "✓ passed" : "✗ failed"} · ${clockTime(r.at)} · ${r.message}`,
+        ),
       ),
     ),
-  );
+    note,
+  ];
 }
+
+/** How many recorded Events the page lists, the newest. */
+const EVENTS_SHOWN = 15;
 
 function eventsBlock(events: RecentEventsBody | Error | undefined): HTMLElement {
   if (events === undefined) return h("p", { class: "muted" }, "reading …");
@@ -285,7 +295,8 @@ function eventsBlock(events: RecentEventsBody | Error | undefined): HTMLElement 
       "this controller keeps no Events of its own; on a cluster, `kubectl get events` shows them",
     );
   if (rows.length === 0) return h("p", { class: "muted" }, "none yet");
-  return h(
+  const shown = rows.slice(0, EVENTS_SHOWN);
+  const table = h(
     "table",
     { class: "history", id: "events" },
     h(
@@ -302,7 +313,7 @@ function eventsBlock(events: RecentEventsBody | Error | undefined): HTMLElement 
     h(
       "tbody",
       {},
-      rows.map((r) =>
+      shown.map((r) =>
         h(
           "tr",
           { class: r.type === "Warning" ? "warning" : undefined, "data-reason": r.reason },
@@ -313,6 +324,8 @@ function eventsBlock(events: RecentEventsBody | Error | undefined): HTMLElement 
       ),
     ),
   );
+  const earlier = rows.length - shown.length;
+  return earlier > 0 ? h("div", {}, table, h("p", { class: "muted" }, `and ${earlier} earlier`)) : table;
 }
 
 function historyBlock(view: UpgradeView): HTMLElement {

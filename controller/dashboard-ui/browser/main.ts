@@ -67,6 +67,10 @@ function follow(): void {
       analysis: collectAnalysis(detail?.analysis ?? [], view),
     };
     connectionEl.textContent = "live";
+    // The list shows the followed upgrade as fresh as the detail does.
+    if (!(views instanceof Error))
+      views = views.map((v) => (v.name === view.name && v.namespace === view.namespace ? view : v));
+    drawList();
     if (TERMINAL_PHASES.includes(view.status.phase)) {
       // The server ends the stream at the end; reconnecting would only repeat the last state.
       source.close();

@@ -30,7 +30,8 @@ export function renderTokenForm(form: HTMLFormElement, changed: () => void): voi
     name: "token",
     autocomplete: "off",
     spellcheck: "false",
-    placeholder: "API token (TRANQUIL_TOKEN)",
+    placeholder: "API token",
+    title: "The controller's API token (TRANQUIL_TOKEN), kept in this tab only",
     "aria-label": "API token, needed for pause, resume, promote and abort",
   });
   form.onsubmit = (e) => {
