@@ -15,6 +15,7 @@ import {
   listRows,
   parseHref,
   verbButtons,
+  verbOutcome,
 } from "./view-model.js";
 
 const analysed = (status: "True" | "False", message: string, at: number) =>
@@ -225,5 +226,24 @@ describe("eventRows", () => {
       { at: 1, type: "Normal", reason: "Shifting", what: "Shifting", message: "door open" },
     ]);
     expect(eventRows({ kept: false, events: [] })).toBeUndefined();
+  });
+});
+
+describe("verbOutcome", () => {
+  it("says what was accepted, or gives the API's own words with its status", () => {
+    expect(verbOutcome("Pause", { view: viewOf({ phase: "Shifting", weight: 10 }) })).toEqual({
+      text: "Pause accepted: now Shifting, weight 10%",
+      ok: true,
+    });
+    expect(
+      verbOutcome("Abort", { status: 409, message: "abort refused: upgrade default/u is Finalizing" }),
+    ).toEqual({
+      text: "Abort: the controller answered 409: abort refused: upgrade default/u is Finalizing",
+      ok: false,
+    });
+    expect(verbOutcome("Pause", { status: 0, message: "enter the API token first" })).toEqual({
+      text: "Pause not sent: enter the API token first",
+      ok: false,
+    });
   });
 });

@@ -228,3 +228,20 @@ export function eventRows(body: RecentEventsBody): EventRow[] | undefined {
     message: roundPercentages(e.message),
   }));
 }
+
+/**
+ * What the page says after a verb: accepted with the new phase and weight, or the API's own
+ * words with its status (a 0 status: it was not sent, e.g. no token yet, or no controller).
+ */
+export function verbOutcome(
+  label: string,
+  result: { readonly view: UpgradeView } | { readonly status: number; readonly message: string },
+): { text: string; ok: boolean } {
+  if ("view" in result)
+    return {
+      text: `${label} accepted: now ${result.view.status.phase}, weight ${result.view.status.weight}%`,
+      ok: true,
+    };
+  if (result.status === 0) return { text: `${label} not sent: ${result.message}`, ok: false };
+  return { text: `${label}: the controller answered ${result.status}: ${result.message}`, ok: false };
+}

@@ -2,8 +2,9 @@
  * The dashboard in a real browser (Debian's chromium through playwright-core) during real
  * upgrades on the local mesh, with users placing orders: the page shows the phases in order
  * as they happen, the weight moving and Succeeded at the end; it works at 1280×800 in light
- * and on a narrow window in dark; a wrong token is refused with the API's message; the abort
- * button asks first, then rolls the upgrade back and the page shows RolledBack. Screenshots
+ * and on a narrow window in dark; abort once Finalizing began is refused in the API's words; a
+ * wrong token is refused with the API's message; pause and resume act; the abort button asks
+ * first, then rolls the upgrade back and the page shows RolledBack. Screenshots
  * of the running upgrade go to test-artifacts/dashboard/ (docs/dashboard.png is one of them).
  */
 import { join } from "node:path";
@@ -73,6 +74,8 @@ describe("the dashboard in chromium, during real upgrades", () => {
     // Opened before the upgrade exists, as `tranquil dashboard auth-v2` may be: it keeps trying.
     await page.goto(`${dashboard}#/default/auth-v2`);
     await page.waitForSelector("#detail .problem");
+    await page.fill("#token", ctl.token);
+    await page.click("#token-save");
     await createUpgrade(ctl, "auth-v2", {
       services: [{ name: "auth-service", from: "v1", to: "v2" }],
       strategy: strategy([50, 100]),
@@ -83,6 +86,7 @@ describe("the dashboard in chromium, during real upgrades", () => {
     const dir = await artifactsDir();
     let shot: string | undefined;
     let drainingSince: number | undefined;
+    let abortTried = false;
     const deadline = Date.now() + 90_000;
     for (;;) {
       const phase = await page.getAttribute("#phase", "data-phase");
@@ -95,11 +99,23 @@ describe("the dashboard in chromium, during real upgrades", () => {
         await page.screenshot({ path: join(dir, "dashboard-running-full.png"), fullPage: true });
         expect(await fitsWidth(page)).toBe(true);
       }
+      // Abort once Finalizing has begun: the page shows the API's refusal in its words.
+      if (phase === "Finalizing" && !abortTried) {
+        abortTried = true;
+        page.once("dialog", (d) => void d.accept());
+        await page.click("#verb-abort");
+        await expect
+          .poll(() => page.textContent("#notice"))
+          .toMatch(
+            /^Abort: the controller answered 409: abort refused: upgrade default\/auth-v2 (is Finalizing and the old version is being removed; it can only complete|has ended \(Succeeded\))$/,
+          );
+      }
       if (phase === "Succeeded") break;
       if (Date.now() > deadline) throw new Error(`auth-v2 did not succeed in time; the page shows ${phase}`);
       await sleep(100);
     }
     expect(shot, "a screenshot was taken while the upgrade ran").toBeDefined();
+    expect(abortTried, "abort was tried in Finalizing").toBe(true);
 
     const shown = await shownStates(page);
     const phases = changes(shown.map((s) => s.phase));
@@ -170,19 +186,36 @@ describe("the dashboard in chromium, during real upgrades", () => {
 
     // A wrong token: refused, in the API's words, and nothing changed.
     const wrong = "wrong-token-0123456789abcdef";
+    await page.click("#token-forget");
     await page.fill("#token", wrong);
     await page.click("#token-save");
     await page.click("#verb-pause");
     await expect
       .poll(() => page.textContent("#notice"))
-      .toBe("Pause refused: missing or wrong bearer token: pass --token or set TRANQUIL_TOKEN");
+      .toBe(
+        "Pause: the controller answered 401: missing or wrong bearer token: pass --token or set TRANQUIL_TOKEN",
+      );
     expect((await ctl.store.get({ namespace: "default", name: "auth-v3" })).spec.paused).not.toBe(true);
     expect(await page.evaluate<string | null>(`sessionStorage.getItem("tranquil.token")`)).toBe(wrong);
 
-    // The right token; abort asks first: dismissed, nothing is sent.
+    // The right token: pause holds it (the page says so), resume lets it go on.
     await page.click("#token-forget");
+    expect(await page.evaluate<string | null>(`sessionStorage.getItem("tranquil.token")`)).toBeNull();
     await page.fill("#token", ctl.token);
     await page.click("#token-save");
+    const key = { namespace: "default", name: "auth-v3" };
+    await page.click("#verb-pause");
+    await expect
+      .poll(() => page.textContent("#notice"))
+      .toMatch(/^Pause accepted: now Shifting, weight \d+%$/);
+    expect((await ctl.store.get(key)).spec.paused).toBe(true);
+    await expect.poll(() => page.textContent("#phase")).toContain(", paused");
+    await page.click("#verb-resume");
+    await expect.poll(() => page.textContent("#notice")).toMatch(/^Resume accepted: now Shifting/);
+    expect((await ctl.store.get(key)).spec.paused).toBe(false);
+
+    // Abort asks first: dismissed, nothing is sent.
+    const before = await page.textContent("#notice");
     const questions: string[] = [];
     page.once("dialog", (d) => {
       questions.push(d.message());
@@ -192,10 +225,9 @@ describe("the dashboard in chromium, during real upgrades", () => {
     await expect.poll(() => questions.length).toBe(1);
     expect(questions[0]).toBe("Abort upgrade default/auth-v3 and roll it back to auth-service v2?");
     await sleep(500);
-    expect((await ctl.store.get({ namespace: "default", name: "auth-v3" })).status.phase).toBe("Shifting");
-    expect(await page.textContent("#notice")).toBe(
-      "Pause refused: missing or wrong bearer token: pass --token or set TRANQUIL_TOKEN",
-    );
+    expect((await ctl.store.get(key)).status.phase).toBe("Shifting");
+    expect((await ctl.store.get(key)).commands.filter((c) => c.kind === "abort")).toEqual([]);
+    expect(await page.textContent("#notice")).toBe(before);
 
     // Accepted: the controller rolls it back, and the page shows it.
     page.once("dialog", (d) => void d.accept());

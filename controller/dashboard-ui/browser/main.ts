@@ -5,9 +5,9 @@
  */
 import { TERMINAL_PHASES } from "../../engine/phases.js";
 import { addSample } from "../samples.js";
-import { collectAnalysis, parseHref, verbButtons, type Verb } from "../view-model.js";
+import { collectAnalysis, parseHref, verbButtons, verbOutcome, type Verb } from "../view-model.js";
 import type { UpgradeView } from "../../api/view.js";
-import { listUpgrades, recentEvents, sendVerb, statusStream } from "./api.js";
+import { ApiRefusal, listUpgrades, recentEvents, sendVerb, statusStream } from "./api.js";
 import { renderDetail, type DetailState } from "./detail.js";
 import { byId, h, show } from "./dom.js";
 import { renderList } from "./list.js";
@@ -108,18 +108,15 @@ async function press(verb: Verb): Promise<void> {
   if (button?.confirm !== undefined && !window.confirm(button.confirm)) return;
   detail = { ...current, sending: verb };
   drawDetail();
+  const label = button?.label ?? verb;
   let notice: { text: string; ok: boolean };
   try {
-    const view = await sendVerb(current.view, verb);
-    notice = {
-      text: `${button?.label ?? verb} accepted: now ${view.status.phase}, weight ${view.status.weight}%`,
-      ok: true,
-    };
+    notice = verbOutcome(label, { view: await sendVerb(current.view, verb) });
   } catch (err) {
-    notice = {
-      text: `${button?.label ?? verb} refused: ${err instanceof Error ? err.message : String(err)}`,
-      ok: false,
-    };
+    notice = verbOutcome(label, {
+      status: err instanceof ApiRefusal ? err.status : 0,
+      message: err instanceof Error ? err.message : String(err),
+    });
   }
   if (detail !== undefined) {
     const { sending: _sending, ...rest } = detail;
