@@ -42,6 +42,7 @@ export function renderDetail(state: DetailState, now: number): Child[] {
   const s = view.status;
   const tone = phaseTone(s.phase);
   const why = rollbackReason(view);
+  const waiting = confirmations(view).waiting;
   return [
     h(
       "div",
@@ -54,6 +55,7 @@ export function renderDetail(state: DetailState, now: number): Child[] {
         h("span", { class: "stage" }, ` (${s.stage})${view.spec.paused === true ? ", paused" : ""}`),
       ),
       h("p", { class: "services" }, formatServices(view)),
+      waiting !== undefined ? h("p", { class: "waiting", id: "waiting" }, `Waiting: ${waiting}`) : null,
       why !== undefined && (s.phase === "RollingBack" || s.phase === "RolledBack")
         ? h("p", { class: "why" }, `Why: ${why}`)
         : null,
@@ -227,7 +229,6 @@ function confirmationBlock(view: UpgradeView): Child[] {
   return [
     h("p", { id: "confirmed" }, c.summary),
     h("p", {}, "Lagging pods (dirty or stale): ", c.lagging.length === 0 ? "none" : c.lagging.join(", ")),
-    c.waiting !== undefined ? h("p", { class: "waiting" }, `Waiting: ${c.waiting}`) : null,
   ];
 }
 
