@@ -8,6 +8,7 @@ import {
   collectAnalysis,
   confirmations,
   drain,
+  endReason,
   enrolment,
   eventRows,
   historyRows,
@@ -245,5 +246,33 @@ describe("verbOutcome", () => {
       text: "Pause not sent: enter the API token first",
       ok: false,
     });
+  });
+});
+
+describe("endReason", () => {
+  it("gives the rollback's reason, or the Failed condition's; nothing while it goes well", () => {
+    const rolledBack = viewOf({
+      phase: "RolledBack",
+      history: [
+        entry(1, "Shifting"),
+        entry(2, "RollingBack", "rolling back: aborted by the user"),
+        entry(3, "RolledBack"),
+      ],
+    });
+    expect(endReason(rolledBack)).toBe("aborted by the user");
+    const failed = viewOf({
+      phase: "Failed",
+      conditions: [
+        {
+          type: "Failed",
+          status: "True",
+          reason: "MeshRestarted",
+          message: "the mesh started afresh",
+          lastTransitionTime: 0,
+        },
+      ],
+    });
+    expect(endReason(failed)).toBe("MeshRestarted: the mesh started afresh");
+    expect(endReason(viewOf({ phase: "Shifting" }))).toBeUndefined();
   });
 });

@@ -11,6 +11,7 @@ import {
   formatSeconds,
   formatServices,
   formatStep,
+  rollbackReason,
   roundPercentages,
   stepsOf,
   waitingMessage,
@@ -244,4 +245,16 @@ export function verbOutcome(
     };
   if (result.status === 0) return { text: `${label} not sent: ${result.message}`, ok: false };
   return { text: `${label}: the controller answered ${result.status}: ${result.message}`, ok: false };
+}
+
+/**
+ * Why the upgrade is rolling back, rolled back or failed, in the engine's words; undefined
+ * while it goes well.
+ */
+export function endReason(view: UpgradeView): string | undefined {
+  const phase = view.status.phase;
+  if (phase === "RollingBack" || phase === "RolledBack") return rollbackReason(view);
+  if (phase !== "Failed") return undefined;
+  const failed = view.status.conditions.find((c) => c.type === "Failed" && c.status === "True");
+  return failed === undefined ? undefined : roundPercentages(`${failed.reason}: ${failed.message}`);
 }

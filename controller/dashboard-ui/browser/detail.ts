@@ -4,13 +4,14 @@
  */
 import type { RecentEventsBody } from "../../api/dashboard/recent-events.js";
 import type { UpgradeView } from "../../api/view.js";
-import { clockTime, formatSeconds, formatServices, rollbackReason } from "../../cli/format.js";
+import { clockTime, formatSeconds, formatServices } from "../../cli/format.js";
 import type { Sample } from "../samples.js";
 import { phaseSymbol, phaseTimeline, phaseTone } from "../timeline.js";
 import {
   confirmations,
   conditionLines,
   drain,
+  endReason,
   enrolment,
   eventRows,
   historyRows,
@@ -41,7 +42,7 @@ export function renderDetail(state: DetailState, now: number): Child[] {
   const { view } = state;
   const s = view.status;
   const tone = phaseTone(s.phase);
-  const why = rollbackReason(view);
+  const why = endReason(view);
   const waiting = confirmations(view).waiting;
   return [
     h(
@@ -56,9 +57,7 @@ export function renderDetail(state: DetailState, now: number): Child[] {
       ),
       h("p", { class: "services" }, formatServices(view)),
       waiting !== undefined ? h("p", { class: "waiting", id: "waiting" }, `Waiting: ${waiting}`) : null,
-      why !== undefined && (s.phase === "RollingBack" || s.phase === "RolledBack")
-        ? h("p", { class: "why" }, `Why: ${why}`)
-        : null,
+      why !== undefined ? h("p", { class: "why" }, `Why: ${why}`) : null,
     ),
     controls(state),
     card("Phases", timeline(view, now)),

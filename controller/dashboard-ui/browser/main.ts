@@ -44,10 +44,14 @@ function drawDetail(): void {
   if (focused !== undefined && focused !== "") document.getElementById(focused)?.focus();
 }
 
-function follow(): void {
+/**
+ * Follows the upgrade the fragment names; `keep` keeps what the page gathered (samples,
+ * verdicts) when it reconnects to the same upgrade after the server closed the stream.
+ */
+function follow(keep = false): void {
   stream?.close();
   stream = undefined;
-  detail = undefined;
+  if (!keep) detail = undefined;
   const key = parseHref(location.hash);
   drawList();
   drawDetail();
@@ -94,6 +98,12 @@ function follow(): void {
       connectionEl.textContent = "not connected";
       setTimeout(() => {
         if (stream === source) follow();
+      }, RETRY_MS);
+    } else if (source.readyState === EventSource.CLOSED && detail !== undefined) {
+      // Refused on reconnecting (e.g. too many streams: 503): try again, keeping the page.
+      connectionEl.textContent = `disconnected; retrying in ${RETRY_MS / 1000} s`;
+      setTimeout(() => {
+        if (stream === source) follow(true);
       }, RETRY_MS);
     } else if (source.readyState === EventSource.CONNECTING) {
       connectionEl.textContent = "reconnecting …";
@@ -156,7 +166,7 @@ detailEl.addEventListener("click", (event) => {
   const verb = target?.getAttribute("data-verb");
   if (verb === "pause" || verb === "resume" || verb === "promote" || verb === "abort") void press(verb);
 });
-window.addEventListener("hashchange", follow);
+window.addEventListener("hashchange", () => follow());
 renderTokenForm(byId("token-form") as HTMLFormElement, () => undefined);
 follow();
 void refreshList();
