@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildDashboard } from "../../controller/dashboard-ui/build.js";
 import { bootE2e, createUpgrade, startUsers, strategy, type E2eEnv, type Users } from "../e2e/harness.js";
 import { artifactsDir, launchChromium } from "./chromium.js";
@@ -47,13 +47,21 @@ describe("the dashboard in chromium, during real upgrades", () => {
   let context: BrowserContext;
   let page: Page;
   let dashboard: string;
+  /** Why chromium could not start, if it could not. */
+  let noBrowser: Error | undefined;
   /** Every URL the page requested, to show that the token never appears in one. */
   const requested: string[] = [];
 
   beforeAll(async () => {
     // The page the controller serves is the one built from the sources under test.
     await buildDashboard();
-    browser = await launchChromium();
+    try {
+      browser = await launchChromium();
+    } catch (err) {
+      // Each test then fails with this message: a missing browser never reads as a skip.
+      noBrowser = err instanceof Error ? err : new Error(String(err));
+      return;
+    }
     env = await bootE2e();
     users = startUsers(env.mesh, { ratePerSecond: 4, concurrency: 4, slowFraction: 0.1 });
     dashboard = `${env.ctl().apiUrl}/dashboard/`;
@@ -62,6 +70,10 @@ describe("the dashboard in chromium, during real upgrades", () => {
     page.on("request", (r) => requested.push(r.url()));
     await recordShownStates(page);
   }, 90_000);
+
+  beforeEach(() => {
+    if (noBrowser !== undefined) throw noBrowser;
+  });
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
