@@ -156,7 +156,14 @@ describe("confirmations and drain", () => {
       summary: "3/5 confirmed (config epoch 7, weight version 2)",
       lagging: ["order-v1-0"],
       waiting: "Unconfirmed: 2 proxies have not confirmed epoch 7",
+      unconfirmed: "2 proxies have not confirmed epoch 7",
     });
+    const settling = viewOf({
+      conditions: [
+        { type: "Waiting", status: "True", reason: "Settling", message: "quiet", lastTransitionTime: 0 },
+      ],
+    });
+    expect(confirmations(settling).unconfirmed).toBeUndefined();
   });
 
   it("while Draining: the CLI's ETA, what it waited for, and the old version's activity", () => {

@@ -134,18 +134,36 @@ export function enrolment(view: UpgradeView): {
   };
 }
 
-/** The config confirmations: `3/4 pods confirmed epoch 5`, and the pods that lag. */
+/** Waiting reasons that mean some proxies or gateways have not applied a write yet. */
+const UNCONFIRMED_REASONS: readonly string[] = [
+  "Unconfirmed",
+  "WeightUnconfirmed",
+  "NoProxies",
+  "NoGateways",
+];
+
+/**
+ * The config confirmations: `3/4 confirmed (config epoch 5 …)`, the dirty or stale pods, and,
+ * while the controller waits for confirmations, its message naming the proxies that lag.
+ */
 export function confirmations(view: UpgradeView): {
   summary: string;
   lagging: readonly string[];
   waiting?: string;
+  unconfirmed?: string;
 } {
   const s = view.status;
   const waiting = waitingMessage(view);
+  const held = s.conditions.find((c) => c.type === "Waiting" && c.status === "True");
+  const unconfirmed =
+    held !== undefined && UNCONFIRMED_REASONS.includes(held.reason)
+      ? roundPercentages(held.message)
+      : undefined;
   return {
     summary: `${s.confirmed.ready}/${s.confirmed.total} confirmed (config epoch ${s.configEpoch}, weight version ${s.weightVersion})`,
     lagging: s.dirtyPods,
     ...(waiting !== undefined ? { waiting } : {}),
+    ...(unconfirmed !== undefined ? { unconfirmed } : {}),
   };
 }
 

@@ -228,6 +228,7 @@ function confirmationBlock(view: UpgradeView): Child[] {
   return [
     h("p", { id: "confirmed" }, c.summary),
     h("p", {}, "Lagging pods (dirty or stale): ", c.lagging.length === 0 ? "none" : c.lagging.join(", ")),
+    c.unconfirmed !== undefined ? h("p", { class: "waiting" }, `Not confirmed yet: ${c.unconfirmed}`) : null,
   ];
 }
 
