@@ -51,6 +51,9 @@ describe("the dashboard in chromium, during real upgrades", () => {
   let noBrowser: Error | undefined;
   /** Every URL the page requested, to show that the token never appears in one. */
   const requested: string[] = [];
+  /** What the page's console reported as errors, and the page's uncaught exceptions. */
+  const consoleErrors: string[] = [];
+  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     // The page the controller serves is the one built from the sources under test.
@@ -68,6 +71,10 @@ describe("the dashboard in chromium, during real upgrades", () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
     page = await context.newPage();
     page.on("request", (r) => requested.push(r.url()));
+    page.on("console", (m) => {
+      if (m.type() === "error") consoleErrors.push(m.text());
+    });
+    page.on("pageerror", (e) => pageErrors.push(e.message));
     await recordShownStates(page);
   }, 90_000);
 
@@ -255,5 +262,10 @@ describe("the dashboard in chromium, during real upgrades", () => {
     // The token went only into headers: no URL the page requested carries it.
     expect(requested.length).toBeGreaterThan(0);
     expect(requested.filter((u) => u.includes(ctl.token) || u.includes(wrong))).toEqual([]);
+    // Nothing was fetched from anywhere but the controller, and the page's own policy blocked nothing.
+    const origin = new URL(dashboard).origin;
+    expect(requested.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith("data:"))).toEqual([]);
+    expect(consoleErrors.filter((m) => /Content Security Policy/i.test(m))).toEqual([]);
+    expect(pageErrors).toEqual([]);
   }, 120_000);
 });
