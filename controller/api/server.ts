@@ -10,8 +10,10 @@
  *   GET  /v1/upgrades[?namespace=]                     list
  *   GET  /v1/upgrades/:name[?namespace=]               one
  *   GET  /v1/upgrades/:name/events[?namespace=]        SSE: `status` events until the upgrade ends
+ *   GET  /v1/upgrades/:name/recent-events[?namespace=] the Events recorded about it (ADR 0091)
  *   POST /v1/upgrades        {name, namespace?, spec}  create (token)
  *   POST /v1/upgrades/:name/{pause,resume,promote,abort}[?namespace=]   (token)
+ *   GET  /dashboard/                                   the dashboard page (ADR 0091); / redirects there
  *
  * Limits (ADR 0088): /v1 answers only to the names in `allowedHosts`; status streams are
  * capped, give a slow client only the newest state, send heartbeats and close when idle; names
@@ -22,6 +24,9 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { keyString, type UpgradeStore } from "../ports/upgrade-store.js";
 import { requireBearer } from "./auth.js";
+import { defaultDashboardDir } from "./dashboard/assets.js";
+import { recentEventsHandler, type RecentEvents } from "./dashboard/recent-events.js";
+import { dashboardRouter } from "./dashboard/route.js";
 import { errorAnswer } from "./error-body.js";
 import {
   DEFAULT_STATUS_STREAM_SETTINGS,
@@ -54,6 +59,10 @@ export interface ApiOptions {
   readonly metrics?: Registry;
   /** What keeps the controller from being ready (GET /readyz); none = ready. */
   readonly notReady?: () => readonly string[];
+  /** The built dashboard served at /dashboard/ (default: the project's dist/dashboard, ADR 0091). */
+  readonly dashboardDir?: string;
+  /** The Events recorded about an Upgrade, for GET …/recent-events; none = the controller keeps none. */
+  readonly recentEvents?: RecentEvents;
 }
 
 /** What POST /v1/upgrades takes, as its messages name it. */
@@ -99,7 +108,13 @@ export function createApi(options: ApiOptions): express.Express {
 
   // Probes and scrapers reach the routes above by the pod's address; what they show is not
   // the upgrades' status, so only /v1 is held to the names the API is known by.
-  app.use("/v1", requireAllowedHost(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS));
+  const hostCheck = requireAllowedHost(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS);
+  app.use("/v1", hostCheck);
+  // The dashboard shows what /v1 shows, so it answers to the same names (ADR 0091).
+  app.use("/dashboard", hostCheck, dashboardRouter(options.dashboardDir ?? defaultDashboardDir()));
+  app.get("/", hostCheck, (_req, res) => {
+    res.redirect(302, "/dashboard/");
+  });
 
   app.get("/v1/upgrades", async (req, res) => {
     const namespace = namespaceOf(req);
@@ -114,6 +129,8 @@ export function createApi(options: ApiOptions): express.Express {
     "/v1/upgrades/:name/events",
     statusEventsHandler({ store: options.store, service, settings: streamSettings, slots }),
   );
+
+  app.get("/v1/upgrades/:name/recent-events", recentEventsHandler(service, options.recentEvents));
 
   app.post("/v1/upgrades", auth, async (req, res) => {
     const body = jsonObjectBody(req, UPGRADE_OBJECT);

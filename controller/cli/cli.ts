@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from "commander";
 import { ApiClient, type UpgradeVerb } from "./api-client.js";
 import type { UpgradesClient } from "./upgrades-client.js";
 import { CliError } from "./cli-error.js";
+import { addDashboardCommand, type OpenUrl } from "./dashboard.js";
 import { demoSubcommand, realDemoDeps, type DemoDeps } from "./demo.js";
 import { ExitCode } from "./exit-codes.js";
 import { formatSeconds, formatServices, stepsOf, waitingMessage } from "./format.js";
@@ -25,6 +26,8 @@ export interface CliDeps {
   readonly demo?: DemoDeps;
   /** How long `upgrade` waits for validation (default {@link VALIDATION_TIMEOUT_MS}). */
   readonly validationTimeoutMs?: number;
+  /** Opens `dashboard --open`'s URL (default: the platform's opener). */
+  readonly openUrl?: OpenUrl;
 }
 
 interface GlobalFlags {
@@ -261,6 +264,22 @@ function buildProgram(
     .action(async (name: string, _flags: unknown, cmd: Command) => {
       setExit(await watchUpgrade(await client(cmd), name, io));
     });
+
+  addDashboardCommand(program, io, {
+    server: (cmd) => {
+      const flags = cmd.optsWithGlobals<GlobalFlags>();
+      return checkServer(
+        flags.server ?? io.env["TRANQUIL_URL"] ?? DEFAULT_SERVER,
+        flags.server !== undefined,
+      );
+    },
+    kubeContext: (cmd) => {
+      const flags = cmd.optsWithGlobals<GlobalFlags>();
+      return flags.context !== undefined || flags.kubeconfig !== undefined;
+    },
+    namespace: (cmd) => cmd.optsWithGlobals<GlobalFlags>().namespace ?? io.env["TRANQUIL_NAMESPACE"],
+    ...(deps.openUrl !== undefined ? { open: deps.openUrl } : {}),
+  });
 
   program.addCommand(demoSubcommand(program, deps.demo ?? realDemoDeps, setExit));
 

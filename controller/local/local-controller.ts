@@ -158,6 +158,7 @@ async function startOnStore(
     clock,
     metrics: metrics.registry,
     notReady: () => notReadyReasons(reconciler),
+    recentEvents: (key) => events.recent(key),
   });
   const server = await listenOn(app, options.apiPort ?? 0, "127.0.0.1");
   const port = (server.address() as AddressInfo).port;

@@ -138,6 +138,7 @@ export async function runDemo(options: DemoOptions): Promise<{ report: DemoRepor
     statePath,
   });
   out(`  ingress ${mesh.ingressUrl}   controller API ${ctl.apiUrl}   logs ${logPath}`);
+  out(`  dashboard ${ctl.apiUrl}/dashboard/`);
   await waitUntilServing(mesh.ingressUrl);
 
   const stopStarting = new AbortController();

@@ -1,6 +1,7 @@
 /**
  * `npm start -- --serve`: the local mesh and its controller, kept running for the `tranquil`
- * CLI (API on 127.0.0.1:7070 by default), with users placing orders until Ctrl-C. Then it
+ * CLI and the dashboard (API on 127.0.0.1:7070 by default, the dashboard at /dashboard/), with
+ * users placing orders until Ctrl-C. Then it
  * prints what the users saw (failed and mixed-version transactions).
  */
 import { join, dirname } from "node:path";
@@ -127,6 +128,7 @@ async function serveUntilAborted(
     [
       `  ingress (logistics-api): ${mesh.ingressUrl}`,
       `  controller API:          ${ctl.apiUrl}`,
+      `  dashboard:               ${ctl.apiUrl}/dashboard/  (paste the token below to pause, resume, promote or abort)`,
       `  logs:                    ${options.logPath}`,
       "",
       "Users are placing and tracking orders. In another terminal:",
