@@ -5,7 +5,9 @@
  * controller (exit 3) and bad input (exit 2).
  */
 import { spawn } from "node:child_process";
-import { readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../test/support/redis-server.js";
@@ -23,23 +25,28 @@ interface Finished {
   readonly err: string;
 }
 
-/** Runs the built entry point with plain node (no --import flag, no NODE_OPTIONS); `onOut` sees each stdout chunk. */
+/**
+ * Runs the built entry point with plain node (no --import flag, no NODE_OPTIONS); `onOut` sees
+ * each stdout chunk and may stop the run (SIGINT, as Ctrl-C would).
+ */
 function runBin(
   args: string[],
   env: Record<string, string>,
-  onOut: (chunk: string) => void = () => undefined,
+  onOut: (chunk: string, interrupt: () => void) => void = () => undefined,
+  cwd?: string,
 ): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const { NODE_OPTIONS: _loader, ...inherited } = process.env;
     const child = spawn(process.execPath, [bin, ...args], {
       env: { ...inherited, ...env },
       stdio: ["ignore", "pipe", "pipe"],
+      ...(cwd === undefined ? {} : { cwd }),
     });
     let out = "";
     let err = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       out += chunk;
-      onOut(chunk);
+      onOut(chunk, () => child.kill("SIGINT"));
     });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
     child.once("error", reject);
@@ -102,6 +109,32 @@ describe("the built tranquil executable (subprocess, plain node)", () => {
       `cannot reach the controller at ${url} (ECONNREFUSED): start it with \`npm start\``,
     );
   });
+
+  it(
+    "runs the demo from the bundle: its topology and protos are found beside their sources",
+    { timeout: 90_000 },
+    async () => {
+      // The demo writes its report folder into the working directory.
+      const cwd = await mkdtemp(join(tmpdir(), "tranquil-bin-demo-"));
+      try {
+        let seen = "";
+        const result = await runBin(
+          ["demo", "--quick"],
+          {},
+          (chunk, interrupt) => {
+            seen += chunk;
+            if (seen.includes("Upgrading auth-service")) interrupt();
+          },
+          cwd,
+        );
+        expect(result.err).not.toContain("cannot read");
+        expect(result.out).toContain("dashboard http://127.0.0.1:");
+        expect(result.out).toContain("Upgrading auth-service v1 → v2");
+      } finally {
+        await rm(cwd, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("exits 2 on bad input", { timeout: 60_000 }, async () => {
     const result = await runBin(
