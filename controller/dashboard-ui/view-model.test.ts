@@ -17,6 +17,7 @@ import {
   parseHref,
   verbButtons,
   verbOutcome,
+  versionRows,
 } from "./view-model.js";
 
 const analysed = (status: "True" | "False", message: string, at: number) =>
@@ -281,5 +282,66 @@ describe("endReason", () => {
     });
     expect(endReason(failed)).toBe("MeshRestarted: the mesh started afresh");
     expect(endReason(viewOf({ phase: "Shifting" }))).toBeUndefined();
+  });
+});
+
+describe("versionRows", () => {
+  it("shows each member's old and new version: active now, the oldest's age, the step window's requests and failures", () => {
+    const view = viewOf({
+      versions: [
+        {
+          service: "auth-service",
+          version: "v1",
+          role: "old",
+          activeCalls: 4,
+          activeTransactions: 3,
+          oldestActiveAgeSeconds: 2.4,
+          windowRequests: 120,
+          windowFailed: 0,
+        },
+        {
+          service: "auth-service",
+          version: "v2",
+          role: "new",
+          activeCalls: 0,
+          activeTransactions: 0,
+          oldestActiveAgeSeconds: 0,
+        },
+      ],
+    });
+    expect(versionRows(view)).toEqual([
+      {
+        version: "auth-service@v1 (old)",
+        active: "3 transactions, 4 calls active, oldest 2.4s",
+        window: "120 requests in the step window, 0 failed",
+      },
+      {
+        version: "auth-service@v2 (new)",
+        active: "0 transactions, 0 calls active",
+        window: "not analysed now",
+      },
+    ]);
+    // A status written before the field existed shows no table.
+    expect(versionRows(viewOf({}))).toEqual([]);
+  });
+});
+
+describe("collectAnalysis with the status's own list", () => {
+  it("shows every step's verdict from status.analyses, also those judged before the page opened", () => {
+    const view = viewOf({
+      analyses: [
+        { weight: 10, passed: true, message: "step 10% passed: auth-service@v2 success 100.00%", at: 1_000 },
+        {
+          weight: 50,
+          passed: false,
+          message: "step 50% failed (1/3): auth-service@v2 success 80%",
+          at: 9_000,
+        },
+      ],
+    });
+    expect(collectAnalysis([], view)).toEqual([
+      { weight: 10, passed: true, message: "step 10% passed: auth-service@v2 success 100%", at: 1_000 },
+      { weight: 50, passed: false, message: "step 50% failed (1/3): auth-service@v2 success 80%", at: 9_000 },
+    ]);
   });
 });

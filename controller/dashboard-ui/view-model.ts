@@ -178,6 +178,30 @@ export function drain(view: UpgradeView): { eta?: string; waited?: string; activ
   };
 }
 
+/** One row of the per-version table: a member's old or new version. */
+export interface VersionRow {
+  readonly version: string;
+  readonly active: string;
+  /** The current step window's requests and failures, when the step is analysed. */
+  readonly window: string;
+}
+
+/**
+ * Per train member and version: what is active there (transactions, calls, the oldest's age)
+ * and the step window's requests and failures, from `status.versions`. Empty for a status that
+ * does not carry them (written by an earlier controller).
+ */
+export function versionRows(view: UpgradeView): VersionRow[] {
+  return (view.status.versions ?? []).map((v) => ({
+    version: `${v.service}@${v.version} (${v.role})`,
+    active: `${v.activeTransactions} transactions, ${v.activeCalls} calls active${v.activeTransactions > 0 ? `, oldest ${formatSeconds(v.oldestActiveAgeSeconds)}` : ""}`,
+    window:
+      v.windowRequests === undefined
+        ? "not analysed now"
+        : `${v.windowRequests} requests in the step window${v.windowFailed === undefined ? "" : `, ${v.windowFailed} failed`}`,
+  }));
+}
+
 /** One analysis verdict, as its condition worded it. */
 export interface AnalysisResult {
   /** The step's weight it judged (from "step 50% passed"), when the message says. */
@@ -188,14 +212,24 @@ export interface AnalysisResult {
 }
 
 /**
- * `results` with the latest Analysis condition of `view` added when it is new. The status
- * keeps only the latest verdict, so the page collects them as they arrive; a verdict already
- * collected (same message and time) is not added twice.
+ * The analysis verdicts of `view`: the status's own list (`status.analyses`, every step since
+ * the upgrade began) when it carries one; otherwise `results` with the latest Analysis
+ * condition added when it is new (a status written before the list existed keeps only the
+ * latest verdict, so the page collects them as they arrive; one already collected, same
+ * message, is not added twice).
  */
 export function collectAnalysis(
   results: readonly AnalysisResult[],
   view: UpgradeView,
 ): readonly AnalysisResult[] {
+  const kept = view.status.analyses;
+  if (kept !== undefined)
+    return kept.map((a) => ({
+      weight: a.weight,
+      passed: a.passed,
+      message: roundPercentages(a.message),
+      at: a.at,
+    }));
   const c = view.status.conditions.find((x) => x.type === "Analysis");
   if (c === undefined) return results;
   const message = roundPercentages(c.message);

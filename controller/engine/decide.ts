@@ -28,6 +28,7 @@ import {
   type Observations,
   type RouteOriginal,
   type UpgradeStatus,
+  type VersionActivity,
 } from "./types.js";
 
 const DIRTY_PODS_SHOWN = 20;
@@ -128,11 +129,46 @@ function dispatch(t: Tick): void {
   }
 }
 
+/** Each member's old and new version as observed this tick; the last known when a tick saw none. */
+function versionActivity(t: Tick): VersionActivity[] {
+  const out: VersionActivity[] = [];
+  for (const svc of t.spec.services) {
+    for (const [role, version] of [
+      ["old", svc.from],
+      ["new", svc.to],
+    ] as const) {
+      const v = t.obs.services[svc.name]?.versions[version];
+      if (v === undefined) continue;
+      const a = v.analysis;
+      const window =
+        a === null
+          ? {}
+          : {
+              windowRequests: a.requests,
+              ...(a.successRate === null
+                ? {}
+                : { windowFailed: Math.round((a.requests * (100 - a.successRate)) / 100) }),
+            };
+      out.push({
+        service: svc.name,
+        version,
+        role,
+        activeCalls: v.activeCalls,
+        activeTransactions: v.activeTransactions,
+        oldestActiveAgeSeconds: v.oldestActiveAgeSeconds,
+        ...window,
+      });
+    }
+  }
+  return out.length > 0 ? out : [...(t.s.versions ?? [])];
+}
+
 function summarise(t: Tick): void {
   const s = t.s;
   const activity = oldActivity(t.spec, t.obs);
   s.activeOld = activity.calls;
   s.oldestActiveAgeSeconds = activity.oldestAgeSeconds;
+  s.versions = versionActivity(t);
   s.pinned = s.engine.pins.length;
   s.dirtyPods = dirtyOrStale(t.obs.pods, t.cfg).slice(0, DIRTY_PODS_SHOWN);
   s.violations = Math.max(s.violations, t.obs.violations);

@@ -8,7 +8,7 @@ import { analyse } from "./analysis.js";
 import { Phase, RouteMode, Stage } from "./phases.js";
 import { intent, routesConfirmed, weightConfirmed } from "./routing.js";
 import type { Tick } from "./tick.js";
-import { ConditionType } from "./types.js";
+import { ANALYSES_KEPT, ConditionType } from "./types.js";
 import { startRollback } from "./phase-rolling-back.js";
 
 /**
@@ -69,6 +69,11 @@ function missingDataLimitReached(t: Tick, details: readonly string[]): string[] 
   return [`no data after ${limit} inconclusive window(s)`, ...details];
 }
 
+/** Keeps the verdict in `status.analyses` (the last ANALYSES_KEPT), for dashboards and `tranquil status`. */
+function recordAnalysis(t: Tick, weight: number, passed: boolean, message: string): void {
+  t.s.analyses = [...(t.s.analyses ?? []), { weight, passed, message, at: t.now }].slice(-ANALYSES_KEPT);
+}
+
 /** One Shifting tick. */
 export function shifting(t: Tick): void {
   const s = t.s;
@@ -115,12 +120,9 @@ export function shifting(t: Tick): void {
       if (verdict.inconclusive === true && waitOnMissingData(t, weight, verdict.details)) return;
       e.analysisInconclusive = 0;
       if (verdict.passed) {
-        t.setCondition(
-          ConditionType.Analysis,
-          "True",
-          "Passed",
-          `step ${weight}% passed${verdict.details.length > 0 ? `: ${verdict.details.join("; ")}` : ""}`,
-        );
+        const passed = `step ${weight}% passed${verdict.details.length > 0 ? `: ${verdict.details.join("; ")}` : ""}`;
+        t.setCondition(ConditionType.Analysis, "True", "Passed", passed);
+        recordAnalysis(t, weight, true, passed);
         s.step = step + 1;
         t.go(Stage.SetWeight);
         shifting(t);
@@ -131,6 +133,7 @@ export function shifting(t: Tick): void {
         verdict.inconclusive === true ? missingDataLimitReached(t, verdict.details) : verdict.details;
       const message = `step ${weight}% failed (${e.analysisFailures}/${t.cfg.failureLimit + 1}): ${why.join("; ")}`;
       t.setCondition(ConditionType.Analysis, "False", "Failed", message);
+      recordAnalysis(t, weight, false, message);
       t.event("Warning", "AnalysisFailed", message);
       if (e.analysisFailures > t.cfg.failureLimit) {
         startRollback(t, `analysis failed: ${why.join("; ")}`);

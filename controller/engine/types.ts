@@ -189,6 +189,13 @@ export interface UpgradeStatus {
   /** Calls active at any `old` of the train. */
   readonly activeOld: number;
   readonly oldestActiveAgeSeconds: number;
+  /**
+   * Per train member, its old and new version as the last tick observed them (for dashboards;
+   * absent in statuses written before it).
+   */
+  readonly versions?: readonly VersionActivity[];
+  /** The analyses of the step windows, oldest first (the last {@link ANALYSES_KEPT}; absent in statuses written before it). */
+  readonly analyses?: readonly StepAnalysis[];
   readonly pinned: number;
   /** Names of dirty or stale pods. */
   readonly dirtyPods: readonly string[];
@@ -198,6 +205,31 @@ export interface UpgradeStatus {
   readonly conditions: readonly Condition[];
   readonly history: readonly HistoryEntry[];
   readonly engine: EngineState;
+}
+
+/** How many step analyses the status keeps. */
+export const ANALYSES_KEPT = 20;
+
+/** One step window's analysis, as the Analysis condition worded it then. */
+export interface StepAnalysis {
+  /** The step's weight, percent. */
+  readonly weight: number;
+  readonly passed: boolean;
+  readonly message: string;
+  readonly at: number;
+}
+
+/** One version of a train member in the status: what is active there, and the step window's requests. */
+export interface VersionActivity {
+  readonly service: string;
+  readonly version: string;
+  readonly role: "old" | "new";
+  readonly activeCalls: number;
+  readonly activeTransactions: number;
+  readonly oldestActiveAgeSeconds: number;
+  /** Requests this version served in the current step window, and how many failed; absent when not analysed. */
+  readonly windowRequests?: number;
+  readonly windowFailed?: number;
 }
 
 // ---------------------------------------------------------------- observations

@@ -165,6 +165,10 @@ describe("the dashboard in chromium, during real upgrades", () => {
       .poll(() => page.locator("section[aria-label='Analysis per step'] li").count())
       .toBeGreaterThan(0);
     expect(await page.textContent("section[aria-label='Analysis per step']")).toContain("step 50% passed");
+    // Both versions, with what is active at each (status.versions).
+    const traffic = await page.textContent("section[aria-label='Traffic'] table.versions");
+    expect(traffic).toContain("auth-service@v1 (old)");
+    expect(traffic).toContain("auth-service@v2 (new)");
     await expect
       .poll(() => page.textContent("tr[data-upgrade='default/auth-v2']"), { timeout: 5_000 })
       .toContain("✓ Succeeded");

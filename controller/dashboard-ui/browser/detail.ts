@@ -18,6 +18,7 @@ import {
   verbButtons,
   type AnalysisResult,
   type Verb,
+  versionRows,
 } from "../view-model.js";
 import { trafficChart } from "./chart.js";
 import { h, type Child } from "./dom.js";
@@ -72,8 +73,9 @@ export function renderDetail(state: DetailState, now: number): Child[] {
       h(
         "p",
         {},
-        `New transactions: ${s.weight}% to the new version, ${100 - s.weight}% to the old. Active at old: ${s.activeOld} (oldest ${formatSeconds(s.oldestActiveAgeSeconds)}), pinned ${s.pinned}. The status reports old-version activity only.`,
+        `New transactions: ${s.weight}% to the new version, ${100 - s.weight}% to the old. Active at old: ${s.activeOld} (oldest ${formatSeconds(s.oldestActiveAgeSeconds)}), pinned ${s.pinned}.`,
       ),
+      versionTable(view),
     ),
     card("Config confirmations", confirmationBlock(view)),
     card("Drain", drainBlock(view)),
@@ -350,6 +352,26 @@ function historyBlock(view: UpgradeView): HTMLElement {
       "tbody",
       {},
       rows.map((r) => h("tr", {}, h("td", {}, clockTime(r.at)), h("td", {}, r.what), h("td", {}, r.message))),
+    ),
+  );
+}
+
+/** Per version: what is active there and the step window's requests (status.versions). */
+function versionTable(view: UpgradeView): HTMLElement | null {
+  const rows = versionRows(view);
+  if (rows.length === 0) return null;
+  return h(
+    "table",
+    { class: "versions" },
+    h(
+      "thead",
+      {},
+      h("tr", {}, h("th", {}, "version"), h("th", {}, "active now"), h("th", {}, "step window")),
+    ),
+    h(
+      "tbody",
+      {},
+      ...rows.map((r) => h("tr", {}, h("td", {}, r.version), h("td", {}, r.active), h("td", {}, r.window))),
     ),
   );
 }

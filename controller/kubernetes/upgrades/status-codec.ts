@@ -9,6 +9,7 @@ import type {
   Condition,
   EngineState,
   HistoryEntry,
+  StepAnalysis,
   Pin,
   UpgradeStatus,
   WaitSegment,
@@ -90,6 +91,8 @@ export type StoredCondition = Omit<Condition, "lastTransitionTime"> & {
 };
 /** A history entry as stored. */
 export type StoredHistoryEntry = Omit<HistoryEntry, "at"> & { readonly at: Instant };
+/** A step analysis as stored. */
+export type StoredStepAnalysis = Omit<StepAnalysis, "at"> & { readonly at: Instant };
 /** A pin as stored. */
 export type StoredPin = Omit<Pin, "pinnedAt" | "lastSeenAt"> & {
   readonly pinnedAt: Instant;
@@ -106,21 +109,31 @@ export type StoredEngineState = Omit<EngineState, EngineInstantField | "pins" | 
   readonly waitLog?: readonly StoredWaitSegment[];
 };
 /** `Upgrade.status` as stored. */
-export type StoredUpgradeStatus = Omit<UpgradeStatus, "conditions" | "history" | "engine"> & {
+export type StoredUpgradeStatus = Omit<UpgradeStatus, "conditions" | "history" | "analyses" | "engine"> & {
   readonly conditions: readonly StoredCondition[];
   readonly history: readonly StoredHistoryEntry[];
+  readonly analyses?: readonly StoredStepAnalysis[];
   readonly engine: StoredEngineState;
 };
 
 /** The engine's status → the stored form (instants as RFC 3339 strings). */
 export function encodeStatus(status: UpgradeStatus): StoredUpgradeStatus {
+  const { analyses: _analyses, ...rest } = status;
   return {
-    ...status,
+    ...rest,
     conditions: status.conditions.map((c, i) => ({
       ...c,
       lastTransitionTime: formatInstant(c.lastTransitionTime, `status.conditions[${i}].lastTransitionTime`),
     })),
     history: status.history.map((h, i) => ({ ...h, at: formatInstant(h.at, `status.history[${i}].at`) })),
+    ...(status.analyses === undefined
+      ? {}
+      : {
+          analyses: status.analyses.map((a, i) => ({
+            ...a,
+            at: formatInstant(a.at, `status.analyses[${i}].at`),
+          })),
+        }),
     engine: convertEngine(status.engine, "encode") as unknown as StoredEngineState,
   };
 }
@@ -143,8 +156,21 @@ export function decodeStatus(stored: unknown): UpgradeStatus {
     const entry = object(h, `status.history[${i}]`);
     return { ...entry, at: parseInstant(entry.at, `status.history[${i}].at`) };
   });
+  const analyses =
+    status.analyses === undefined
+      ? undefined
+      : array(status.analyses, "status.analyses").map((a, i) => {
+          const entry = object(a, `status.analyses[${i}]`);
+          return { ...entry, at: parseInstant(entry.at, `status.analyses[${i}].at`) };
+        });
   const engine = convertEngine(object(status.engine, "status.engine"), "decode");
-  return { ...status, conditions, history, engine } as unknown as UpgradeStatus;
+  return {
+    ...status,
+    conditions,
+    history,
+    ...(analyses === undefined ? {} : { analyses }),
+    engine,
+  } as unknown as UpgradeStatus;
 }
 
 type Direction = "encode" | "decode";
