@@ -25,7 +25,10 @@ import {
   injectorConfigFromEnv,
 } from "../../controller/kubernetes/injection/injector-config.js";
 import { ensureManagedCertificates } from "../../controller/kubernetes/injection/managed-certificates.js";
-import { serviceDnsNames } from "../../controller/kubernetes/injection/self-signed-certificates.js";
+import {
+  generateCertificates,
+  serviceDnsNames,
+} from "../../controller/kubernetes/injection/self-signed-certificates.js";
 import { startInjector, type RunningInjector } from "../../controller/kubernetes/injection/start-injector.js";
 import { freePort } from "./control-plane/processes.js";
 import { eventually } from "./support/cluster-test-kit.js";
@@ -171,6 +174,39 @@ describe("TraceManager injection on the real API server", { timeout: 60_000 }, (
       });
       expect(Buffer.from(again.caPem).toString("base64")).toBe(ca);
       expect(await patchCaBundle(injectorKc, CONFIG_NAME, again.caPem)).toBe(false);
+    });
+
+    it("renews an expiring serving certificate in the Secret with the same CA, so the caBundle stays", async () => {
+      const request = { dnsNames: serviceDnsNames("tranquil-injector", SYSTEM), ips: ["127.0.0.1"] };
+      const secret = await core().readNamespacedSecret({ namespace: SYSTEM, name: "tranquil-injector-tls" });
+      const data = secret.data ?? {};
+      const pem = (k: string) => Buffer.from(data[k] ?? "", "base64").toString("utf8");
+      const expiring = await generateCertificates(
+        { ...request, days: 1 },
+        { caPem: pem("ca.crt"), caKeyPem: pem("ca.key") },
+      );
+      secret.data = {
+        ...data,
+        "tls.crt": Buffer.from(expiring.certPem).toString("base64"),
+        "tls.key": Buffer.from(expiring.keyPem).toString("base64"),
+      };
+      await core().replaceNamespacedSecret({
+        namespace: SYSTEM,
+        name: "tranquil-injector-tls",
+        body: secret,
+      });
+      const renewed = await ensureManagedCertificates({
+        kc: injectorKc,
+        namespace: SYSTEM,
+        secretName: "tranquil-injector-tls",
+        request,
+        logger: silent,
+      });
+      expect(renewed.certPem).not.toBe(expiring.certPem);
+      expect(renewed.caPem).toBe(pem("ca.crt"));
+      const stored = await core().readNamespacedSecret({ namespace: SYSTEM, name: "tranquil-injector-tls" });
+      expect(stored.data?.["tls.crt"]).toBe(Buffer.from(renewed.certPem).toString("base64"));
+      expect(await patchCaBundle(injectorKc, CONFIG_NAME, renewed.caPem)).toBe(false);
     });
 
     it("injects the TraceManager into the pods the controller-manager creates for Deployments in a labelled namespace", async () => {

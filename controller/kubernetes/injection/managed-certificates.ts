@@ -3,13 +3,16 @@
  * replica serves the same certificate and the caBundle names one CA. The first replica to find
  * no usable Secret makes the certificates and writes them; a replica that loses that race
  * (409) reads the winner's. A Secret whose certificate is expiring, names other hosts or does
- * not match its key is replaced the same way.
+ * not match its key is replaced the same way, its serving certificate signed again by the same
+ * CA (which the Secret keeps with its key) while the CA lasts.
  */
 import { ApiException, CoreV1Api, type KubeConfig, type V1Secret } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import {
+  authorityUsable,
   certificatesUsable,
   generateCertificates,
+  type CertificateAuthority,
   type CertificateRequest,
   type CertificateSet,
 } from "./self-signed-certificates.js";
@@ -25,14 +28,19 @@ export interface ManagedCertificateOptions {
   readonly logger: Logger;
 }
 
-const KEYS = { ca: "ca.crt", cert: "tls.crt", key: "tls.key" } as const;
+const KEYS = { ca: "ca.crt", caKey: "ca.key", cert: "tls.crt", key: "tls.key" } as const;
 const decode = (s: string | undefined): string => Buffer.from(s ?? "", "base64").toString("utf8");
 const encode = (s: string): string => Buffer.from(s).toString("base64");
 const statusOf = (err: unknown): number => (err instanceof ApiException ? err.code : 0);
 
 function fromSecret(secret: V1Secret): CertificateSet {
   const data = secret.data ?? {};
-  return { caPem: decode(data[KEYS.ca]), certPem: decode(data[KEYS.cert]), keyPem: decode(data[KEYS.key]) };
+  return {
+    caPem: decode(data[KEYS.ca]),
+    caKeyPem: decode(data[KEYS.caKey]),
+    certPem: decode(data[KEYS.cert]),
+    keyPem: decode(data[KEYS.key]),
+  };
 }
 
 function secretOf(name: string, namespace: string, set: CertificateSet, resourceVersion?: string): V1Secret {
@@ -46,7 +54,12 @@ function secretOf(name: string, namespace: string, set: CertificateSet, resource
       labels: { "app.kubernetes.io/name": "tranquil-injector", "app.kubernetes.io/part-of": "tranquil" },
       ...(resourceVersion !== undefined ? { resourceVersion } : {}),
     },
-    data: { [KEYS.ca]: encode(set.caPem), [KEYS.cert]: encode(set.certPem), [KEYS.key]: encode(set.keyPem) },
+    data: {
+      [KEYS.ca]: encode(set.caPem),
+      [KEYS.caKey]: encode(set.caKeyPem),
+      [KEYS.cert]: encode(set.certPem),
+      [KEYS.key]: encode(set.keyPem),
+    },
   };
 }
 
@@ -63,12 +76,18 @@ export async function ensureManagedCertificates(options: ManagedCertificateOptio
     } catch (err) {
       if (statusOf(err) !== 404) throw new Error(`could not read the webhook's ${where}`, { cause: err });
     }
+    let ca: CertificateAuthority | undefined;
     if (existing !== undefined) {
       const set = fromSecret(existing);
       if (certificatesUsable(set, request, minRemainingMs)) return set;
-      logger.info({ secret: where }, "the webhook's certificate is unusable or expiring; replacing it");
+      // Keep the CA while it lasts: the caBundle, and every replica's trust in it, stay as they are.
+      if (authorityUsable(set, minRemainingMs)) ca = set;
+      logger.info(
+        { secret: where, keepsCa: ca !== undefined },
+        "the webhook's certificate is unusable or expiring; renewing it",
+      );
     }
-    const fresh = await generateCertificates(request);
+    const fresh = await generateCertificates(request, ca);
     try {
       if (existing === undefined)
         await core.createNamespacedSecret({ namespace, body: secretOf(name, namespace, fresh) });

@@ -2,8 +2,10 @@
  * A CA and a serving certificate signed by it, made with the `openssl` CLI (Node's crypto has no
  * X.509 generator). ECDSA P-256 keys; the serving certificate names the webhook's Service by
  * every name the API server may dial (`<svc>.<ns>.svc` and the cluster-local forms) plus any
- * extra DNS names and IPs, with `serverAuth` usage. The keys live in a private temporary folder
- * only while openssl runs.
+ * extra DNS names and IPs, with `serverAuth` usage. The CA lasts ten years and a serving
+ * certificate one: a renewal signs a new serving certificate with the same CA, so the caBundle
+ * the API server trusts does not change. The keys live in a private temporary folder only
+ * while openssl runs.
  */
 import { execFile } from "node:child_process";
 import { X509Certificate, createPrivateKey } from "node:crypto";
@@ -14,6 +16,9 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
+/** The CA's lifetime: longer than any serving certificate it signs, so renewals keep the caBundle. */
+const CA_DAYS = 3650;
+
 /** PEM-encoded certificate material. */
 export interface CertificateSet {
   /** The CA's certificate: the MutatingWebhookConfiguration's caBundle. */
@@ -22,12 +27,18 @@ export interface CertificateSet {
   readonly certPem: string;
   /** The serving certificate's private key. */
   readonly keyPem: string;
+  /** The CA's private key, to sign the next serving certificate. */
+  readonly caKeyPem: string;
 }
+
+/** The CA part of a {@link CertificateSet}. */
+export type CertificateAuthority = Pick<CertificateSet, "caPem" | "caKeyPem">;
 
 /** What the serving certificate names and how long it lasts. */
 export interface CertificateRequest {
   readonly dnsNames: readonly string[];
   readonly ips?: readonly string[];
+  /** The serving certificate's lifetime (default 365 days; the CA's is ten years). */
   readonly days?: number;
   /** The openssl binary (default `openssl` on the PATH). */
   readonly openssl?: string;
@@ -43,31 +54,39 @@ export function serviceDnsNames(service: string, namespace: string): string[] {
   ];
 }
 
-/** Generates a fresh CA and a serving certificate it signs. */
-export async function generateCertificates(request: CertificateRequest): Promise<CertificateSet> {
+/** Generates a serving certificate signed by `ca`, or by a fresh CA when none is given. */
+export async function generateCertificates(
+  request: CertificateRequest,
+  ca?: CertificateAuthority,
+): Promise<CertificateSet> {
   const openssl = request.openssl ?? "openssl";
   const days = String(request.days ?? 365);
   const dir = await mkdtemp(join(tmpdir(), "tranquil-injection-tls-"));
   const at = (f: string): string => join(dir, f);
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   try {
-    await run(openssl, [
-      "req",
-      "-x509",
-      ...ec,
-      "-keyout",
-      at("ca.key"),
-      "-out",
-      at("ca.crt"),
-      "-days",
-      days,
-      "-subj",
-      "/CN=Tranquil injection CA",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
-    ]);
+    if (ca === undefined) {
+      await run(openssl, [
+        "req",
+        "-x509",
+        ...ec,
+        "-keyout",
+        at("ca.key"),
+        "-out",
+        at("ca.crt"),
+        "-days",
+        String(CA_DAYS),
+        "-subj",
+        "/CN=Tranquil injection CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+      ]);
+    } else {
+      await writeFile(at("ca.crt"), ca.caPem);
+      await writeFile(at("ca.key"), ca.caKeyPem, { mode: 0o600 });
+    }
     const cn = request.dnsNames[0] ?? "tranquil-injector";
     await run(openssl, [
       "req",
@@ -109,10 +128,10 @@ export async function generateCertificates(request: CertificateRequest): Promise
       "-out",
       at("tls.crt"),
     ]);
-    const [caPem, certPem, keyPem] = await Promise.all(
-      ["ca.crt", "tls.crt", "tls.key"].map((f) => readFile(at(f), "utf8")),
+    const [caPem = "", certPem = "", keyPem = "", caKeyPem = ""] = await Promise.all(
+      ["ca.crt", "tls.crt", "tls.key", "ca.key"].map((f) => readFile(at(f), "utf8")),
     );
-    return { caPem: caPem ?? "", certPem: certPem ?? "", keyPem: keyPem ?? "" };
+    return { caPem, certPem, keyPem, caKeyPem };
   } catch (err) {
     throw new Error(`could not make the injection webhook's certificates with ${openssl}`, { cause: err });
   } finally {
@@ -120,9 +139,28 @@ export async function generateCertificates(request: CertificateRequest): Promise
   }
 }
 
+/** Whether the CA can sign: its key matches and it stays valid for at least `minRemainingMs`. */
+export function authorityUsable(
+  ca: CertificateAuthority,
+  minRemainingMs: number,
+  now: number = Date.now(),
+): boolean {
+  try {
+    const cert = new X509Certificate(ca.caPem);
+    return (
+      cert.ca &&
+      cert.checkPrivateKey(createPrivateKey(ca.caKeyPem)) &&
+      Date.parse(cert.validTo) - now >= minRemainingMs
+    );
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Whether `set` can keep serving: the serving certificate is signed by the CA, names every DNS
- * name and IP asked for, and stays valid for at least `minRemainingMs` from `now`.
+ * Whether `set` can keep serving: the serving certificate is signed by the CA, matches its key,
+ * names every DNS name and IP asked for, and it and the CA stay valid for at least
+ * `minRemainingMs` from `now`.
  */
 export function certificatesUsable(
   set: CertificateSet,

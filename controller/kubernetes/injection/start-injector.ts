@@ -25,6 +25,8 @@ export interface StartInjectorOptions {
   readonly extraIps?: readonly string[];
   /** How often files are checked for a rotated certificate (default 30 s). */
   readonly reloadEveryMs?: number;
+  /** How often a managed certificate is checked for renewal and the caBundle rewritten (default 1 h). */
+  readonly refreshEveryMs?: number;
 }
 
 /** A running webhook. */
@@ -69,13 +71,15 @@ export async function startInjector(options: StartInjectorOptions): Promise<Runn
 
   const tls = config.tls;
   if (tls.kind === "managed") {
-    const set = await ensureManagedCertificates({
-      kc,
-      namespace: tls.namespace,
-      secretName: tls.secretName,
-      request: { dnsNames: serviceDnsNames(tls.service, tls.namespace), ips: options.extraIps ?? [] },
-      logger,
-    });
+    const certificates = () =>
+      ensureManagedCertificates({
+        kc,
+        namespace: tls.namespace,
+        secretName: tls.secretName,
+        request: { dnsNames: serviceDnsNames(tls.service, tls.namespace), ips: options.extraIps ?? [] },
+        logger,
+      });
+    let set = await certificates();
     const server = await serve(set.certPem, set.keyPem);
     try {
       const wrote = await patchCaBundle(kc, tls.webhookConfigName, set.caPem);
@@ -84,7 +88,31 @@ export async function startInjector(options: StartInjectorOptions): Promise<Runn
       await server.stop();
       throw err;
     }
-    return { server, metrics, stop: () => server.stop() };
+    // Renews before expiry (another replica may have renewed already: the Secret is shared) and
+    // writes the caBundle back if something reset it.
+    const timer = setInterval(() => {
+      const renew = async (): Promise<void> => {
+        const next = await certificates();
+        if (next.certPem !== set.certPem) {
+          server.setCertificate(next.certPem, next.keyPem);
+          logger.info({ secret: tls.secretName }, "serving the renewed certificate");
+        }
+        set = next;
+        await patchCaBundle(kc, tls.webhookConfigName, set.caPem);
+      };
+      renew().catch((err: unknown) =>
+        logger.warn({ err }, "could not renew the certificate; serving the last one"),
+      );
+    }, options.refreshEveryMs ?? 3_600_000);
+    timer.unref();
+    return {
+      server,
+      metrics,
+      stop: async () => {
+        clearInterval(timer);
+        await server.stop();
+      },
+    };
   }
 
   let current = await readPair(tls.certFile, tls.keyFile);

@@ -3,7 +3,12 @@ import { pino } from "pino";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { InjectionMetrics } from "./injection-metrics.js";
 import { makeReviewHandler } from "./review-handler.js";
-import { certificatesUsable, generateCertificates, type CertificateSet } from "./self-signed-certificates.js";
+import {
+  authorityUsable,
+  certificatesUsable,
+  generateCertificates,
+  type CertificateSet,
+} from "./self-signed-certificates.js";
 import { SIDECAR_DEFAULTS } from "./sidecar-template.js";
 import { INJECT_PATH, startWebhookServer, type WebhookServer } from "./webhook-server.js";
 
@@ -68,6 +73,15 @@ describe("the self-signed certificates", () => {
     expect(certificatesUsable(certs, NAMES, 400 * 86_400_000)).toBe(false);
     expect(certificatesUsable(certs, { dnsNames: ["other.tranquil-system.svc"] }, 0)).toBe(false);
     expect(certificatesUsable(certs, { dnsNames: NAMES.dnsNames, ips: ["10.0.0.1"] }, 0)).toBe(false);
+  });
+
+  it("renew with the same CA: a short-lived certificate signed again keeps the caBundle", async () => {
+    const short = await generateCertificates({ ...NAMES, days: 1 }, certs);
+    expect(short.caPem).toBe(certs.caPem);
+    expect(certificatesUsable(short, NAMES, 0)).toBe(true);
+    expect(certificatesUsable(short, NAMES, 2 * 86_400_000)).toBe(false);
+    expect(authorityUsable(short, 9 * 365 * 86_400_000)).toBe(true);
+    expect(authorityUsable({ caPem: certs.certPem, caKeyPem: certs.keyPem }, 0)).toBe(false);
   });
 
   it("are unusable with another set's key or CA", async () => {
