@@ -6,6 +6,7 @@
  * leaves other pods alone, leaves an injected pod as it is, and never holds pod creation up:
  * stopped, or hanging past its 2 s timeout, pods are still created without it.
  */
+import { createServer as createHttpsServer } from "node:https";
 import { createServer, type Server, type Socket } from "node:net";
 import {
   AdmissionregistrationV1Api,
@@ -317,6 +318,87 @@ describe("TraceManager injection on the real API server", { timeout: 60_000 }, (
       expect(stored.spec?.containers[1]?.env).toEqual(injected.spec?.containers[1]?.env);
       expect(stored.spec?.securityContext).toEqual({ fsGroup: 1337 });
       expect(await injector?.metrics.countOf("skipped", "already-injected")).toBe((before ?? 0) + 1);
+    });
+
+    it("is run again after a later webhook adds Istio's proxy, and mounts the socket directory into it", async () => {
+      // A stand-in for Istio's injector, ordered after this one (configurations run by name).
+      const tls = await generateCertificates({ dnsNames: ["stand-in"], ips: ["127.0.0.1"] });
+      const standIn = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.once("end", () => {
+          const review = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+            request: { uid: string; object: V1Pod };
+          };
+          const has = names(review.request.object.spec?.containers).includes("istio-proxy");
+          const patch = has
+            ? []
+            : [
+                {
+                  op: "add",
+                  path: "/spec/containers/-",
+                  value: { name: "istio-proxy", image: "docker.io/istio/proxyv2:1.28.0" },
+                },
+              ];
+          res.writeHead(200, { "content-type": "application/json" }).end(
+            JSON.stringify({
+              apiVersion: "admission.k8s.io/v1",
+              kind: "AdmissionReview",
+              response: {
+                uid: review.request.uid,
+                allowed: true,
+                ...(has
+                  ? {}
+                  : { patchType: "JSONPatch", patch: Buffer.from(JSON.stringify(patch)).toString("base64") }),
+              },
+            }),
+          );
+        });
+      });
+      await new Promise<void>((r) => standIn.listen(0, "127.0.0.1", r));
+      const name = "zz-istio-injector-stand-in";
+      try {
+        const standInPort = (standIn.address() as { port: number }).port;
+        await admission().createMutatingWebhookConfiguration({
+          body: {
+            metadata: { name },
+            webhooks: [
+              {
+                name: "sidecar.stand-in.tranquil.dev",
+                clientConfig: {
+                  url: `https://127.0.0.1:${standInPort}/`,
+                  caBundle: Buffer.from(tls.caPem).toString("base64"),
+                },
+                rules: [
+                  { operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] },
+                ],
+                objectSelector: { matchLabels: { "stand-in": "istio" } },
+                failurePolicy: "Fail",
+                sideEffects: "None",
+                admissionReviewVersions: ["v1"],
+                timeoutSeconds: 2,
+              },
+            ],
+          },
+        });
+        const labels = { app: "order", version: "v1", "stand-in": "istio" };
+        const pod = await eventually(
+          () =>
+            core().createNamespacedPod({ namespace: SHOP, body: podOf("reinvoked", labels), dryRun: "All" }),
+          (p) => names(p.spec?.containers).includes("istio-proxy"),
+        );
+        expect(names(pod.spec?.containers)).toEqual(["app", TM, "istio-proxy"]);
+        expect(pod.spec?.containers.find((c) => c.name === "istio-proxy")?.volumeMounts).toContainEqual({
+          name: "tranquil-socket",
+          mountPath: "/var/run/tranquil",
+        });
+      } finally {
+        await admission()
+          .deleteMutatingWebhookConfiguration({ name })
+          .catch(() => undefined);
+        standIn.closeAllConnections();
+        await new Promise((r) => standIn.close(r));
+      }
     });
 
     it("does not block pod creation once it is stopped (failurePolicy Ignore)", async () => {
