@@ -6,7 +6,12 @@
  * leaves other pods alone, leaves an injected pod as it is, and never holds pod creation up:
  * stopped, or hanging past its 2 s timeout, pods are still created without it.
  */
-import { createServer as createHttpsServer } from "node:https";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer as createHttpsServer, get as httpsGet } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { checkServerIdentity } from "node:tls";
 import { createServer, type Server, type Socket } from "node:net";
 import {
   AdmissionregistrationV1Api,
@@ -42,6 +47,7 @@ const SHOP = "shop";
 const PLAIN = "plain";
 const TM = "tranquil-trace-manager";
 const silent = pino({ level: "silent" });
+const INJECTOR_MAIN = new URL("../../controller/kubernetes/injection/main.ts", import.meta.url).pathname;
 
 const names = (cs: readonly V1Container[] | undefined): string[] => (cs ?? []).map((c) => c.name);
 
@@ -398,6 +404,74 @@ describe("TraceManager injection on the real API server", { timeout: 60_000 }, (
           .catch(() => undefined);
         standIn.closeAllConnections();
         await new Promise((r) => standIn.close(r));
+      }
+    });
+
+    it("runs as a process (main.ts): exits 2 on a bad environment; serves, and exits 0 on SIGTERM", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "tranquil-injector-"));
+      const children: ChildProcess[] = [];
+      const run = (env: Record<string, string>) => {
+        const child = spawn(process.execPath, ["--import", "tsx", INJECTOR_MAIN], {
+          stdio: ["ignore", "pipe", "pipe"],
+          env: { PATH: process.env["PATH"] ?? "", ...env },
+        });
+        children.push(child);
+        let output = "";
+        child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+        child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+        const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+        return { child, output: () => output, exited };
+      };
+      try {
+        const bad = run({});
+        expect(await bad.exited).toBe(2);
+        expect(bad.output()).toContain("TRANQUIL_INJECT_IMAGE is required");
+
+        const kubeconfig = join(dir, "kubeconfig");
+        await writeFile(kubeconfig, injectorKc.exportConfig(), { mode: 0o600 });
+        const processPort = await freePort();
+        const good = run({
+          KUBECONFIG: kubeconfig,
+          [INJECTOR_ENV.image]: "tranquil/trace-manager:0.1.0",
+          [INJECTOR_ENV.traceStore]: "redis://tranquil-redis.tranquil-system.svc:6379",
+          [INJECTOR_ENV.namespace]: SYSTEM,
+          [INJECTOR_ENV.host]: "127.0.0.1",
+          [INJECTOR_ENV.port]: String(processPort),
+        });
+        await eventually(
+          () => Promise.resolve(good.output()),
+          (o) => o.includes("tranquil-injector serving") || good.child.exitCode !== null,
+          20_000,
+        );
+        expect(good.output()).toContain(`tranquil-injector serving https://127.0.0.1:${processPort}`);
+        const secret = await core().readNamespacedSecret({
+          namespace: SYSTEM,
+          name: "tranquil-injector-tls",
+        });
+        const ca = Buffer.from(secret.data?.["ca.crt"] ?? "", "base64").toString("utf8");
+        // The certificate names the Service; the process listens on loopback.
+        const status = await new Promise<number>((resolve, reject) => {
+          httpsGet(
+            `https://127.0.0.1:${processPort}/healthz`,
+            {
+              ca,
+              servername: "tranquil-injector.tranquil-system.svc",
+              checkServerIdentity: (_h, cert) =>
+                checkServerIdentity("tranquil-injector.tranquil-system.svc", cert),
+              agent: false,
+            },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            },
+          ).once("error", reject);
+        });
+        expect(status).toBe(200);
+        good.child.kill("SIGTERM");
+        expect(await good.exited).toBe(0);
+      } finally {
+        for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+        await rm(dir, { recursive: true, force: true });
       }
     });
 
