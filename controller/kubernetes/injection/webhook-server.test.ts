@@ -48,7 +48,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(): Promise<{ server: WebhookServer; metrics: InjectionMetrics }> {
+async function start(maxBodyBytes?: number): Promise<{ server: WebhookServer; metrics: InjectionMetrics }> {
   const metrics = new InjectionMetrics();
   const handle = makeReviewHandler({
     template: { ...SIDECAR_DEFAULTS, image: "tm:1", traceStore: { url: "redis://r:6379" } },
@@ -63,6 +63,7 @@ async function start(): Promise<{ server: WebhookServer; metrics: InjectionMetri
     keyPem: certs.keyPem,
     handle,
     registry: metrics.registry,
+    ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
   });
   return { server, metrics };
 }
@@ -123,6 +124,12 @@ describe("the webhook server", () => {
     const metrics = await call(`${server.url}/metrics`, certs.caPem, "GET");
     expect(metrics.text).toContain('tranquil_injection_reviews_total{result="error",reason="bad-review"} 1');
     expect((await call(`${server.url}/nowhere`, certs.caPem, "GET")).status).toBe(404);
+  });
+
+  it("answers 413 to a body over its limit (the API server then ignores the webhook)", async () => {
+    const { server } = await start(1024);
+    const res = await call(`${server.url}${INJECT_PATH}`, certs.caPem, "POST", "x".repeat(4096));
+    expect(res.status).toBe(413);
   });
 
   it("serves a rotated certificate to new connections", async () => {

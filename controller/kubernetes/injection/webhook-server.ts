@@ -25,6 +25,8 @@ export interface WebhookServerOptions {
   readonly keyPem: string;
   readonly handle: ReviewHandler;
   readonly registry: Registry;
+  /** The largest body answered (default 8 MiB); a larger one gets 413. */
+  readonly maxBodyBytes?: number;
 }
 
 /** A serving webhook. */
@@ -38,20 +40,16 @@ export interface WebhookServer {
   stop(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+/** The body, or undefined when it is over `limit` (the rest is read and dropped, so the answer is sent). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        resolve(undefined);
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
     });
-    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("end", () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
     req.once("error", reject);
   });
 }
@@ -71,7 +69,7 @@ async function route(
 ): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   if (req.method === "POST" && path === INJECT_PATH) {
-    const body = await readBody(req);
+    const body = await readBody(req, options.maxBodyBytes ?? MAX_BODY_BYTES);
     if (body === undefined) {
       res.writeHead(413).end();
       return;
