@@ -407,6 +407,49 @@ describe("TraceManager injection on the real API server", { timeout: 60_000 }, (
       }
     });
 
+    it("injects a native sidecar the API server accepts, when configured so", async () => {
+      const nativePort = await freePort();
+      const name = "tranquil-native-sidecar-test";
+      const body = onLoopback(objects, `https://127.0.0.1:${nativePort}/inject`);
+      body.metadata = { name };
+      // Only pods labelled native=true in the unlabelled namespace: the shipped webhooks skip them.
+      body.webhooks = (body.webhooks ?? []).slice(1);
+      for (const w of body.webhooks) w.objectSelector = { matchLabels: { native: "true" } };
+      await admission().createMutatingWebhookConfiguration({ body });
+      const config = injectorConfigFromEnv({
+        [INJECTOR_ENV.image]: "tranquil/trace-manager:0.1.0",
+        [INJECTOR_ENV.traceStore]: "redis://tranquil-redis.tranquil-system.svc:6379",
+        [INJECTOR_ENV.namespace]: SYSTEM,
+        [INJECTOR_ENV.webhookConfigName]: name,
+        [INJECTOR_ENV.nativeSidecar]: "true",
+        [INJECTOR_ENV.host]: "127.0.0.1",
+        [INJECTOR_ENV.port]: String(nativePort),
+      });
+      const native = await startInjector({
+        config,
+        kc: env.kc,
+        logger: silent,
+        version: "0.1.0",
+        extraIps: ["127.0.0.1"],
+      });
+      try {
+        const pod = await eventually(
+          () =>
+            core().createNamespacedPod({
+              namespace: PLAIN,
+              body: podOf("native", { app: "order", version: "v1", native: "true" }),
+              dryRun: "All",
+            }),
+          (p) => names(p.spec?.initContainers).includes(TM),
+        );
+        expect(names(pod.spec?.containers)).toEqual(["app"]);
+        expect(pod.spec?.initContainers?.find((c) => c.name === TM)?.restartPolicy).toBe("Always");
+      } finally {
+        await native.stop();
+        await admission().deleteMutatingWebhookConfiguration({ name });
+      }
+    });
+
     it("runs as a process (main.ts): exits 2 on a bad environment; serves, and exits 0 on SIGTERM", async () => {
       const dir = await mkdtemp(join(tmpdir(), "tranquil-injector-"));
       const children: ChildProcess[] = [];

@@ -24,6 +24,7 @@ describe("injectorConfigFromEnv", () => {
       image: "tranquil/trace-manager:0.1.0",
       traceStore: { url: "redis://redis.tranquil-system:6379" },
       adminPort: 9464,
+      nativeSidecar: false,
       runAsUser: 10001,
       resources: { cpuRequest: "20m", memoryRequest: "64Mi", memoryLimit: "128Mi" },
     });
@@ -68,6 +69,11 @@ describe("injectorConfigFromEnv", () => {
     ["a certificate without its key", { [INJECTOR_ENV.certFile]: "/c" }, "go together"],
     ["no namespace for a managed certificate", { [INJECTOR_ENV.namespace]: "" }, INJECTOR_ENV.namespace],
     ["a bad pull policy", { [INJECTOR_ENV.imagePullPolicy]: "Sometimes" }, INJECTOR_ENV.imagePullPolicy],
+    [
+      "a native-sidecar switch that is no boolean",
+      { [INJECTOR_ENV.nativeSidecar]: "yes" },
+      INJECTOR_ENV.nativeSidecar,
+    ],
   ])("refuses %s, naming it", (_what, env, named) => {
     const problems = problemsOf({ ...base, ...env });
     expect(problems.join("\n")).toContain(named);

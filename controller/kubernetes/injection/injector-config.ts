@@ -32,6 +32,7 @@ export interface InjectorConfig {
 export const INJECTOR_ENV = {
   image: "TRANQUIL_INJECT_IMAGE",
   imagePullPolicy: "TRANQUIL_INJECT_IMAGE_PULL_POLICY",
+  nativeSidecar: "TRANQUIL_INJECT_NATIVE_SIDECAR",
   traceStore: "TRANQUIL_INJECT_TRACE_STORE",
   traceStoreSecret: "TRANQUIL_INJECT_TRACE_STORE_SECRET",
   adminPort: "TRANQUIL_INJECT_ADMIN_PORT",
@@ -103,6 +104,9 @@ export function injectorConfigFromEnv(env: Readonly<Record<string, string | unde
   if (imagePullPolicy !== pull)
     problems.push(`${INJECTOR_ENV.imagePullPolicy} must be one of ${pullPolicies.join(", ")}`);
 
+  const native = get(INJECTOR_ENV.nativeSidecar) ?? "false";
+  if (native !== "true" && native !== "false")
+    problems.push(`${INJECTOR_ENV.nativeSidecar} must be true or false`);
   const traceStore = traceStoreFrom(
     get(INJECTOR_ENV.traceStore),
     get(INJECTOR_ENV.traceStoreSecret),
@@ -114,6 +118,7 @@ export function injectorConfigFromEnv(env: Readonly<Record<string, string | unde
     image,
     imagePullPolicy,
     entryPoint: SIDECAR_DEFAULTS.entryPoint,
+    nativeSidecar: native === "true",
     traceStore,
     adminPort: int(INJECTOR_ENV.adminPort, SIDECAR_DEFAULTS.adminPort, 1, 65535),
     envoyAdminUrl: SIDECAR_DEFAULTS.envoyAdminUrl,

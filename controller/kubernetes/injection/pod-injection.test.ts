@@ -242,6 +242,25 @@ describe("decideInjection", () => {
     ).toBe("not json");
   });
 
+  it("injects a native sidecar (an init container that restarts) when told to, and counts it as injected", () => {
+    const native: SidecarTemplate = { ...template, nativeSidecar: true };
+    const before = pod({ spec: { containers: [{ name: "order" }], initContainers: [{ name: "migrate" }] } });
+    const after = patched(before, decideInjection(before, native, "0.1.0"));
+    expect(after.spec?.containers.map((c) => c.name)).toEqual(["order"]);
+    expect(after.spec?.initContainers?.map((c) => [c.name, c.restartPolicy])).toEqual([
+      ["migrate", undefined],
+      [TRACE_MANAGER_CONTAINER, "Always"],
+    ]);
+    expect(decideInjection(after, native, "0.1.0")).toEqual({
+      kind: "skip",
+      reason: SkipReason.alreadyInjected,
+    });
+    expect(decideInjection(after, template, "0.1.0")).toEqual({
+      kind: "skip",
+      reason: SkipReason.alreadyInjected,
+    });
+  });
+
   it("reads the trace store from a Secret when told to", () => {
     const t: SidecarTemplate = {
       ...template,

@@ -118,7 +118,9 @@ export function decideInjection(
     return { kind: "skip", reason: SkipReason.optedOut };
   const proxy = findProxy(pod);
   const containers = pod.spec?.containers ?? [];
-  if (containers.some((c) => c.name === TRACE_MANAGER_CONTAINER)) {
+  const injected = (list: readonly V1Container[] | undefined): boolean =>
+    (list ?? []).some((c) => c.name === TRACE_MANAGER_CONTAINER);
+  if (injected(containers) || injected(pod.spec?.initContainers)) {
     // Injected before; only a proxy added since (by a later webhook) may still lack the mount.
     const ops = proxyMountOps(proxy);
     return ops.length === 0
@@ -137,7 +139,13 @@ export function decideInjection(
   const security = pod.spec?.securityContext;
   const ops: JsonPatchOp[] = [
     appendTo(pointer("spec", "volumes"), pod.spec?.volumes, { name: SOCKET_VOLUME, ...SOCKET_VOLUME_SOURCE }),
-    appendTo(pointer("spec", "containers"), containers, traceManagerContainer(template, identity)),
+    template.nativeSidecar === true
+      ? appendTo(
+          pointer("spec", "initContainers"),
+          pod.spec?.initContainers,
+          traceManagerContainer(template, identity),
+        )
+      : appendTo(pointer("spec", "containers"), containers, traceManagerContainer(template, identity)),
     ...proxyMountOps(proxy),
   ];
   if (security === undefined)

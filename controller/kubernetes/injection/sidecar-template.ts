@@ -18,6 +18,12 @@ export interface SidecarTemplate {
   readonly imagePullPolicy: "Always" | "IfNotPresent" | "Never";
   /** The bundle's entry point inside the image (`npm run bundle`'s `trace-manager/main.js`). */
   readonly entryPoint: string;
+  /**
+   * Inject a native sidecar (an init container with `restartPolicy: Always`, Kubernetes ≥ 1.29):
+   * it starts before the app and stops after it. Off by default: the local node agent, and
+   * Tranquil's readers of a pod, look for the TraceManager in `containers`.
+   */
+  readonly nativeSidecar?: boolean;
   readonly traceStore: TraceStoreSetting;
   /** The TraceManager's admin HTTP port (`/healthz`, `/metrics`); it shares the pod's network. */
   readonly adminPort: number;
@@ -125,5 +131,6 @@ export function traceManagerContainer(t: SidecarTemplate, identity: PodIdentity)
       seccompProfile: { type: "RuntimeDefault" },
     },
     volumeMounts: [{ name: SOCKET_VOLUME, mountPath: SOCKET_DIR }],
+    ...(t.nativeSidecar === true ? { restartPolicy: "Always" } : {}),
   };
 }
