@@ -295,6 +295,13 @@ describe("TraceManager injection on the real API server", { timeout: 60_000 }, (
       expect(names((await read(PLAIN, "plain")).spec?.containers)).toEqual(["app"]);
       expect(names((await read(PLAIN, "opted-in")).spec?.containers)).toEqual(["app", TM]);
       expect(names((await read(SHOP, "opted-out")).spec?.containers)).toEqual(["app"]);
+      // Without a version label its TraceManager could not start: created as it is, with a warning.
+      const unversioned = await core().createNamespacedPod({
+        namespace: SHOP,
+        body: podOf("unversioned", { app: "order" }),
+      });
+      expect(names(unversioned.spec?.containers)).toEqual(["app"]);
+      expect(await injector?.metrics.countOf("skipped", "no-identity")).toBe(1);
       expect((await read(PLAIN, "plain")).metadata?.annotations?.["tranquil.dev/injected"]).toBeUndefined();
     });
 

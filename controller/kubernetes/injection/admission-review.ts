@@ -26,6 +26,8 @@ export interface AdmissionResponse {
   readonly patchType?: "JSONPatch";
   /** The JSONPatch, base64-encoded. */
   readonly patch?: string;
+  /** Shown to the client that made the request (kubectl prints them). */
+  readonly warnings?: readonly string[];
 }
 
 /** An answered AdmissionReview. */
@@ -74,8 +76,12 @@ export function parseAdmissionReview(body: unknown): AdmissionRequest {
   };
 }
 
-/** The answer that allows the request, with `patch` applied when given and not empty. */
-export function allowResponse(uid: string, patch?: readonly JsonPatchOp[]): AdmissionReviewAnswer {
+/** The answer that allows the request, with `patch` applied when given and not empty, and any warnings. */
+export function allowResponse(
+  uid: string,
+  patch?: readonly JsonPatchOp[],
+  warnings: readonly string[] = [],
+): AdmissionReviewAnswer {
   const withPatch =
     patch !== undefined && patch.length > 0
       ? { patchType: "JSONPatch" as const, patch: Buffer.from(JSON.stringify(patch)).toString("base64") }
@@ -83,6 +89,6 @@ export function allowResponse(uid: string, patch?: readonly JsonPatchOp[]): Admi
   return {
     apiVersion: ADMISSION_REVIEW_VERSION,
     kind: "AdmissionReview",
-    response: { uid, allowed: true, ...withPatch },
+    response: { uid, allowed: true, ...withPatch, ...(warnings.length > 0 ? { warnings } : {}) },
   };
 }

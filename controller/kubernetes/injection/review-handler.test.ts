@@ -81,6 +81,17 @@ describe("the review handler", () => {
     expect(await metrics.countOf(result as "skipped" | "error", reason)).toBe(1);
   });
 
+  it("warns the client when a pod it should inject lacks its identity labels", () => {
+    const { handle } = setup();
+    const answer = handle(
+      review({ metadata: { labels: { app: "order" } }, spec: { containers: [{ name: "a" }] } }),
+    );
+    expect(answer.response.warnings).toEqual([
+      "Tranquil did not inject the TraceManager: the pod needs a DNS-label app or app.kubernetes.io/name label and a version or app.kubernetes.io/version label",
+    ]);
+    expect(answer.response.patch).toBeUndefined();
+  });
+
   it("keeps the uid of a review whose apiVersion is wrong, so the API server can match the answer", () => {
     const { handle } = setup();
     const body = { apiVersion: "admission.k8s.io/v1beta1", kind: "AdmissionReview", request: { uid: "u-1" } };

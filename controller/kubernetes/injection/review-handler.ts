@@ -59,8 +59,16 @@ export function makeReviewHandler(options: ReviewHandlerOptions): ReviewHandler 
       const decision = decide(req.object, template, injectorVersion);
       if (decision.kind === "skip") {
         metrics.count("skipped", decision.reason, seconds());
-        logger.debug({ pod: podName(req), reason: decision.reason, detail: decision.detail }, "not injected");
-        return allowResponse(uid);
+        const fields = { pod: podName(req), reason: decision.reason, detail: decision.detail };
+        // A pod the user asked to inject but that cannot be: say so to them and in the log.
+        if (decision.detail === undefined) {
+          logger.debug(fields, "not injected");
+          return allowResponse(uid);
+        }
+        logger.info(fields, "not injected");
+        return allowResponse(uid, undefined, [
+          `Tranquil did not inject the TraceManager: ${decision.detail}`,
+        ]);
       }
       metrics.count("injected", "", seconds());
       logger.info({ pod: podName(req), ops: decision.patch.length, dryRun: req.dryRun === true }, "injected");
