@@ -264,7 +264,7 @@ describe("TraceManager injection on the real API server", { timeout: 60_000 }, (
         });
         expect(tm?.volumeMounts).toContainEqual({ name: "tranquil-socket", mountPath: "/var/run/tranquil" });
         expect(pod.spec?.volumes).toContainEqual({ name: "tranquil-socket", emptyDir: { medium: "Memory" } });
-        expect(pod.spec?.securityContext?.fsGroup).toBe(1337);
+        expect(pod.spec?.securityContext).toEqual({ fsGroup: 1337, fsGroupChangePolicy: "OnRootMismatch" });
         const annotations = pod.metadata?.annotations ?? {};
         expect(JSON.parse(annotations["sidecar.istio.io/userVolumeMount"] ?? "{}")).toEqual({
           "tranquil-socket": { mountPath: "/var/run/tranquil" },

@@ -96,7 +96,7 @@ describe("decideInjection", () => {
       readOnlyRootFilesystem: true,
     });
     expect(after.spec?.volumes).toEqual([{ name: SOCKET_VOLUME, emptyDir: { medium: "Memory" } }]);
-    expect(after.spec?.securityContext).toEqual({ fsGroup: 1337 });
+    expect(after.spec?.securityContext).toEqual({ fsGroup: 1337, fsGroupChangePolicy: "OnRootMismatch" });
     const annotations = after.metadata?.annotations ?? {};
     expect(JSON.parse(annotations[Annotation.istioUserVolume] ?? "")).toEqual({
       [SOCKET_VOLUME]: { emptyDir: { medium: "Memory" } },
@@ -205,6 +205,14 @@ describe("decideInjection", () => {
     const none = pod({ spec: { containers: [{ name: "a" }], securityContext: { runAsNonRoot: true } } });
     expect(patched(none, decideInjection(none, template, "0.1.0")).spec?.securityContext).toEqual({
       runAsNonRoot: true,
+      fsGroup: 1337,
+      fsGroupChangePolicy: "OnRootMismatch",
+    });
+    const policy = pod({
+      spec: { containers: [{ name: "a" }], securityContext: { fsGroupChangePolicy: "Always" } },
+    });
+    expect(patched(policy, decideInjection(policy, template, "0.1.0")).spec?.securityContext).toEqual({
+      fsGroupChangePolicy: "Always",
       fsGroup: 1337,
     });
   });

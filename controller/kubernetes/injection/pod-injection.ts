@@ -148,10 +148,15 @@ export function decideInjection(
       : appendTo(pointer("spec", "containers"), containers, traceManagerContainer(template, identity)),
     ...proxyMountOps(proxy),
   ];
+  // An fsGroup of injection's own choosing changes only what must change: OnRootMismatch spares
+  // the recursive chown of the app's volumes when their root already has the group.
+  const fsGroup = { fsGroup: ENVOY_UID, fsGroupChangePolicy: "OnRootMismatch" };
   if (security === undefined)
-    ops.push({ op: "add", path: pointer("spec", "securityContext"), value: { fsGroup: ENVOY_UID } });
+    ops.push({ op: "add", path: pointer("spec", "securityContext"), value: fsGroup });
   else if (security.fsGroup === undefined)
-    ops.push({ op: "add", path: pointer("spec", "securityContext", "fsGroup"), value: ENVOY_UID });
+    for (const [k, v] of Object.entries(fsGroup))
+      if (k === "fsGroup" || security.fsGroupChangePolicy === undefined)
+        ops.push({ op: "add", path: pointer("spec", "securityContext", k), value: v });
   ops.push(...annotationOps(pod, injectorVersion));
   return { kind: "inject", patch: ops };
 }
