@@ -36,7 +36,7 @@ import {
   serviceDnsNames,
 } from "../../controller/kubernetes/injection/self-signed-certificates.js";
 import { startInjector, type RunningInjector } from "../../controller/kubernetes/injection/start-injector.js";
-import { freePort } from "./control-plane/processes.js";
+import { INJECT_PATH } from "../../controller/kubernetes/injection/webhook-server.js";
 import { eventually } from "./support/cluster-test-kit.js";
 import { injectorKubeConfig, injectorManifest, onLoopback } from "./support/injector-on-loopback.js";
 import { startKubeTestEnv, type KubeTestEnv } from "./support/kube-test-env.js";
@@ -111,23 +111,27 @@ describe("TraceManager injection on the real API server", { timeout: 60_000 }, (
   describe("the webhook", () => {
     let injectorKc: KubeConfig;
     let injector: RunningInjector | undefined;
-    let port: number;
     const core = () => env.kc.makeApiClient(CoreV1Api);
     const admission = () => env.kc.makeApiClient(AdmissionregistrationV1Api);
     const read = (namespace: string, name: string) => core().readNamespacedPod({ namespace, name });
+    /** Points every webhook of configuration `name` at `url`. */
+    const pointAt = async (name: string, url: string): Promise<void> => {
+      const config = await admission().readMutatingWebhookConfiguration({ name });
+      for (const w of config.webhooks ?? []) w.clientConfig.url = url;
+      await admission().replaceMutatingWebhookConfiguration({ name, body: config });
+    };
+    // Where a webhook points until its server listens (port 0 picks its port): nothing listens there.
+    const NOWHERE = "https://127.0.0.1:1/inject";
 
     beforeAll(async () => {
       injectorKc = await injectorKubeConfig(env.kc, objects);
-      port = await freePort();
-      await admission().createMutatingWebhookConfiguration({
-        body: onLoopback(objects, `https://127.0.0.1:${port}/inject`),
-      });
+      await admission().createMutatingWebhookConfiguration({ body: onLoopback(objects, NOWHERE) });
       const config = injectorConfigFromEnv({
         [INJECTOR_ENV.image]: "tranquil/trace-manager:0.1.0",
         [INJECTOR_ENV.traceStore]: "redis://tranquil-redis.tranquil-system.svc:6379",
         [INJECTOR_ENV.namespace]: SYSTEM,
         [INJECTOR_ENV.host]: "127.0.0.1",
-        [INJECTOR_ENV.port]: String(port),
+        [INJECTOR_ENV.port]: "0",
       });
       injector = await startInjector({
         config,
@@ -136,6 +140,7 @@ describe("TraceManager injection on the real API server", { timeout: 60_000 }, (
         version: "0.1.0",
         extraIps: ["127.0.0.1"],
       });
+      await pointAt(CONFIG_NAME, `${injector.server.url}${INJECT_PATH}`);
       await core().createNamespace({
         body: { metadata: { name: SHOP, labels: { "tranquil.dev/inject": "enabled" } } },
       });
@@ -415,9 +420,8 @@ describe("TraceManager injection on the real API server", { timeout: 60_000 }, (
     });
 
     it("injects a native sidecar the API server accepts, when configured so", async () => {
-      const nativePort = await freePort();
       const name = "tranquil-native-sidecar-test";
-      const body = onLoopback(objects, `https://127.0.0.1:${nativePort}/inject`);
+      const body = onLoopback(objects, NOWHERE);
       body.metadata = { name };
       // Only pods labelled native=true in the unlabelled namespace: the shipped webhooks skip them.
       body.webhooks = (body.webhooks ?? []).slice(1);
@@ -430,7 +434,7 @@ describe("TraceManager injection on the real API server", { timeout: 60_000 }, (
         [INJECTOR_ENV.webhookConfigName]: name,
         [INJECTOR_ENV.nativeSidecar]: "true",
         [INJECTOR_ENV.host]: "127.0.0.1",
-        [INJECTOR_ENV.port]: String(nativePort),
+        [INJECTOR_ENV.port]: "0",
       });
       const native = await startInjector({
         config,
@@ -440,6 +444,7 @@ describe("TraceManager injection on the real API server", { timeout: 60_000 }, (
         extraIps: ["127.0.0.1"],
       });
       try {
+        await pointAt(name, `${native.server.url}${INJECT_PATH}`);
         const pod = await eventually(
           () =>
             core().createNamespacedPod({
@@ -479,21 +484,21 @@ describe("TraceManager injection on the real API server", { timeout: 60_000 }, (
 
         const kubeconfig = join(dir, "kubeconfig");
         await writeFile(kubeconfig, injectorKc.exportConfig(), { mode: 0o600 });
-        const processPort = await freePort();
         const good = run({
           KUBECONFIG: kubeconfig,
           [INJECTOR_ENV.image]: "tranquil/trace-manager:0.1.0",
           [INJECTOR_ENV.traceStore]: "redis://tranquil-redis.tranquil-system.svc:6379",
           [INJECTOR_ENV.namespace]: SYSTEM,
           [INJECTOR_ENV.host]: "127.0.0.1",
-          [INJECTOR_ENV.port]: String(processPort),
+          [INJECTOR_ENV.port]: "0",
         });
         await eventually(
           () => Promise.resolve(good.output()),
           (o) => o.includes("tranquil-injector serving") || good.child.exitCode !== null,
           20_000,
         );
-        expect(good.output()).toContain(`tranquil-injector serving https://127.0.0.1:${processPort}`);
+        const served = /tranquil-injector serving (https:\/\/127\.0\.0\.1:\d+)/.exec(good.output())?.[1];
+        expect(served, good.output()).toBeDefined();
         const secret = await core().readNamespacedSecret({
           namespace: SYSTEM,
           name: "tranquil-injector-tls",
@@ -502,7 +507,7 @@ describe("TraceManager injection on the real API server", { timeout: 60_000 }, (
         // The certificate names the Service; the process listens on loopback.
         const status = await new Promise<number>((resolve, reject) => {
           httpsGet(
-            `https://127.0.0.1:${processPort}/healthz`,
+            `${served ?? ""}/healthz`,
             {
               ca,
               servername: "tranquil-injector.tranquil-system.svc",
@@ -543,9 +548,7 @@ describe("TraceManager injection on the real API server", { timeout: 60_000 }, (
       await new Promise<void>((r) => hanging.listen(0, "127.0.0.1", r));
       try {
         const hangPort = (hanging.address() as { port: number }).port;
-        const config = await admission().readMutatingWebhookConfiguration({ name: CONFIG_NAME });
-        for (const w of config.webhooks ?? []) w.clientConfig.url = `https://127.0.0.1:${hangPort}/inject`;
-        await admission().replaceMutatingWebhookConfiguration({ name: CONFIG_NAME, body: config });
+        await pointAt(CONFIG_NAME, `https://127.0.0.1:${hangPort}${INJECT_PATH}`);
         // Once the API server calls the hanging webhook, a creation waits for the timeout, then goes on.
         let n = 0;
         const timed = await eventually(
