@@ -1,5 +1,5 @@
 /**
- * The traffic chart's data: one sample per change of weight or old activity, and step-shaped
+ * The traffic chart's data: one sample per change of weight or activity, and step-shaped
  * paths scaled to the chart's box.
  */
 import { describe, expect, it } from "vitest";
@@ -17,10 +17,46 @@ describe("addSample", () => {
     );
     samples = addSample(samples, viewOf({ weight: 50, activeOld: 4 }), 3_000);
     samples = addSample(samples, viewOf({ weight: 50, activeOld: 1 }), 4_000);
+    samples = addSample(
+      samples,
+      viewOf({
+        weight: 50,
+        activeOld: 1,
+        versions: [
+          {
+            service: "a",
+            version: "v2",
+            role: "new",
+            activeCalls: 3,
+            activeTransactions: 2,
+            oldestActiveAgeSeconds: 1,
+          },
+          {
+            service: "b",
+            version: "v2",
+            role: "new",
+            activeCalls: 1,
+            activeTransactions: 1,
+            oldestActiveAgeSeconds: 1,
+          },
+          {
+            service: "a",
+            version: "v1",
+            role: "old",
+            activeCalls: 1,
+            activeTransactions: 1,
+            oldestActiveAgeSeconds: 1,
+          },
+        ],
+      }),
+      5_000,
+    );
     expect(samples).toEqual([
-      { at: 1_000, weight: 0, activeOld: 4 },
-      { at: 3_000, weight: 50, activeOld: 4 },
-      { at: 4_000, weight: 50, activeOld: 1 },
+      { at: 1_000, weight: 0, activeOld: 4, activeNew: 0 },
+      { at: 3_000, weight: 50, activeOld: 4, activeNew: 0 },
+      { at: 4_000, weight: 50, activeOld: 1, activeNew: 0 },
+      // The new versions' transactions, summed over the train's members.
+      { at: 5_000, weight: 50, activeOld: 1, activeNew: 3 },
     ]);
   });
 
@@ -36,9 +72,9 @@ describe("addSample", () => {
 describe("chartGeometry", () => {
   it("draws the new share from the bottom, the old share above it, and old activity scaled to its maximum", () => {
     const samples: Sample[] = [
-      { at: 0, weight: 0, activeOld: 2 },
-      { at: 5_000, weight: 50, activeOld: 4 },
-      { at: 10_000, weight: 100, activeOld: 0 },
+      { at: 0, weight: 0, activeOld: 2, activeNew: 0 },
+      { at: 5_000, weight: 50, activeOld: 4, activeNew: 1 },
+      { at: 10_000, weight: 100, activeOld: 0, activeNew: 3 },
     ];
     const g = chartGeometry(samples, 20_000, 200, 100);
     expect(g.maxActive).toBe(4);
@@ -46,6 +82,7 @@ describe("chartGeometry", () => {
     expect(g.newShare).toBe("M0,100 L0,100 L50,100 L50,50 L100,50 L100,0 L200,0 L200,100 Z");
     expect(g.oldShare).toBe("M0,0 L0,100 L50,100 L50,50 L100,50 L100,0 L200,0 L200,0 Z");
     expect(g.activeLine).toBe("M0,50 L50,50 L50,0 L100,0 L100,100 L200,100");
+    expect(g.activeNewLine).toBe("M0,100 L50,100 L50,75 L100,75 L100,25 L200,25");
   });
 
   it("is empty without samples", () => {
@@ -53,6 +90,7 @@ describe("chartGeometry", () => {
       newShare: "",
       oldShare: "",
       activeLine: "",
+      activeNewLine: "",
       maxActive: 1,
       spanSeconds: 0,
     });

@@ -1,6 +1,6 @@
 /**
  * What the dashboard's chart shows: one sample per status event received (traffic share of
- * the old and the new version by enrolment weight, and old transactions still active), and
+ * the old and the new version by enrolment weight, and the transactions active at each), and
  * the chart's geometry computed from them, so the SVG code only draws.
  */
 import type { UpgradeView } from "../api/view.js";
@@ -13,6 +13,15 @@ export interface Sample {
   readonly weight: number;
   /** Transactions or calls still active at the old version. */
   readonly activeOld: number;
+  /** Transactions active at the new versions (`status.versions`; 0 when the status has none). */
+  readonly activeNew: number;
+}
+
+/** Transactions active at the train's new versions, from `status.versions`. */
+export function activeAtNew(view: UpgradeView): number {
+  return (view.status.versions ?? [])
+    .filter((v) => v.role === "new")
+    .reduce((sum, v) => sum + v.activeTransactions, 0);
 }
 
 /** The most samples kept; older ones are dropped (a sample per change of what is charted). */
@@ -21,10 +30,17 @@ export const MAX_SAMPLES = 600;
 /** `samples` with one more for `view` at `now`, unless it charts the same as the last one. */
 export function addSample(samples: readonly Sample[], view: UpgradeView, now: number): readonly Sample[] {
   const { weight, activeOld } = view.status;
+  const activeNew = activeAtNew(view);
   const last = samples.at(-1);
-  if (last !== undefined && last.weight === weight && last.activeOld === activeOld) return samples;
+  if (
+    last !== undefined &&
+    last.weight === weight &&
+    last.activeOld === activeOld &&
+    last.activeNew === activeNew
+  )
+    return samples;
   const kept = samples.length >= MAX_SAMPLES ? samples.slice(samples.length - MAX_SAMPLES + 1) : samples;
-  return [...kept, { at: now, weight, activeOld }];
+  return [...kept, { at: now, weight, activeOld, activeNew }];
 }
 
 /** The chart's drawing, in SVG user units of a `width`×`height` box. */
@@ -35,6 +51,8 @@ export interface ChartGeometry {
   readonly oldShare: string;
   /** Line of old transactions active, scaled to `maxActive`. */
   readonly activeLine: string;
+  /** Line of new transactions active, on the same scale. */
+  readonly activeNewLine: string;
   /** The active count at the top of the chart (at least 1). */
   readonly maxActive: number;
   /** Seconds the chart spans. */
@@ -53,9 +71,9 @@ export function chartGeometry(
 ): ChartGeometry {
   const first = samples[0];
   if (first === undefined)
-    return { newShare: "", oldShare: "", activeLine: "", maxActive: 1, spanSeconds: 0 };
+    return { newShare: "", oldShare: "", activeLine: "", activeNewLine: "", maxActive: 1, spanSeconds: 0 };
   const span = Math.max(1, until - first.at);
-  const maxActive = Math.max(1, ...samples.map((s) => s.activeOld));
+  const maxActive = Math.max(1, ...samples.map((s) => Math.max(s.activeOld, s.activeNew)));
   const x = (at: number): number => round((Math.min(span, Math.max(0, at - first.at)) / span) * width);
   const yWeight = (w: number): number => round(height - (Math.min(100, Math.max(0, w)) / 100) * height);
   const yActive = (n: number): number => round(height - (n / maxActive) * height);
@@ -72,6 +90,7 @@ export function chartGeometry(
     newShare: `M0,${height} L${top} L${width},${height} Z`,
     oldShare: `M0,0 L${top} L${width},0 Z`,
     activeLine: `M${steps((s) => yActive(s.activeOld))}`,
+    activeNewLine: `M${steps((s) => yActive(s.activeNew))}`,
     maxActive,
     spanSeconds: span / 1000,
   };

@@ -66,6 +66,7 @@ export async function startKubeAdapters(options: KubeAdaptersOptions): Promise<K
       workloads,
       inventory,
       events,
+      recentEvents: (key) => events.recent(key),
       validationFacts: (upgrade) => kubeValidationFacts({ kc, listUpgrades: () => store.list() }, upgrade),
       stop: async () => {
         // The store is closed by the controller after the reconciler stopped.

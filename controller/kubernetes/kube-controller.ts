@@ -10,6 +10,7 @@ import type { Server } from "node:http";
 import type { Logger } from "pino";
 import type { TraceStore } from "../../trace-manager/store/port.js";
 import { startSweeper, type Sweeper } from "../../trace-manager/store/sweeper.js";
+import type { RecentEvents } from "../api/dashboard/recent-events.js";
 import { createApi } from "../api/server.js";
 import { DEFAULT_SETTINGS, type Settings, type ValidationFacts } from "../engine/types.js";
 import { IstioRouter } from "../istio/istio-router.js";
@@ -38,6 +39,8 @@ export interface KubeAdapters {
   readonly workloads: Workloads;
   readonly inventory: Inventory;
   readonly events: EventRecorder;
+  /** Reads back the Events that regard an Upgrade, for the dashboard (GET …/recent-events). */
+  readonly recentEvents?: RecentEvents;
   readonly validationFacts: (upgrade: UpgradeRef) => Promise<ValidationFacts>;
   /** Stops the adapters' informers. */
   stop(): Promise<void>;
@@ -147,6 +150,7 @@ export async function startKubeController(options: KubeControllerOptions): Promi
     clock,
     metrics: metrics.registry,
     notReady: () => (leading() ? notReadyReasons(reconciler) : []),
+    ...(adapters.recentEvents !== undefined ? { recentEvents: adapters.recentEvents } : {}),
   });
   const listenHost = options.host ?? "127.0.0.1";
   const listenPort = options.port ?? 0;

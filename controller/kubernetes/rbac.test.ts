@@ -23,7 +23,7 @@ const EXPECTED: Record<string, readonly string[]> = {
   pods: ["get", "list", "watch"],
   services: ["get", "list", "watch"],
   "endpointslices.discovery.k8s.io": ["get", "list", "watch"],
-  "events.events.k8s.io": ["create", "patch", "update"],
+  "events.events.k8s.io": ["create", "patch", "update", "list"],
   namespaces: ["get"],
   "deployments.apps/scale": ["get", "update", "patch"],
   "httproutes.gateway.networking.k8s.io": ["list"],

@@ -107,6 +107,33 @@ describe("tranquil-controller as a process", { timeout: 90_000 }, () => {
     expect(byService.status).toBe(200);
     const other = await rawRequest(port, { path: "/v1/upgrades", headers: { host: "evil.example" } });
     expect(other.status).toBe(421);
+    // An Upgrade of a service that does not exist fails validation; the Events recorded about it
+    // are read back from the API server for the dashboard.
+    await env.namespace("ghosts");
+    const created = await fetch(`${base}/v1/upgrades`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: "Bearer a-token-of-at-least-sixteen-characters",
+      },
+      body: JSON.stringify({
+        name: "ghost-v2",
+        namespace: "ghosts",
+        spec: { services: [{ name: "ghost", from: "v1", to: "v2" }] },
+      }),
+    });
+    expect(created.status, await created.text()).toBe(201);
+    const recent = await eventually(
+      async () =>
+        (await (await fetch(`${base}/v1/upgrades/ghost-v2/recent-events?namespace=ghosts`)).json()) as {
+          kept: boolean;
+          events: { reason: string; message: string }[];
+        },
+      (body) => body.events.some((e) => e.message.includes("Failed")),
+      30_000,
+    );
+    expect(recent.kept).toBe(true);
+    expect(recent.events.map((e) => e.message).join("\n")).toContain('service "ghost" not found');
     const leases = env.kc.makeApiClient(CoordinationV1Api);
     const held = await eventually(
       () =>

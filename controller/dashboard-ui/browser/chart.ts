@@ -1,6 +1,7 @@
 /**
  * The traffic chart: the share of new transactions per version (the enrolment weight, new
- * below and old above) and the old version's active transactions as a line, as inline SVG.
+ * below and old above) and the transactions active at the old version (dashed) and at the new
+ * one (solid) as lines, as inline SVG.
  */
 import { formatSeconds } from "../../cli/format.js";
 import { chartGeometry, type Sample } from "../samples.js";
@@ -26,6 +27,12 @@ export function trafficChart(samples: readonly Sample[], now: number, summary: s
         fill: "none",
         "vector-effect": "non-scaling-stroke",
       }),
+      svg("path", {
+        d: g.activeNewLine,
+        class: "active-new",
+        fill: "none",
+        "vector-effect": "non-scaling-stroke",
+      }),
     ),
     h(
       "figcaption",
@@ -34,7 +41,9 @@ export function trafficChart(samples: readonly Sample[], now: number, summary: s
       " ",
       h("span", { class: "key key-old" }, "old version's share"),
       " ",
-      h("span", { class: "key key-active" }, `old active (top = ${g.maxActive})`),
+      h("span", { class: "key key-active" }, `old active (dashed)`),
+      " ",
+      h("span", { class: "key key-active-new" }, `new active (solid; top = ${g.maxActive})`),
       " ",
       h("span", { class: "span" }, `last ${formatSeconds(g.spanSeconds)}, since this page opened`),
     ),

@@ -5,7 +5,7 @@
 import type { RecentEventsBody } from "../../api/dashboard/recent-events.js";
 import type { UpgradeView } from "../../api/view.js";
 import { clockTime, formatSeconds, formatServices } from "../../cli/format.js";
-import type { Sample } from "../samples.js";
+import { activeAtNew, type Sample } from "../samples.js";
 import { phaseSymbol, phaseTimeline, phaseTone } from "../timeline.js";
 import {
   confirmations,
@@ -68,7 +68,7 @@ export function renderDetail(state: DetailState, now: number): Child[] {
       trafficChart(
         state.samples,
         now,
-        `new version ${s.weight}% of new transactions, old ${100 - s.weight}%; ${s.activeOld} active at old`,
+        `new version ${s.weight}% of new transactions, old ${100 - s.weight}%; ${s.activeOld} active at old, ${activeAtNew(view)} at new`,
       ),
       h(
         "p",

@@ -160,7 +160,7 @@ describe("the controller's start-up check", { timeout: 90_000 }, () => {
         `${who} list httproutes.gateway.networking.k8s.io in every namespace`,
         `${who} list grpcroutes.gateway.networking.k8s.io in every namespace`,
         `${who} list authorizationpolicies.security.istio.io in every namespace`,
-        `${who} create, patch, update events.events.k8s.io in every namespace`,
+        `${who} create, patch, update, list events.events.k8s.io in every namespace`,
         `${who} get, create, update leases.coordination.k8s.io in namespace tranquil-system`,
         "grant what is missing with kubectl apply -f manifests/rbac/tranquil-controller.yaml (in the controller's namespace)",
       ];

@@ -139,6 +139,38 @@ describe("KubeEventRecorder on a real API server", { timeout: 60_000 }, () => {
     expect(recorder.counts).toMatchObject({ created: 1, failed: 0 });
   });
 
+  it("reads back the Events that regard the Upgrade, oldest first, a series once (the dashboard's Events)", async () => {
+    const before = (await recorder.recent(upgrade)).length;
+    await recorder.record(upgrade, {
+      ...note("PinSnapshot", "waiting for the pin snapshot"),
+      at: Date.UTC(2026, 11, 2, 19, 5),
+    });
+    await recorder.record(upgrade, {
+      ...note("AbortRefused", "abort refused: Finalizing began"),
+      type: "Warning",
+      at: Date.UTC(2026, 11, 2, 19, 6),
+    });
+    const read = await recorder.recent(upgrade);
+    expect(read.length).toBe(before + 2);
+    expect(read.slice(-2)).toEqual([
+      {
+        type: "Normal",
+        reason: "PinSnapshot",
+        message: "waiting for the pin snapshot",
+        at: Date.UTC(2026, 11, 2, 19, 5),
+      },
+      {
+        type: "Warning",
+        reason: "AbortRefused",
+        message: "abort refused: Finalizing began",
+        at: Date.UTC(2026, 11, 2, 19, 6),
+      },
+    ]);
+    expect(read.map((e) => e.at)).toEqual([...read.map((e) => e.at)].sort((a, b) => a - b));
+    // Another Upgrade's Events are not among them.
+    expect(await recorder.recent({ namespace: upgrade.namespace, name: "other-upgrade" })).toEqual([]);
+  });
+
   it("folds a repeat of the same note into the Event's series, and starts afresh after the window", async () => {
     const waiting = "waiting for 2 of 3 gateways to apply weight 10% (version 2)";
     await recorder.record(upgrade, note("Waiting", waiting, T0 + 1_000));

@@ -86,6 +86,32 @@ export class KubeEventRecorder implements EventRecorder {
     return next;
   }
 
+  /**
+   * The Events that regard the Upgrade (any replica's, also a former leader's), oldest first,
+   * at most `max` of the newest: what the dashboard shows. A repeat folded into a series counts
+   * once, at its last occurrence.
+   */
+  async recent(upgrade: UpgradeKey, max = 100): Promise<UpgradeEventNote[]> {
+    try {
+      const list = await this.api.listNamespacedEvent({
+        namespace: upgrade.namespace,
+        fieldSelector: `regarding.kind=Upgrade,regarding.name=${upgrade.name}`,
+      });
+      return list.items
+        .filter((e) => e.regarding?.apiVersion?.startsWith("tranquil.dev/") === true)
+        .map((e): UpgradeEventNote => ({
+          type: e.type === "Warning" ? "Warning" : "Normal",
+          reason: e.reason ?? "",
+          message: e.note ?? "",
+          at: instantOf(e.series?.lastObservedTime ?? e.eventTime ?? e.deprecatedLastTimestamp),
+        }))
+        .sort((a, b) => a.at - b.at)
+        .slice(-max);
+    } catch (err) {
+      throw describeKubeError(err, { verb: "list", resource: RESOURCE, namespace: upgrade.namespace });
+    }
+  }
+
   /** What became of the notes so far. */
   get counts(): EventRecorderCounts {
     return { ...this.tally };
@@ -160,4 +186,14 @@ export class KubeEventRecorder implements EventRecorder {
     const now = this.clock();
     for (const [key, s] of this.series) if (now - s.lastAt > this.windowMs) this.series.delete(key);
   }
+}
+
+/** Epoch ms of an Event's time field (MicroTime, Date or RFC 3339); 0 when absent. */
+function instantOf(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === "string") {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? 0 : ms;
+  }
+  return 0;
 }

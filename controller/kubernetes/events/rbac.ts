@@ -4,8 +4,8 @@
  */
 import type { V1PolicyRule } from "@kubernetes/client-node";
 
-/** create a new Event, patch a repeat into its series, get the Upgrade for its uid. */
+/** create a new Event, patch a repeat into its series, list an Upgrade's (the dashboard), get the Upgrade for its uid. */
 export const EVENT_RECORDER_RBAC_RULES: readonly V1PolicyRule[] = [
-  { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+  { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch", "list"] },
   { apiGroups: ["tranquil.dev"], resources: ["upgrades"], verbs: ["get"] },
 ];
