@@ -96,7 +96,25 @@ describe("the status codec", () => {
 
   it("gives back exactly the status it stored, through JSON as the API server keeps it", () => {
     const inconclusive = { ...busyStatus(), engine: { ...busyStatus().engine, analysisInconclusive: 2 } };
-    for (const status of [busyStatus(), initialStatus(BASE_INSTANT), inconclusive]) {
+    const analysed = {
+      ...busyStatus(),
+      analyses: [{ weight: 50, passed: true, message: "step 50% passed", at: BASE_INSTANT + 5_000 }],
+      versions: [
+        {
+          service: "auth-service",
+          version: "v2",
+          role: "new" as const,
+          activeCalls: 2,
+          activeTransactions: 1,
+          oldestActiveAgeSeconds: 0.4,
+          windowRequests: 40,
+          windowFailed: 0,
+        },
+      ],
+    };
+    // The analyses' instants are stored as RFC 3339 too.
+    expect(encodeStatus(analysed).analyses?.[0]?.at).toMatch(/^2026-12-02T19:00:05\.123Z$/);
+    for (const status of [busyStatus(), initialStatus(BASE_INSTANT), inconclusive, analysed]) {
       const stored = JSON.parse(JSON.stringify(encodeStatus(status))) as unknown;
       expect(decodeStatus(stored)).toEqual(status);
     }
