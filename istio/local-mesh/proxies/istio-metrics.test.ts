@@ -4,6 +4,7 @@ import { echoClient } from "../runtime/echo-app/echo-services.js";
 import {
   IstioMetrics,
   ISTIO_DURATION_BUCKETS_MS,
+  encodePeerMetadata,
   stampPeerMetadata,
   takePeerMetadata,
 } from "./istio-metrics.js";
@@ -188,7 +189,11 @@ describe("IstioMetrics", () => {
 
   it("round-trips the metadata-exchange headers and removes them", () => {
     const headers: Record<string, string> = {};
-    stampPeerMetadata(headers, "sidecar~x", { workload: "a-v1", namespace: "ns", labels: { app: "a" } });
+    stampPeerMetadata(
+      headers,
+      "sidecar~x",
+      encodePeerMetadata({ workload: "a-v1", namespace: "ns", labels: { app: "a" } }),
+    );
     expect(Object.keys(headers).sort()).toEqual(["x-envoy-peer-metadata", "x-envoy-peer-metadata-id"]);
     expect(takePeerMetadata(headers)).toEqual({ workload: "a-v1", namespace: "ns", labels: { app: "a" } });
     expect(headers).toEqual({});

@@ -67,12 +67,17 @@ export const PeerHeaders = {
   metadata: "x-envoy-peer-metadata",
 } as const;
 
-/** Sets the metadata-exchange headers of `self` on an outgoing request (replacing the caller's). */
-export function stampPeerMetadata(headers: HeaderBag, nodeId: string, self: WorkloadIdentity): void {
-  headers[PeerHeaders.id] = nodeId;
-  headers[PeerHeaders.metadata] = Buffer.from(
+/** The metadata-exchange header value of `self` (a proxy computes it once). */
+export function encodePeerMetadata(self: WorkloadIdentity): string {
+  return Buffer.from(
     JSON.stringify({ WORKLOAD_NAME: self.workload, NAMESPACE: self.namespace, LABELS: self.labels }),
   ).toString("base64");
+}
+
+/** Sets the metadata-exchange headers (`encoded` from {@link encodePeerMetadata}) on an outgoing request, replacing the caller's. */
+export function stampPeerMetadata(headers: HeaderBag, nodeId: string, encoded: string): void {
+  headers[PeerHeaders.id] = nodeId;
+  headers[PeerHeaders.metadata] = encoded;
 }
 
 /** Reads and removes the metadata-exchange headers, as the inbound filter does before the app. */

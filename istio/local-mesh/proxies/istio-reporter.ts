@@ -4,7 +4,12 @@
  * as the source (sidecar outbound, gateway) or the destination (sidecar inbound).
  */
 import type { LoggedOutcome } from "./access-log-entry.js";
-import { IstioMetrics, stampPeerMetadata, type WorkloadIdentity } from "./istio-metrics.js";
+import {
+  encodePeerMetadata,
+  IstioMetrics,
+  stampPeerMetadata,
+  type WorkloadIdentity,
+} from "./istio-metrics.js";
 import type { HeaderBag } from "./header-edits.js";
 
 /** Istio's workload name for pod labels: the Deployment `<app>-<version>` of this mesh's layout. */
@@ -25,17 +30,22 @@ export class IstioReporter {
   /** The metrics `/stats/prometheus` renders. */
   readonly metrics = new IstioMetrics();
 
+  /** The identity's header value, encoded once: every request a proxy sends carries it. */
+  private readonly encoded: string;
+
   constructor(
     private readonly nodeId: string,
     /** The proxy's own workload. */
     readonly self: WorkloadIdentity,
     /** The FQDN of the service a sidecar serves (absent on a gateway). */
     private readonly service?: string,
-  ) {}
+  ) {
+    this.encoded = encodePeerMetadata(self);
+  }
 
   /** Metadata exchange: the proxy's identity on a request it sends upstream. */
   stamp(headers: HeaderBag): void {
-    stampPeerMetadata(headers, this.nodeId, this.self);
+    stampPeerMetadata(headers, this.nodeId, this.encoded);
   }
 
   /** Counts one ended stream; `inbound` reports as destination, anything else as source. */
