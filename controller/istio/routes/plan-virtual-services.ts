@@ -11,7 +11,7 @@ import { resolveShortname } from "../../../istio/routing/hosts.js";
 import type { HTTPRoute, VirtualService } from "../../../istio/api/types.js";
 import { RouteMode } from "../../engine/phases.js";
 import type { RouteOriginal, RoutePlanIntent } from "../../engine/types.js";
-import { cloneRoute, targetsTrain, type TrainHostLookup } from "./clone.js";
+import { cloneRoute, retarget, targetsTrain, type TrainHostLookup } from "./clone.js";
 import {
   enrolledName,
   heldName,
@@ -206,7 +206,7 @@ function planHttp(
           host: d.destination.host,
           subset: m.from,
         });
-        d.destination.subset = m.to;
+        retarget(d, m.to);
       });
     });
   }

@@ -298,6 +298,35 @@ describe("planVirtualServices", () => {
     expect(last.upserts[0]?.spec.http![0]!.route).toEqual(out.spec.http![1]!.route);
   });
 
+  it("keeps a destination's version header true: a value naming the old subset names the new one on clones and at the end", () => {
+    const versioned: HTTPRouteDestination[] = [
+      {
+        destination: { host: "reviews", subset: "v1" },
+        headers: {
+          response: { set: { "x-version": "v1", "x-team": "books" } },
+          request: { add: { "x-to": "v1" } },
+        },
+      },
+    ];
+    const user: HTTPRoute = { name: "main", route: versioned };
+    const open = planVirtualServices(input([reviewsVs([user])], doorOpen)).upserts[0]!;
+    const enrolled = open.spec.http!.find((r) => r.name === "tranquil-up1-enrolled-0")!;
+    expect(enrolled.route?.[0]?.destination.subset).toBe("v2");
+    expect(enrolled.route?.[0]?.headers).toEqual({
+      response: { set: { "x-version": "v2", "x-team": "books" } },
+      request: { add: { "x-to": "v2" } },
+    });
+    const held = open.spec.http!.find((r) => r.name === "tranquil-up1-held-0")!;
+    expect(held.route?.[0]?.headers?.response?.set?.["x-version"]).toBe("v1");
+    expect(open.spec.http!.find((r) => r.name === "main")?.route).toEqual(versioned);
+    const done = planVirtualServices(
+      input([reviewsVs([user])], { mode: "finalized", sentinel: false, pins: [] }),
+    ).upserts[0]!;
+    expect(
+      done.spec.http!.find((r) => r.name === "main")?.route?.[0]?.headers?.response?.set?.["x-version"],
+    ).toBe("v2");
+  });
+
   it("keeps the user's own annotations and ignores a malformed originals annotation", () => {
     const vs = reviewsVs([{ name: "main", route: to("reviews", "v1") }]);
     vs.metadata.annotations = { "team.example/owner": "shop", "originals.tranquil.dev/up1": "{not json" };
