@@ -21,7 +21,16 @@ import {
   type PanelExpectation,
   type TargetResult,
 } from "./grafana/dashboard-check.js";
-import { bootE2e, createUpgrade, sleep, startUsers, strategy, waitForEnd, type E2eEnv } from "./harness.js";
+import {
+  bootE2e,
+  createUpgrade,
+  sleep,
+  startUsers,
+  strategy,
+  waitForEnd,
+  type E2eEnv,
+  type Users,
+} from "./harness.js";
 import { syncMeshTargets, type TargetSync } from "./prometheus-targets.js";
 
 const DASHBOARD_PATH = join(
@@ -132,6 +141,7 @@ describe("the Grafana dashboard on a real Prometheus during an upgrade", { concu
 
   beforeAll(async () => {
     prom = await startTestPrometheus({ scrapeInterval: `${SCRAPE_SECONDS}s` });
+    let users: Users | undefined;
     try {
       const e = await bootE2e();
       env = e;
@@ -139,7 +149,7 @@ describe("the Grafana dashboard on a real Prometheus during an upgrade", { concu
       await sync.refresh();
       await prom.waitForTargets("proxies", e.mesh.instances().length + 1);
       await prom.waitForTargets("controller", 1);
-      const users = startUsers(e.mesh);
+      users = startUsers(e.mesh);
       // A few scrapes of v1 alone, so the panels show the traffic before the shift.
       await sleep(3_000);
       const fromMs = Date.now();
@@ -155,12 +165,14 @@ describe("the Grafana dashboard on a real Prometheus during an upgrade", { concu
         },
       );
       await users.finish();
+      users = undefined;
       expect(final.status.phase).toBe("Succeeded");
       // The last scrapes of the ended upgrade.
       await sleep(3 * SCRAPE_SECONDS * 1000);
       span = { fromMs, toMs: Date.now() };
     } catch (err) {
-      // The mesh keeps running for the checks (Prometheus's metadata comes from live targets).
+      // On success the mesh keeps running for the checks (Prometheus's metadata comes from live targets).
+      await users?.finish().catch(() => undefined);
       sync?.stop();
       await env?.stop();
       env = undefined;
