@@ -160,7 +160,7 @@ describe("the Grafana dashboard", () => {
       expect(used, name).toContain(name);
   });
 
-  it("queries only metrics the controller, TraceManager and sample services register", async () => {
+  it("queries only metrics the controller and the TraceManager register or the local mesh's proxies export", async () => {
     const registered = await registeredNames();
     const known = new Set(registered.keys());
     const uses: { where: string; metric: string }[] = [];
