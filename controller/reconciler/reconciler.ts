@@ -8,6 +8,7 @@
  */
 import type { Logger } from "pino";
 import { decide } from "../engine/decide.js";
+import { effectiveSettings } from "../engine/effective.js";
 import { Phase, TERMINAL_PHASES } from "../engine/phases.js";
 import {
   ConditionType,
@@ -229,7 +230,7 @@ export class Reconciler {
     this.watching.delete(record.id);
     this.results.delete(record.id);
     const saved = await this.options.store.updateStatus(record, record.resourceVersion, status);
-    this.options.metrics?.observe(record.name, saved.status, now);
+    this.options.metrics?.observe(record, saved.status, now);
     await this.recordEvent(record, {
       type: "Warning",
       reason: "InvalidRecord",
@@ -254,8 +255,8 @@ export class Reconciler {
     const saved = await this.options.store.updateStatus(record, record.resourceVersion, decision.status);
     // Persisted: the results were folded in, and what is still pending is in the status.
     this.results.delete(record.id);
-    this.options.metrics?.observe(record.name, saved.status, now);
-    this.options.metrics?.observeVersions(record.name, gathered.services);
+    this.options.metrics?.observe(record, saved.status, now, effectiveSettings(record.spec, this.settings));
+    this.options.metrics?.observeVersions(record, gathered.services);
     await this.noteChanges(record, record.status, saved.status, now);
     return saved;
   }
@@ -265,7 +266,7 @@ export class Reconciler {
     const k = keyString(upgrade);
     if (this.forgotten.has(k)) return;
     this.forgotten.add(k);
-    this.options.metrics?.forget(upgrade.name);
+    this.options.metrics?.forget(upgrade);
   }
 
   /** Events for what a user watching the Upgrade wants to know: phase changes and new reasons to wait. */

@@ -102,10 +102,14 @@ describe("tranquil CLI against a running local controller", () => {
 
   it("exports the controller's metrics for Grafana at /metrics", async () => {
     const text = await (await fetch(`${ctl.apiUrl}/metrics`)).text();
-    expect(text).toContain('tranquil_upgrade_phase{upgrade="auth-service-v2",phase="Succeeded"} 1');
-    expect(text).toContain('tranquil_upgrade_weight_percent{upgrade="auth-service-v2"} 100');
+    expect(text).toContain(
+      'tranquil_upgrade_phase{namespace="default",upgrade="auth-service-v2",phase="Succeeded"} 1',
+    );
+    expect(text).toContain(
+      'tranquil_upgrade_weight_percent{namespace="default",upgrade="auth-service-v2"} 100',
+    );
     expect(text).toMatch(
-      /tranquil_active_calls\{upgrade="auth-service-v2",service="auth-service",version="v1"\} \d+/,
+      /tranquil_active_calls\{namespace="default",upgrade="auth-service-v2",service="auth-service",version="v1",role="old"\} \d+/,
     );
     expect(text).toMatch(/tranquil_reconciles_total\{outcome="ok"\} [1-9]/);
     for (const name of [

@@ -3,8 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ControllerMetrics } from "../../controller/metrics.js";
-import { Activity } from "../../sample-services/activity.js";
-import { createServiceMetrics } from "../../sample-services/metrics.js";
+import { ISTIO_LABELS, IstioMetrics } from "../../istio/local-mesh/proxies/istio-metrics.js";
 import { createMetrics as createTraceManagerMetrics } from "../../trace-manager/metrics.js";
 import { baseMetricName, metricNamesIn, metricNamesInVariableQuery } from "./promql-metrics.js";
 
@@ -44,16 +43,32 @@ function allPanels(panels: readonly Panel[]): Panel[] {
   return panels.flatMap((p) => [p, ...allPanels(p.panels ?? [])]);
 }
 
+/** The metric families a local-mesh proxy exports on /stats/prometheus (Istio's standard metrics). */
+function istioNames(): string[] {
+  const proxy = new IstioMetrics();
+  proxy.record({
+    reporter: "destination",
+    destinationService: "auth-service.default.svc.cluster.local",
+    serviceKnown: true,
+    grpc: true,
+    status: 200,
+    flags: [],
+    grpcStatus: "0",
+    durationMs: 3,
+  });
+  return [...proxy.renderPrometheus().matchAll(/^# TYPE (\S+) /gm)].map(([, name = ""]) => name);
+}
+
 /** The names the real registries hold, built by instantiating the real metric sets. */
 async function registeredNames(): Promise<Map<string, string>> {
   const owners: [string, { getMetricsAsJSON(): Promise<{ name: string }[]> }][] = [
     ["controller", new ControllerMetrics().registry],
     ["trace-manager", createTraceManagerMetrics().registry],
-    ["sample-services", createServiceMetrics("order", "v1", new Activity()).registry],
   ];
   const names = new Map<string, string>();
   for (const [owner, registry] of owners)
     for (const metric of await registry.getMetricsAsJSON()) names.set(metric.name, owner);
+  for (const name of istioNames()) names.set(name, "istio-proxy");
   return names;
 }
 
@@ -117,6 +132,7 @@ describe("the Grafana dashboard", () => {
     );
     for (const name of [
       "tranquil_upgrade_phase",
+      "tranquil_upgrade_service_info",
       "tranquil_upgrade_weight_percent",
       "tranquil_upgrade_confirmations_ready",
       "tranquil_upgrade_confirmations_expected_proxies",
@@ -128,6 +144,8 @@ describe("the Grafana dashboard", () => {
       "tranquil_upgrade_violations",
       "tranquil_upgrade_lost_transactions",
       "tranquil_upgrade_drain_seconds",
+      "tranquil_upgrade_drain_timeout_seconds",
+      "tranquil_upgrade_active_old_calls",
       "tranquil_reconciles_total",
       "tranquil_tm_checks_total",
       "tranquil_tm_check_duration_seconds_bucket",
@@ -136,13 +154,13 @@ describe("the Grafana dashboard", () => {
       "tranquil_tm_dirty",
       "tranquil_tm_watermark_lag_seconds",
       "tranquil_tm_violations_total",
-      "tranquil_sample_requests_total",
-      "tranquil_sample_request_duration_seconds_bucket",
+      "istio_requests_total",
+      "istio_request_duration_milliseconds_bucket",
     ])
       expect(used, name).toContain(name);
   });
 
-  it("queries only metrics the controller, TraceManager and sample services register", async () => {
+  it("queries only metrics the controller and the TraceManager register or the local mesh's proxies export", async () => {
     const registered = await registeredNames();
     const known = new Set(registered.keys());
     const uses: { where: string; metric: string }[] = [];
@@ -161,6 +179,35 @@ describe("the Grafana dashboard", () => {
     expect(unknown).toEqual([]);
     // Each registry contributes, so a registry that lost its metrics would show here too.
     const owners = new Set(uses.map((u) => registered.get(u.metric)));
-    expect([...owners].sort()).toEqual(["controller", "sample-services", "trace-manager"]);
+    expect([...owners].sort()).toEqual(["controller", "istio-proxy", "trace-manager"]);
+  });
+
+  it("has namespace and upgrade variables, and every per-upgrade query filters by both", () => {
+    const variable = (name: string) => dashboard.templating.list.find((v) => v.name === name);
+    const query = (v: Variable | undefined) =>
+      typeof v?.query === "string" ? v.query : (v?.query?.query ?? "");
+    expect(query(variable("namespace"))).toBe("label_values(tranquil_upgrade_phase, namespace)");
+    expect(query(variable("upgrade"))).toBe(
+      'label_values(tranquil_upgrade_phase{namespace=~"$namespace"}, upgrade)',
+    );
+    const perUpgrade = /\btranquil_(upgrade_[a-z_]+|active_calls|active_transactions)\{([^}]*)\}/g;
+    let checked = 0;
+    for (const p of queryPanels)
+      for (const t of p.targets ?? [])
+        for (const [selector, , matchers = ""] of (t.expr ?? "").matchAll(perUpgrade)) {
+          checked++;
+          expect(matchers, `${p.title} ${t.refId ?? ""}: ${selector}`).toContain('namespace=~"$namespace"');
+          expect(matchers, `${p.title} ${t.refId ?? ""}: ${selector}`).toContain('upgrade=~"$upgrade"');
+        }
+    expect(checked).toBeGreaterThan(15);
+  });
+
+  it("reads Istio's metrics only by labels the local mesh's proxies export", () => {
+    const known = new Set<string>([...ISTIO_LABELS, "le"]);
+    for (const p of queryPanels)
+      for (const t of p.targets ?? [])
+        for (const [, matchers = ""] of (t.expr ?? "").matchAll(/\bistio_[a-z_]+\{([^}]*)\}/g))
+          for (const [, label = ""] of matchers.matchAll(/([a-z_]+)\s*[=!]~?/g))
+            expect(known, `${p.title}: ${label}`).toContain(label);
   });
 });
