@@ -75,14 +75,21 @@ export async function renderedManifests(): Promise<Map<string, string>> {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  renderedManifests().then(
-    async (files) => {
-      for (const [path, content] of files) await writeFile(join(REPO, path), content);
-      process.stderr.write(`tranquil: rendered ${files.size} files from the chart\n`);
-    },
-    (err: unknown) => {
-      process.stderr.write(`tranquil: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  const write = async (): Promise<number> => {
+    const files = await renderedManifests();
+    for (const [path, content] of files) await writeFile(join(REPO, path), content);
+    return files.size;
+  };
+  // Twice: the chart renders the copies it carries as they were before the first pass wrote them.
+  write()
+    .then(write)
+    .then(
+      (count) => {
+        process.stderr.write(`tranquil: rendered ${count} files from the chart\n`);
+      },
+      (err: unknown) => {
+        process.stderr.write(`tranquil: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = 1;
+      },
+    );
 }
