@@ -8,6 +8,7 @@
  * webhook runs from the controller image with the command its manifest gives.
  */
 import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
@@ -23,6 +24,7 @@ import { freePort, startTestRedis, type TestRedis } from "../support/redis-serve
 import { dockerIgnoreFile } from "./docker-ignore.js";
 import { assembleImage, type AssembledImage } from "./image-assembly.js";
 import { runHealthCheck, startImageProgram, until, type ImageProcess } from "./image-process.js";
+import { reachablePackages } from "./module-imports.js";
 import { DOCKER_IGNORE, IMAGES, REPO_ROOT } from "./images.js";
 
 const run = promisify(execFile);
@@ -74,6 +76,45 @@ describe("the images' entry points", { timeout: 120_000 }, () => {
     expect(files).toContain("./trace-manager/envoy/service/auth/v3/external_auth.proto");
     expect(files.filter((f) => f.includes("node_modules"))).toEqual([]);
     expect(tm.notActedOut).toEqual(["chown 10001:10001 /var/run/tranquil"]);
+  });
+
+  it("every package the images' programs can import is in the image's own node_modules, none a dev dependency", () => {
+    const scripts = (words: readonly string[]): string[] => words.filter((w) => w.endsWith(".js"));
+    const injector = ["dist/controller/kubernetes/injection/main.js"];
+    const cases = [
+      { name: "controller", files: [...scripts(image("controller").program), ...injector] },
+      {
+        name: "sampleServices",
+        files: [...scripts(image("sampleServices").program), ...scripts(image("sampleServices").healthCheck)],
+      },
+      { name: "traceManager", files: scripts(image("traceManager").program) },
+    ] as const;
+    const found: Record<string, string[]> = {};
+    for (const c of cases) {
+      const img = image(c.name);
+      expect(c.files.length).toBeGreaterThan(0);
+      const packages = new Set<string>();
+      for (const file of c.files) {
+        const { modules, packages: imported } = reachablePackages(join(img.workdirPath, file));
+        expect(modules.length).toBeGreaterThan(0);
+        for (const p of imported) packages.add(p);
+      }
+      found[c.name] = [...packages].filter((p) => !existsSync(join(img.workdirPath, "node_modules", p)));
+      if (c.name !== "traceManager") expect(packages.size).toBeGreaterThan(3);
+      else expect([...packages]).toEqual([]);
+    }
+    expect(found).toEqual({ controller: [], sampleServices: [], traceManager: [] });
+    // A module reaching a dev dependency is found, and the image has no such package.
+    const probe = join(dir, "imports-probe");
+    mkdirSync(probe);
+    writeFileSync(
+      join(probe, "a.js"),
+      'import { x } from "./b.js";\nimport "node:fs";\nexport const y = x;\n',
+    );
+    writeFileSync(join(probe, "b.js"), 'export { build as x } from "esbuild";\nawait import("tsx/esm");\n');
+    expect(reachablePackages(join(probe, "a.js")).packages).toEqual(["esbuild", "tsx"]);
+    for (const p of ["esbuild", "tsx", "vitest", "typescript"])
+      expect(existsSync(join(image("controller").workdirPath, "node_modules", p)), p).toBe(false);
   });
 
   it("the TraceManager starts, serves /healthz and /readyz on its admin port, and its health check follows it", async () => {
