@@ -16,7 +16,7 @@ import {
 } from "../../controller/kubernetes/injection/sidecar-template.js";
 import { dockerIgnore, dockerIgnoreFile } from "./docker-ignore.js";
 import { healthCheckOf, lastOf, parseDockerfile, programOf, workdirOf } from "./dockerfile-model.js";
-import { imageRuleProblems } from "./image-rules.js";
+import { imageRuleProblems, isPinnedImage } from "./image-rules.js";
 import { DOCKER_IGNORE, IMAGES, REPO_ROOT } from "./images.js";
 
 /** Every check dockerfile-utils has, as an error. */
@@ -148,9 +148,9 @@ describe("the image checks refuse a Dockerfile that breaks them", () => {
     ]);
   });
 
-  it("refuses node_modules copied from a stage with dev dependencies, root by uid, and a Node 22 base", () => {
+  it("refuses node_modules copied from a stage with dev dependencies, root by uid, an untagged and a Node 22 base", () => {
     const text = [
-      "FROM node:24.22.3-bookworm-slim AS build",
+      "FROM node AS build",
       "RUN npm ci",
       "FROM node:22.19.0-bookworm-slim",
       "COPY --from=build /src/node_modules/ node_modules/",
@@ -159,6 +159,7 @@ describe("the image checks refuse a Dockerfile that breaks them", () => {
       'ENTRYPOINT ["node", "main.js"]',
     ].join("\n");
     expect(imageRuleProblems(parseDockerfile(text), { dir, ignored: () => false })).toEqual([
+      "stage 0: base image node is not pinned to an exact x.y.z version",
       "final stage: base image node:22.19.0-bookworm-slim is not a pinned Node 24 image (node:24.x.y…)",
       "final stage: USER 0:0 is root",
       "line 4: node_modules copied from stage build, which installs dev dependencies",
@@ -171,6 +172,24 @@ describe("the image checks refuse a Dockerfile that breaks them", () => {
       STRICT,
     );
     expect(diagnostics.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("a pinned image reference", () => {
+  it("has an exact x.y.z tag or a digest", () => {
+    const digest = `sha256:${"a".repeat(64)}`;
+    for (const ok of ["node:24.22.3-bookworm-slim", `node:24.22.3-bookworm-slim@${digest}`, `node@${digest}`])
+      expect(isPinnedImage(ok), ok).toBe(true);
+    for (const bad of [
+      "node",
+      "node:latest",
+      "node:24",
+      "node:24-bookworm-slim",
+      "registry:5000/node",
+      "node@sha256:1",
+    ])
+      expect(isPinnedImage(bad), bad).toBe(false);
+    expect(isPinnedImage("registry.example:5000/library/node:24.22.3")).toBe(true);
   });
 });
 

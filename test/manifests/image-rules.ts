@@ -18,8 +18,14 @@ import {
 /** A pinned Node 24 image: an exact version, optionally a variant and a digest. */
 export const PINNED_NODE_24 = /^node:24\.\d+\.\d+(-[a-z0-9.-]+)?(@sha256:[0-9a-f]{64})?$/;
 
-/** An image reference with an exact x.y.z version (or a digest), never `latest`. */
-const PINNED_IMAGE = /^[^:@\s]+(:\d+\.\d+\.\d+[^@\s]*)?(@sha256:[0-9a-f]{64})?$/;
+/** True for an image reference with an exact x.y.z tag or a digest: never `latest`, nor no tag. */
+export function isPinnedImage(reference: string): boolean {
+  const [name = "", digest] = reference.split("@");
+  if (digest !== undefined) return /^sha256:[0-9a-f]{64}$/.test(digest);
+  const colon = name.lastIndexOf(":");
+  const tag = colon > name.lastIndexOf("/") ? name.slice(colon + 1) : "";
+  return /^v?\d+\.\d+\.\d+([-._][\w.-]+)?$/.test(tag);
+}
 
 /** Where the context's files are, and what `.dockerignore` leaves out. */
 export interface BuildContext {
@@ -46,7 +52,7 @@ function baseProblems(model: DockerfileModel): string[] {
   if (model.stages.length < 2) problems.push(`one stage only: a multi-stage build needs at least two FROM`);
   for (const stage of model.stages) {
     if (model.stages.some((s) => s.index < stage.index && s.name === stage.base)) continue;
-    if (!PINNED_IMAGE.test(stage.base) || stage.base.endsWith(":latest"))
+    if (!isPinnedImage(stage.base))
       problems.push(`stage ${stage.index}: base image ${stage.base} is not pinned to an exact x.y.z version`);
   }
   const final = model.stages.at(-1);
