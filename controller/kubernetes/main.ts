@@ -95,8 +95,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
 }
 
+// Run from its source, its build (`node dist/controller/kubernetes/main.js`, as the image does) or the bin link.
 const invoked = process.argv[1] ?? "";
-if (invoked.endsWith("controller/kubernetes/main.ts") || invoked.endsWith("tranquil-controller")) {
+if (/controller\/kubernetes\/main\.[jt]s$/.test(invoked) || invoked.endsWith("tranquil-controller")) {
   main(process.argv.slice(2), process.env).then(
     (code) => process.exit(code),
     (err: unknown) => {
