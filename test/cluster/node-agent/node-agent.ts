@@ -10,15 +10,19 @@
  * with grace 0 and a UID precondition. The mesh's ingress gateway shows in the cluster as a
  * static pod does: a mirror pod in istio-system. Pods are followed with an informer (list +
  * watch, restarted after an error), not polled. Liveness and startup probes, restarts and
- * preStop hooks are not run.
+ * preStop hooks are not run. Pods of Tranquil's own images (the controller) run as processes,
+ * in any namespace (`process-pods.ts`); a process that exits ends its pod Failed (the
+ * ReplicaSet replaces it), as restarts are not run.
  */
 import {
   ApiException,
   CoreV1Api,
   makeInformer,
   type KubeConfig,
+  type V1Container,
   type V1Pod,
   type V1PodStatus,
+  type V1Probe,
 } from "@kubernetes/client-node";
 import type { MeshHandle } from "../../../istio/local-mesh/runtime/mesh-runtime.js";
 import { KeyedQueue } from "../../../controller/reconciler/keyed-queue.js";
@@ -27,8 +31,15 @@ import { programOf } from "./images.js";
 import { NodeHeartbeat } from "./node-heartbeat.js";
 import { PodAddresses } from "./pod-addresses.js";
 import { appContainerOf, hasTraceManager } from "./pod-containers.js";
+import {
+  ContainerConfigError,
+  LoopbackHosts,
+  processEntryOf,
+  startProcessPod,
+  type ProcessPod,
+} from "./process-pods.js";
 import { runningStatus, waitingStatus, writePodStatus } from "./pod-status.js";
-import { runProbe } from "./probes.js";
+import { runProbe, type ProbeTarget } from "./probes.js";
 import { ReadinessProber } from "./readiness-prober.js";
 
 /** Options of {@link startNodeAgent}. */
@@ -61,7 +72,10 @@ export interface NodeAgent {
 
 interface Running {
   readonly uid: string;
+  /** The mesh instance; empty for a process pod. */
   readonly instance: string;
+  /** The process of a pod of Tranquil's own images. */
+  readonly process?: ProcessPod;
   readonly ip: string;
   /** The app container's readiness prober, when it has a readiness probe. */
   readonly prober?: ReadinessProber;
@@ -87,6 +101,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   await gateway.deleteOrphans();
   await gateway.ensure();
   const running = new Map<string, Running>();
+  const hosts = new LoopbackHosts();
   const queue = new KeyedQueue();
   let stopped = false;
 
@@ -109,8 +124,98 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   // Waiting reasons the agent itself reports: such a pod is not retried on every update.
   const refusals = new Set(["ErrImagePull", "CreateContainerConfigError"]);
 
+  const probed = (pod: V1Pod, ip: string, container: V1Container, probe: V1Probe, target: ProbeTarget) => {
+    const key = keyOf(pod);
+    const containers = pod.spec?.containers ?? [];
+    const now = new Date();
+    const prober = new ReadinessProber(probe, () => runProbe(probe, target), {
+      changed: (ready) => {
+        const status = runningStatus(containers, ip, now, {
+          notReady: ready ? [] : [container.name],
+          since: new Date(),
+        });
+        void queue
+          .enqueue(key, async () => {
+            if (running.get(key)?.prober === prober) await writeStatus(pod, status);
+          })
+          .catch((err: unknown) => report(err, `readiness of ${key}`));
+      },
+      failed: (message) => {
+        void recordUnhealthy(pod, container.name, message).catch((err: unknown) =>
+          report(err, `event for ${key}`),
+        );
+      },
+    });
+    return prober;
+  };
+
+  const runProcess = async (pod: V1Pod, container: V1Container, entry: readonly string[]): Promise<void> => {
+    const key = keyOf(pod);
+    const host = hosts.allocate();
+    const ip = addresses.allocate(host);
+    let proc: ProcessPod;
+    try {
+      proc = await startProcessPod({ kc, pod, container, entry, host, podIp: ip });
+    } catch (err) {
+      addresses.release(ip);
+      hosts.release(host);
+      if (!(err instanceof ContainerConfigError)) throw err;
+      await writeStatus(pod, waitingStatus(container, "CreateContainerConfigError", err.message));
+      return;
+    }
+    const containers = pod.spec?.containers ?? [];
+    const probe = container.readinessProbe;
+    const port = (p: number | string | undefined): number =>
+      typeof p === "string" && !/^\d+$/.test(p)
+        ? (container.ports?.find((c) => c.name === p)?.containerPort ?? 0)
+        : Number(p);
+    const probePort = port(probe?.httpGet?.port ?? probe?.tcpSocket?.port ?? probe?.grpc?.port);
+    const prober =
+      probe === undefined
+        ? undefined
+        : probed(pod, ip, container, probe, {
+            container,
+            podPort: probePort,
+            appAddress: `${host}:${probePort}`,
+          });
+    running.set(key, {
+      uid: pod.metadata?.uid ?? "",
+      instance: "",
+      ip,
+      process: proc,
+      ...(prober ? { prober } : {}),
+    });
+    void proc.exited.then((code) =>
+      queue
+        .enqueue(key, async () => {
+          const r = running.get(key);
+          if (r?.process !== proc) return;
+          // Exited on its own: no restarts on the local node, the pod ends (its ReplicaSet replaces it).
+          r.prober?.stop();
+          running.delete(key);
+          addresses.release(ip);
+          hosts.release(host);
+          await writeStatus(
+            pod,
+            Object.assign({}, pod.status, { phase: code === 0 ? "Succeeded" : "Failed" }),
+          );
+        })
+        .catch((err: unknown) => report(err, `exit of ${key}`)),
+    );
+    await writeStatus(
+      pod,
+      runningStatus(containers, ip, new Date(), { notReady: prober ? [container.name] : [] }),
+    );
+    prober?.start();
+  };
+
   const run = async (pod: V1Pod): Promise<void> => {
     const container = appContainerOf(pod);
+    const entry = processEntryOf(container?.image);
+    if (container !== undefined && entry !== undefined) {
+      await runProcess(pod, container, entry);
+      return;
+    }
     const namespace = pod.metadata?.namespace ?? "";
     if (namespace !== mesh.topology.namespace) {
       // The local mesh runs one namespace: its pods' names and endpoints are keyed in it.
@@ -144,25 +249,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       return;
     }
     const podPort = mesh.topology.services.find((s) => s.name === program.service)?.port ?? 0;
-    const target = { container, podPort, appAddress: instance.appAddress };
-    const prober = new ReadinessProber(probe, () => runProbe(probe, target), {
-      changed: (ready) => {
-        const status = runningStatus(containers, ip, now, {
-          notReady: ready ? [] : [container.name],
-          since: new Date(),
-        });
-        void queue
-          .enqueue(key, async () => {
-            if (running.get(key)?.prober === prober) await writeStatus(pod, status);
-          })
-          .catch((err: unknown) => report(err, `readiness of ${key}`));
-      },
-      failed: (message) => {
-        void recordUnhealthy(pod, container.name, message).catch((err: unknown) =>
-          report(err, `event for ${key}`),
-        );
-      },
-    });
+    const prober = probed(pod, ip, container, probe, { container, podPort, appAddress: instance.appAddress });
     running.set(key, { uid: pod.metadata?.uid ?? "", instance: instance.pod, ip, prober });
     await writeStatus(pod, runningStatus(containers, ip, now, { notReady: [container.name] }));
     prober.start();
@@ -203,13 +290,17 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       const graceMs = (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
       // The mesh drains the instance gracefully; the grace period bounds how long it may take.
       let timer: NodeJS.Timeout | undefined;
-      const drained = await Promise.race([
-        mesh.stopInstance(r.instance).then(() => true),
-        new Promise<boolean>((res) => (timer = setTimeout(() => res(false), graceMs))),
-      ]);
+      const drained =
+        r.process !== undefined
+          ? await r.process.stop(graceMs)
+          : await Promise.race([
+              mesh.stopInstance(r.instance).then(() => true),
+              new Promise<boolean>((res) => (timer = setTimeout(() => res(false), graceMs))),
+            ]);
       clearTimeout(timer);
       running.delete(key);
       addresses.release(r.ip);
+      if (r.process !== undefined) hosts.release(r.process.host);
       // As a kubelet reports it: a clean stop within the grace is Succeeded, else Failed.
       const phase = drained ? "Succeeded" : "Failed";
       await writeStatus(pod, Object.assign({}, pod.status, { phase })).catch((err: unknown) => {
@@ -279,6 +370,11 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     r.prober?.stop();
     running.delete(key);
     addresses.release(r.ip);
+    if (r.process !== undefined) {
+      hosts.release(r.process.host);
+      r.process.child.kill("SIGKILL");
+      return;
+    }
     void mesh.stopInstance(r.instance).catch((err: unknown) => report(err, `stopping ${key}`));
   };
 
@@ -303,7 +399,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   return {
     nodeName,
     addressOf: (ip) => addresses.addressOf(ip),
-    instanceOf: (pod) => running.get(pod)?.instance,
+    instanceOf: (pod) => running.get(pod)?.instance || undefined,
     gateway: { namespace: GATEWAY_NAMESPACE, name: gateway.name, ip: gateway.ip },
     stop: async () => {
       stopped = true;
@@ -311,6 +407,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       for (const r of running.values()) r.prober?.stop();
       await informer.stop();
       await queue.idle();
+      // The processes are the node's own (the mesh's instances belong to the mesh): stopped by pid.
+      await Promise.all([...running.values()].flatMap((r) => (r.process ? [r.process.stop(5_000)] : [])));
     },
   };
 }
