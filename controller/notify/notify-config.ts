@@ -85,6 +85,14 @@ export function resolveNotifySettings(
   };
 }
 
+/** The items of a comma-separated list, trimmed, empty ones skipped. */
+export function splitList(text: string): string[] {
+  return text
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}
+
 /** Whether the settings name any target. */
 export function notifiesAnywhere(settings: NotifySettings): boolean {
   return settings.events.length > 0 && settings.webhooks.length + settings.slack.length > 0;

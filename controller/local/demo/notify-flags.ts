@@ -1,12 +1,13 @@
 /**
  * The notification flags of the local controller (`npm start`, `tranquil demo`), the same
- * names as the cluster controller's (docs/notifications.md): each URL flag may be repeated.
+ * names as the cluster controller's (docs/notifications.md): each URL flag may be repeated, and each value may list several, comma-separated.
  */
 import { type Command, InvalidArgumentError } from "commander";
 import {
   NotifyConfigError,
   notifiesAnywhere,
   resolveNotifySettings,
+  splitList,
   type NotifySettings,
 } from "../../notify/notify-config.js";
 
@@ -20,7 +21,11 @@ export interface NotifyFlags {
   readonly notifyWaitAfter?: string;
 }
 
-const repeat = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+/** A flag given again adds to the list; one value may also list several, comma-separated. */
+const repeat = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  ...splitList(value),
+];
 
 /** Adds the notification flags to a command. */
 export function addNotifyOptions(command: Command): Command {
