@@ -1,8 +1,8 @@
 /**
  * Long waits, on fake timers: a Waiting Event starts a timer of the threshold; when it fires,
  * the Upgrade is read back and notified once if it still waits on one reason since at least
- * the threshold. A wait that changed, ended, is the user's pause, or belongs to an ended
- * Upgrade is not notified.
+ * the threshold. A wait that changed, ended, is the user's pause or a step's analysis
+ * window, or belongs to an ended Upgrade is not notified.
  */
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -97,6 +97,7 @@ describe("LongWaits", () => {
   it.each([
     ["the wait ended", { phase: "Draining", conditions: [waiting("OldActive", T0, "False")] }],
     ["the user paused it", { phase: "Draining", conditions: [waiting("Paused", T0)] }],
+    ["it is a step's analysis window", { phase: "Shifting", conditions: [waiting("Analysing", T0)] }],
     ["the upgrade ended", { phase: "Succeeded", conditions: [waiting("OldActive", T0)] }],
   ] as const)("does not notify when %s", async (_what, now) => {
     waits.observe(KEY, waitEvent(T0));

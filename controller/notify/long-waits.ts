@@ -3,8 +3,10 @@
  * threshold (`--notify-wait-after`, default 10 min) makes one `wait` notification. The
  * reconciler records a `Waiting` Event when a wait starts or changes reason; from it a timer
  * is set to the threshold, and when it fires the Upgrade is read back: only if it still waits
- * on that reason since then is it notified, once per wait. `Paused` is the user's own wait
- * and is not notified. Timers do not keep the process alive and are cleared on `stop`.
+ * on that reason since then is it notified, once per wait. Two waits are never notified:
+ * `Paused`, the user's own, and `Analysing`, a step's planned window (its retries are bounded
+ * by the failure and missing-data limits, and end in a rollback, which is notified). Timers
+ * do not keep the process alive and are cleared on `stop`.
  */
 import type { Logger } from "pino";
 import { TERMINAL_PHASES } from "../engine/phases.js";
@@ -17,7 +19,7 @@ import { NotificationKind, type Notification } from "./notification.js";
 export const WAITING = "Waiting";
 
 /** Waiting reasons never notified as long waits. */
-export const NOT_NOTIFIED_WAITS: ReadonlySet<string> = new Set(["Paused"]);
+export const NOT_NOTIFIED_WAITS: ReadonlySet<string> = new Set(["Paused", "Analysing"]);
 
 /** The default long-wait threshold (10 minutes). */
 export const DEFAULT_WAIT_AFTER_MS = 600_000;
