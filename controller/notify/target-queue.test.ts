@@ -5,6 +5,7 @@
  * its oldest, counted; pushing never waits, even while the target hangs; and a stop flushes
  * what is queued within its deadline, then cuts the rest off as dropped.
  */
+import { Writable } from "node:stream";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
@@ -44,6 +45,13 @@ async function setUp(answer: Answer, policy: Partial<DeliveryPolicy> = {}) {
   const server = await startWebhookServer(answer);
   servers.push(server);
   const registry = new Registry();
+  const lines: { msg: string; level: number }[] = [];
+  const sink = new Writable({
+    write: (chunk: Buffer, _enc, done) => {
+      lines.push(JSON.parse(chunk.toString("utf8")) as { msg: string; level: number });
+      done();
+    },
+  });
   const queue = new TargetQueue({
     name: "webhook-1",
     url: server.url,
@@ -51,9 +59,9 @@ async function setUp(answer: Answer, policy: Partial<DeliveryPolicy> = {}) {
     policy: { ...FAST, ...policy },
     post: postJson,
     metrics: new NotifyMetrics(registry),
-    logger: pino({ level: "silent" }),
+    logger: pino({ level: "info" }, sink),
   });
-  return { server, registry, queue, counts: () => notificationCounts(registry, "webhook-1") };
+  return { server, registry, queue, lines, counts: () => notificationCounts(registry, "webhook-1") };
 }
 
 describe("TargetQueue", () => {
@@ -72,11 +80,18 @@ describe("TargetQueue", () => {
   });
 
   it("tries a target that is down maxAttempts times per notification, then counts it failed and stops", async () => {
-    const { server, queue, counts } = await setUp(() => 503);
+    const { server, queue, counts, lines } = await setUp(() => 503);
     queue.push(notification(1));
     queue.push(notification(2));
     await queue.close(5_000);
     expect(server.requests()).toBe(6);
+    // Each failure is logged, at warn, naming the target and the last error, never the URL.
+    const failures = lines.filter((l) => l.msg.startsWith("notification target did not take"));
+    expect(failures).toMatchObject([
+      { level: 40, target: "webhook-1", attempts: 3, error: "HTTP 503", upgrade: "default/u1" },
+      { level: 40, target: "webhook-1", attempts: 3, error: "HTTP 503", upgrade: "default/u2" },
+    ]);
+    expect(JSON.stringify(lines)).not.toContain(server.url);
     expect(await counts()).toEqual({ sent: 0, failed: 2, dropped: 0 });
     // Nothing is tried again later.
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -117,8 +132,12 @@ describe("TargetQueue", () => {
   });
 
   it("never waits on push: 1,000 pushes at a hung target keep the newest, drop the oldest, counted", async () => {
-    const { server, queue, counts } = await setUp(() => "hang", { attemptTimeoutMs: 60_000 });
+    const { server, queue, counts, lines } = await setUp(() => "hang", { attemptTimeoutMs: 60_000 });
     for (let i = 1; i <= 1_000; i++) queue.push(notification(i));
+    // 989 drops in a row are logged once per hundred, not once each.
+    expect(
+      lines.filter((l) => l.msg === "notification queue full; dropped its oldest notification"),
+    ).toHaveLength(10);
     // All pushed with no await between them: one is in flight, ten wait, the rest were dropped.
     expect(queue.depth).toBe(FAST.queueCapacity);
     expect(await counts()).toEqual({ sent: 0, failed: 0, dropped: 1_000 - 1 - FAST.queueCapacity });

@@ -31,6 +31,9 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   backoffMs: 1_000,
 };
 
+/** A full queue logs its first drop, then every this many (all are counted). */
+const DROP_LOG_EVERY = 100;
+
 /** Waits `ms`, or until `signal` aborts (then it rejects). */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
@@ -56,6 +59,8 @@ export class TargetQueue {
   /** Aborted when the shutdown deadline passes: the attempt in flight and any backoff end. */
   private readonly cut = new AbortController();
   private readonly sleep: Sleep;
+  /** Notifications dropped from a full queue since it last had room. */
+  private droppedInARow = 0;
 
   constructor(private readonly options: TargetQueueOptions) {
     this.sleep = options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal }));
@@ -83,11 +88,20 @@ export class TargetQueue {
     if (this.waiting.length > policy.queueCapacity) {
       const dropped = this.waiting.shift();
       metrics.count(name, DeliveryOutcome.Dropped);
-      logger.warn(
-        { target: name, upgrade: dropped?.upgrade, kind: dropped?.kind, capacity: policy.queueCapacity },
-        "notification queue full; dropped its oldest notification",
-      );
-    }
+      this.droppedInARow += 1;
+      // A burst at a target that is down would log a line per notification: log every 100th.
+      if (this.droppedInARow % DROP_LOG_EVERY === 1)
+        logger.warn(
+          {
+            target: name,
+            upgrade: dropped?.upgrade,
+            kind: dropped?.kind,
+            capacity: policy.queueCapacity,
+            droppedInARow: this.droppedInARow,
+          },
+          "notification queue full; dropped its oldest notification",
+        );
+    } else this.droppedInARow = 0;
     metrics.queued(name, this.waiting.length);
     this.pumping ??= this.pump().finally(() => {
       this.pumping = undefined;
