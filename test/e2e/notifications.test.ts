@@ -2,9 +2,10 @@
  * Notifications on the local mesh: a JSON webhook and a Slack incoming webhook (real HTTP
  * servers on loopback) receive, in order, the phase changes of an upgrade that succeeds and
  * the abort of one that is rolled back; a third target, down all along, changes nothing for
- * the upgrades and is counted failed after its bounded attempts.
+ * the upgrades and is counted failed after its bounded attempts. A bad release's rollback is
+ * a `rollback` notification, naming the failed analysis.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { NotifySettings } from "../../controller/notify/notify-config.js";
 import { resolveNotifySettings } from "../../controller/notify/notify-config.js";
 import type { WebhookPayload, SlackPayload } from "../../controller/notify/payloads.js";
@@ -19,6 +20,7 @@ import {
   api,
   bootE2e,
   createUpgrade,
+  E2eTopology,
   startUsers,
   strategy,
   waitForEnd,
@@ -31,14 +33,16 @@ describe("notifications on the local mesh", { concurrent: false }, () => {
   let slack: WebhookServer;
   let env: E2eEnv | undefined;
 
-  beforeAll(async () => {
+  // Each test has receivers of its own, so what one receives is that test's alone.
+  beforeEach(async () => {
     json = await startWebhookServer();
     slack = await startWebhookServer();
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await env?.stop();
-    await json?.close();
-    await slack?.close();
+    env = undefined;
+    await json.close();
+    await slack.close();
   });
 
   it("tells both targets of a success and an abort, in order, while a target that is down fails", async () => {
@@ -139,6 +143,34 @@ describe("notifications on the local mesh", { concurrent: false }, () => {
     });
     expect(await registry.metrics()).toContain(
       'tranquil_notifications_total{target="webhook-2",outcome="failed"}',
+    );
+  }, 120_000);
+
+  it("tells of a bad release's rollback as a rollback, naming the failed analysis", async () => {
+    const notify = resolveNotifySettings({ webhooks: [json.url], slack: [slack.url] });
+    env = await bootE2e({ topology: E2eTopology.BadRelease, notify });
+    const ctl = env.ctl();
+    const users = startUsers(env.mesh);
+    await createUpgrade(ctl, "auth-v2-bad", {
+      services: [{ name: "auth-service", from: "v1", to: "v2" }],
+      strategy: strategy([50, 100], 0),
+    });
+    expect((await waitForEnd(ctl, "auth-v2-bad")).status.phase).toBe("RolledBack");
+    await users.finish();
+    await env.stopController();
+    const mine = (json.bodies as WebhookPayload[]).filter((b) => b.upgrade === "auth-v2-bad");
+    console.log(`[notifications e2e bad release] ${mine.map((b) => `${b.kind}:${b.phase}`).join(" ")}`);
+    expect(mine.slice(-2)).toMatchObject([
+      { kind: "rollback", phase: "RollingBack", previousPhase: "Shifting", severity: "Warning" },
+      { kind: "rollback", phase: "RolledBack", previousPhase: "RollingBack", severity: "Warning" },
+    ]);
+    expect(mine.at(-2)?.message).toMatch(/^Shifting → RollingBack: analysis failed: /);
+    const texts = (slack.bodies as SlackPayload[])
+      .map((b) => b.text)
+      .filter((t) => t.includes("auth-v2-bad"));
+    expect(texts).toHaveLength(mine.length);
+    expect(texts.at(-1)).toMatch(
+      /^Upgrade rolled back: default\/auth-v2-bad: RollingBack → RolledBack: analysis failed/,
     );
   }, 120_000);
 });
