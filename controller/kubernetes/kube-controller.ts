@@ -134,6 +134,7 @@ export async function startKubeController(options: KubeControllerOptions): Promi
     logger,
     store: adapters.store,
     clock,
+    active: leading,
   });
   const backend: Backend = {
     router,

@@ -30,6 +30,11 @@ export interface NotifierOptions {
   /** Reads an Upgrade's status back, to confirm a long wait. */
   readonly lookup: (key: UpgradeKey) => Promise<Pick<UpgradeStatus, "phase" | "conditions">>;
   readonly clock?: () => number;
+  /**
+   * Whether this controller acts (on a cluster: leads). A long wait timed while leading is
+   * not notified once the Lease is lost: the new leader times its own.
+   */
+  readonly active?: () => boolean;
   readonly post?: PostJson;
   readonly sleep?: Sleep;
 }
@@ -43,6 +48,7 @@ export class Notifier {
 
   constructor(options: NotifierOptions) {
     const { settings, logger } = options;
+    const active = options.active ?? ((): boolean => true);
     this.logger = logger;
     const metrics = new NotifyMetrics(options.registry);
     const common = {
@@ -64,7 +70,9 @@ export class Notifier {
     this.longWaits = new LongWaits({
       thresholdMs: settings.waitAfterMs,
       lookup: options.lookup,
-      publish: (n) => this.publish(n),
+      publish: (n) => {
+        if (active()) this.publish(n);
+      },
       logger,
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
     });

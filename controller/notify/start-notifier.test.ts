@@ -62,7 +62,10 @@ describe("startNotifier", () => {
     expect(server.bodies).toMatchObject([{ phase: "Shifting", previousPhase: "Preparing" }]);
   });
 
-  it("reads a long wait back from the store and notifies it", async () => {
+  it.each([
+    ["notifies it", true],
+    ["notifies nothing once this replica no longer leads", false],
+  ] as const)("reads a long wait back from the store and %s", async (_what, leads) => {
     server = await startWebhookServer();
     const since = Date.now();
     const asked: UpgradeKey[] = [];
@@ -89,6 +92,7 @@ describe("startNotifier", () => {
       registry: new Registry(),
       logger,
       store: waitingStore,
+      active: () => leads,
     });
     const recorder = notifier?.wrap(quiet) ?? quiet;
     await recorder.record(KEY, {
@@ -97,8 +101,14 @@ describe("startNotifier", () => {
       message: "calls still active",
       at: since,
     });
-    for (let i = 0; i < 100 && server.bodies.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && server.bodies.length === 0 && (leads || asked.length === 0); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(asked).toEqual([KEY]);
+    await notifier?.stop(5_000);
+    if (!leads) {
+      expect(server.bodies).toEqual([]);
+      return;
+    }
     expect(server.bodies).toMatchObject([
       {
         kind: "wait",

@@ -15,6 +15,8 @@ export interface NotifierWiring {
   readonly logger: Logger;
   readonly store: Pick<UpgradeStore, "get">;
   readonly clock?: () => number;
+  /** Whether this replica acts (leads); default always. */
+  readonly active?: () => boolean;
 }
 
 /** A notifier for these settings, or undefined when they name no target or no kind. */
@@ -29,5 +31,6 @@ export function startNotifier(
     logger: wiring.logger.child({ component: "notify" }),
     lookup: async (key) => (await wiring.store.get(key)).status,
     ...(wiring.clock !== undefined ? { clock: wiring.clock } : {}),
+    ...(wiring.active !== undefined ? { active: wiring.active } : {}),
   });
 }
