@@ -16,6 +16,8 @@ import { DEFAULT_SETTINGS, type Settings, type ValidationFacts } from "../engine
 import { IstioRouter } from "../istio/istio-router.js";
 import type { RouteTable } from "../istio/route-table.js";
 import { ControllerMetrics } from "../metrics.js";
+import type { NotifySettings } from "../notify/notify-config.js";
+import { startNotifier } from "../notify/start-notifier.js";
 import { prometheusDeps } from "../observe/prometheus-deps.js";
 import { TraceObserver } from "../observe/trace-observer.js";
 import { TraceStoreEnrolment } from "../observe/trace-enrolment.js";
@@ -80,6 +82,8 @@ export interface KubeControllerOptions {
   readonly prometheusTimeoutMs?: number;
   readonly sweepIntervalMs?: number;
   readonly clock?: () => number;
+  /** Where the leader sends notifications (`--notify-*`, docs/notifications.md). */
+  readonly notify?: NotifySettings;
   /**
    * Wraps every port the reconciler acts through before the fence; tests use it to cut a
    * replica off as `kill -9` would (with {@link KubeController.halt}).
@@ -124,14 +128,22 @@ export async function startKubeController(options: KubeControllerOptions): Promi
     validationFacts: adapters.validationFacts,
     ...prometheusDeps(options),
   });
+  const metrics = new ControllerMetrics();
+  const notifier = startNotifier(options.notify, {
+    registry: metrics.registry,
+    logger,
+    store: adapters.store,
+    clock,
+    active: leading,
+  });
   const backend: Backend = {
     router,
     workloads: fence(adapters.workloads),
     observer,
     enrolment: fence(new TraceStoreEnrolment(options.traceStore, clock)),
-    events: fence(adapters.events),
+    // Inside the fence: only the leader's Events are notified.
+    events: fence(notifier?.wrap(adapters.events) ?? adapters.events),
   };
-  const metrics = new ControllerMetrics();
   const reconciler = new Reconciler({
     store: fenced(interpose(adapters.store), leading, ["watch", "get", "list"]),
     backend,
@@ -201,6 +213,7 @@ export async function startKubeController(options: KubeControllerOptions): Promi
     isLeader: leading,
     halt: () => {
       reconciler.halt();
+      void notifier?.stop(0);
       void sweeper?.stop();
       server.closeAllConnections();
       server.close();
@@ -210,6 +223,7 @@ export async function startKubeController(options: KubeControllerOptions): Promi
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await reconciler.stop();
+        await notifier?.stop();
         await sweeper?.stop();
         await leadership.release();
         await adapters.stop();

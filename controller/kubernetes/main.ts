@@ -72,6 +72,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       maxStreams: config.api.maxStreams,
       ...(config.prometheus.address !== undefined ? { prometheusAddress: config.prometheus.address } : {}),
       prometheusTimeoutMs: config.prometheus.timeoutMs,
+      notify: config.notify,
     });
     process.stdout.write(`tranquil-controller serving ${controller.apiUrl}\n`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {

@@ -11,6 +11,8 @@ import { createApi } from "../api/server.js";
 import { DEFAULT_SETTINGS, type Settings } from "../engine/types.js";
 import { IstioRouter } from "../istio/istio-router.js";
 import { ControllerMetrics } from "../metrics.js";
+import { startNotifier } from "../notify/start-notifier.js";
+import type { NotifySettings } from "../notify/notify-config.js";
 import { prometheusDeps } from "../observe/prometheus-deps.js";
 import { TraceObserver } from "../observe/trace-observer.js";
 import { TraceStoreEnrolment } from "../observe/trace-enrolment.js";
@@ -63,6 +65,8 @@ export interface LocalControllerOptions {
    * use it to cut a controller off as a crash would.
    */
   readonly interpose?: <T extends object>(port: T) => T;
+  /** Where phase changes, rollbacks, aborts and long waits are notified (docs/notifications.md). */
+  readonly notify?: NotifySettings;
 }
 
 /** A running local controller. */
@@ -133,14 +137,15 @@ async function startOnStore(
     ...prometheusDeps(options),
   });
   const events = new LogEventRecorder(logger.child({ component: "events" }));
+  const metrics = new ControllerMetrics();
+  const notifier = startNotifier(options.notify, { registry: metrics.registry, logger, store, clock });
   const backend: Backend = {
     router: interpose(router),
     workloads: interpose(workloads),
     observer: interpose(observer),
     enrolment: interpose(new TraceStoreEnrolment(mesh.traceStore, clock)),
-    events: interpose(events),
+    events: interpose(notifier?.wrap(events) ?? events),
   };
-  const metrics = new ControllerMetrics();
   const reconciler = new Reconciler({
     store: interpose(store),
     backend,
@@ -181,6 +186,7 @@ async function startOnStore(
     token,
     halt: () => {
       reconciler.halt();
+      void notifier?.stop(0);
       // As a crash would: nothing more is written, and the state file's lock is free.
       store.abandon();
       void sweeper.stop();
@@ -189,6 +195,7 @@ async function startOnStore(
     },
     stop: async () => {
       await reconciler.stop();
+      await notifier?.stop();
       await sweeper.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

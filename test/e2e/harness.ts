@@ -24,6 +24,7 @@ import type { UpgradeSpec } from "../../controller/engine/types.js";
 import { startLocalController, type LocalController } from "../../controller/local/local-controller.js";
 import { KillSwitch } from "../../controller/local/testing/killable.js";
 import type { UpgradeRecord } from "../../controller/ports/upgrade-store.js";
+import type { NotifySettings } from "../../controller/notify/notify-config.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const demoDir = join(here, "..", "..", "controller", "local", "demo");
@@ -88,6 +89,8 @@ export interface BootOptions {
   readonly controllerTraceStore?: (real: TraceStore) => TraceStore;
   /** The controller's Prometheus (its install-wide provider). */
   readonly prometheusAddress?: string;
+  /** Where the controller sends its notifications. */
+  readonly notify?: NotifySettings;
 }
 
 /** A booted mesh with its controller. */
@@ -139,6 +142,7 @@ export async function bootE2e(options: BootOptions = {}): Promise<E2eEnv> {
       intervalMs: timings.reconcileIntervalMs,
       ...(options.statePath !== undefined ? { statePath: options.statePath } : {}),
       ...(options.prometheusAddress !== undefined ? { prometheusAddress: options.prometheusAddress } : {}),
+      ...(options.notify !== undefined ? { notify: options.notify } : {}),
     });
     return current;
   };

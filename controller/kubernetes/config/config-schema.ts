@@ -147,6 +147,48 @@ export const ControllerInputSchema = Type.Object(
       flag: "--prometheus-timeout",
       env: "TRANQUIL_PROMETHEUS_TIMEOUT",
     }),
+    notifyWebhook: option(
+      Type.String({
+        minLength: 1,
+        description:
+          "generic JSON webhooks notified of phase changes, rollbacks, aborts and long waits, comma-separated (docs/notifications.md)",
+      }),
+      { flag: "--notify-webhook", env: "TRANQUIL_NOTIFY_WEBHOOK" },
+    ),
+    notifyWebhookFile: option(
+      Type.String({
+        minLength: 1,
+        description: "files of webhook URLs, one a line, comma-separated paths (a mounted Secret)",
+      }),
+      { flag: "--notify-webhook-file", env: "TRANQUIL_NOTIFY_WEBHOOK_FILE" },
+    ),
+    notifySlack: option(
+      Type.String({
+        minLength: 1,
+        description: "Slack incoming-webhook URLs, comma-separated (environment only: they are secrets)",
+      }),
+      { env: "TRANQUIL_NOTIFY_SLACK" },
+    ),
+    notifySlackFile: option(
+      Type.String({
+        minLength: 1,
+        description:
+          "files of Slack incoming-webhook URLs, one a line, comma-separated paths (a mounted Secret)",
+      }),
+      { flag: "--notify-slack-file", env: "TRANQUIL_NOTIFY_SLACK_FILE" },
+    ),
+    notifyEvents: option(
+      Type.String({
+        minLength: 1,
+        description: "which notifications are sent: all, none, or some of phase,rollback,abort,wait",
+        default: "all",
+      }),
+      { flag: "--notify-events", env: "TRANQUIL_NOTIFY_EVENTS" },
+    ),
+    notifyWaitAfter: option(duration("how long one wait lasts before it is notified", "10m"), {
+      flag: "--notify-wait-after",
+      env: "TRANQUIL_NOTIFY_WAIT_AFTER",
+    }),
     logLevel: option(
       Type.Union(
         LOG_LEVELS.map((l) => Type.Literal(l)),

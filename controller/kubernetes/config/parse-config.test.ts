@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { DEFAULT_DELIVERY_POLICY } from "../../notify/target-queue.js";
 import { OPTIONS } from "./config-schema.js";
 import { readApiToken } from "./api-token.js";
 import { ConfigError } from "./config-problems.js";
@@ -46,6 +47,13 @@ describe("the cluster controller's configuration", () => {
         retryPeriodMs: 2_000,
       },
       prometheus: { timeoutMs: 5_000 },
+      notify: {
+        webhooks: [],
+        slack: [],
+        events: ["phase", "rollback", "abort", "wait"],
+        waitAfterMs: 600_000,
+        policy: DEFAULT_DELIVERY_POLICY,
+      },
       logLevel: "info",
     });
   });

@@ -12,7 +12,9 @@ import { redisUrlProblem } from "../../../trace-manager/store/redis-url.js";
 import { parseDuration } from "../../upgrade-spec/duration.js";
 import { DNS_LABEL_PATTERN } from "../../upgrade-spec/schema.js";
 import { electionTimingProblems, type ElectionTimings } from "../leader/election-timings.js";
+import type { NotifySettings } from "../../notify/notify-config.js";
 import { apiTokenSource, type ApiTokenSource } from "./api-token.js";
+import { notifySettingsOf } from "./notify-options.js";
 import {
   ControllerInputSchema,
   LOG_LEVELS,
@@ -65,6 +67,8 @@ export interface ControllerConfig {
   readonly lease: { readonly name: string } & ElectionTimings;
   /** The install's Prometheus, when one is configured, and the budget of one query. */
   readonly prometheus: { readonly address?: string; readonly timeoutMs: number };
+  /** Where notifications go (no target: none are sent). */
+  readonly notify: NotifySettings;
   readonly logLevel: LogLevel;
 }
 
@@ -182,7 +186,8 @@ function resolve(
     ? []
     : parseAllowedHosts(input.apiAllowedHosts ?? "", given, problems);
   const token = apiTokenSource(input, given, problems);
-  if (problems.length > 0 || token === undefined) return undefined;
+  const notify = notifySettingsOf(input, problems);
+  if (problems.length > 0 || token === undefined || notify === undefined) return undefined;
   return {
     kube: {
       ...(input.kubeconfig !== undefined ? { kubeconfig: input.kubeconfig } : {}),
@@ -204,6 +209,7 @@ function resolve(
       ...(input.prometheusAddress !== undefined ? { address: input.prometheusAddress } : {}),
       timeoutMs: parseDuration(input.prometheusTimeout ?? "5s") ?? 5_000,
     },
+    notify,
     logLevel: input.logLevel ?? "info",
   };
 }

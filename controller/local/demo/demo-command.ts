@@ -2,6 +2,7 @@
  * The demo's command line, shared by `npm start` and `tranquil demo`:
  *   [--quick] [--duration <s>] [--redis <url>] [--scenario default|bad-release] [--report <path>]
  *   [--serve [--api-port <port>] [--prometheus <url>]]
+ *   [--notify-webhook <url>]… [--notify-slack <url>]… [--notify-slack-file <path>]… (docs/notifications.md)
  * It imports no part of the demo itself (start-demo.ts runs it), so `tranquil` can parse these
  * flags without loading the local mesh.
  */
@@ -9,6 +10,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import type { DemoOptions } from "./run-demo.js";
 import { HTTP_URL_PATTERN } from "../../upgrade-spec/schema.js";
 import { Scenario } from "./scenario.js";
+import { addNotifyOptions, notifySettingsOf, type NotifyFlags } from "./notify-flags.js";
 
 const HTTP_URL = new RegExp(HTTP_URL_PATTERN);
 
@@ -19,7 +21,7 @@ export type DemoFlags = Omit<DemoOptions, "out" | "signal"> & {
 
 /** The demo's flags as a commander command that calls `onRun` with them parsed and checked. */
 export function demoCommand(onRun: (options: DemoFlags) => Promise<void>): Command {
-  return new Command("demo")
+  const command = new Command("demo")
     .description("run the demo upgrade on the local mesh and print a report")
     .option("--quick", "shorter steps and windows (about 30 s)", false)
     .option("--duration <seconds>", "keep users busy for at least this long", (v) => {
@@ -54,9 +56,10 @@ export function demoCommand(onRun: (options: DemoFlags) => Promise<void>): Comma
           throw new InvalidArgumentError("give an http(s) URL, e.g. http://127.0.0.1:9090");
         return v;
       },
-    )
-    .action(
-      async (flags: {
+    );
+  return addNotifyOptions(command).action(
+    async (
+      flags: NotifyFlags & {
         quick: boolean;
         duration?: number;
         redis?: string;
@@ -65,16 +68,19 @@ export function demoCommand(onRun: (options: DemoFlags) => Promise<void>): Comma
         serve: boolean;
         apiPort: number;
         prometheus?: string;
-      }) => {
-        const prometheus = flags.prometheus !== undefined ? { prometheusAddress: flags.prometheus } : {};
-        await onRun({
-          ...(flags.serve ? { serve: { apiPort: flags.apiPort, ...prometheus } } : {}),
-          quick: flags.quick,
-          scenario: flags.scenario,
-          ...(flags.duration !== undefined ? { durationSeconds: flags.duration } : {}),
-          ...(flags.redis !== undefined ? { redisUrl: flags.redis } : {}),
-          ...(flags.report !== undefined ? { reportPath: flags.report } : {}),
-        });
       },
-    );
+    ) => {
+      const prometheus = flags.prometheus !== undefined ? { prometheusAddress: flags.prometheus } : {};
+      const notify = notifySettingsOf(flags);
+      await onRun({
+        ...(notify !== undefined ? { notify } : {}),
+        ...(flags.serve ? { serve: { apiPort: flags.apiPort, ...prometheus } } : {}),
+        quick: flags.quick,
+        scenario: flags.scenario,
+        ...(flags.duration !== undefined ? { durationSeconds: flags.duration } : {}),
+        ...(flags.redis !== undefined ? { redisUrl: flags.redis } : {}),
+        ...(flags.report !== undefined ? { reportPath: flags.report } : {}),
+      });
+    },
+  );
 }

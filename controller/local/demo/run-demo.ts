@@ -13,6 +13,7 @@ import { loadTopology } from "../../../istio/local-mesh/runtime/topology.js";
 import { runLoad, type LoadReport } from "../../../sample-services/load/index.js";
 import type { UpgradeSpec } from "../../engine/types.js";
 import { startLocalController, type LocalController } from "../local-controller.js";
+import type { NotifySettings } from "../../notify/notify-config.js";
 import { demoTimings, type DemoTimings } from "./demo-settings.js";
 import { renderReport, type DemoReport, type UpgradeOutcome } from "./demo-report.js";
 import { gradeRemovals } from "./removal-grade.js";
@@ -41,6 +42,8 @@ export interface DemoOptions {
   readonly live?: LiveLine;
   /** Stops the demo early (SIGINT); the report still covers what ran. */
   readonly signal?: AbortSignal;
+  /** Where the controller sends notifications (docs/notifications.md). */
+  readonly notify?: NotifySettings;
 }
 
 /** One planned upgrade of the demo. */
@@ -136,6 +139,7 @@ export async function runDemo(options: DemoOptions): Promise<{ report: DemoRepor
     settings: t.settings,
     intervalMs: t.reconcileIntervalMs,
     statePath,
+    ...(options.notify !== undefined ? { notify: options.notify } : {}),
   });
   out(`  ingress ${mesh.ingressUrl}   controller API ${ctl.apiUrl}   logs ${logPath}`);
   out(`  dashboard ${ctl.apiUrl}/dashboard/`);

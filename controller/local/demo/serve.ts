@@ -12,6 +12,7 @@ import { loadTopology } from "../../../istio/local-mesh/runtime/topology.js";
 import { runLoad } from "../../../sample-services/load/index.js";
 import { FileUpgradeStore, type EndedRetention } from "../file-upgrade-store.js";
 import { startLocalController, type LocalController } from "../local-controller.js";
+import type { NotifySettings } from "../../notify/notify-config.js";
 import { openLogFile, type LogFile } from "../log-file.js";
 import { demoTimings } from "./demo-settings.js";
 import { endUpgradesOfPreviousMesh, MESH_RESTARTED_MESSAGE } from "./previous-mesh.js";
@@ -27,6 +28,8 @@ export interface ServeOptions {
   readonly redisUrl?: string;
   /** The Prometheus the analysis queries (`--prometheus`). */
   readonly prometheusAddress?: string;
+  /** Where the controller sends notifications (docs/notifications.md). */
+  readonly notify?: NotifySettings;
   /** Where the upgrades' state lives (survives a restart of this command). */
   readonly statePath: string;
   readonly logPath: string;
@@ -82,6 +85,7 @@ export async function serveLocal(options: ServeOptions): Promise<number> {
       store,
       ...(options.token !== undefined ? { token: options.token } : {}),
       ...(options.prometheusAddress !== undefined ? { prometheusAddress: options.prometheusAddress } : {}),
+      ...(options.notify !== undefined ? { notify: options.notify } : {}),
     });
     started.push(() => ctl.stop());
     await waitUntilServing(mesh.ingressUrl);

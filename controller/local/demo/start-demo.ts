@@ -37,6 +37,7 @@ export async function startDemo(options: DemoFlags): Promise<number> {
         signal: stop.signal,
         ...(token !== undefined ? { token } : {}),
         ...(options.redisUrl !== undefined ? { redisUrl: options.redisUrl } : {}),
+        ...(options.notify !== undefined ? { notify: options.notify } : {}),
         ...(options.serve.prometheusAddress !== undefined
           ? { prometheusAddress: options.serve.prometheusAddress }
           : {}),
