@@ -160,8 +160,12 @@ describe("the Helm chart", { timeout: 120_000 }, () => {
         "--namespaces=shop,billing",
         "--log-level=debug",
         "--prometheus-address=http://prometheus.monitoring.svc:9090",
+        "--notify-webhook=https://hooks.example.com/tranquil",
+        "--notify-slack-file=/etc/tranquil/notify/urls",
+        "--notify-events=phase,rollback,abort",
       ]),
     );
+    expect(c.volumeMounts).toContainEqual({ name: "notify", mountPath: "/etc/tranquil/notify", readOnly: true });
     expect(c.args?.find((a) => a.startsWith("--api-allowed-hosts="))).toContain("tranquil.example.com");
     expect(c.env).toContainEqual({
       name: "TRANQUIL_REDIS_URL",
