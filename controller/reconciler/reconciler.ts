@@ -27,6 +27,7 @@ import {
   type UpgradeRecord,
   type UpgradeStore,
 } from "../ports/index.js";
+import { EventHooks } from "../webhooks/event-hooks.js";
 import { executeAction } from "./execute.js";
 import { failedForInvalidRecord } from "./invalid-record.js";
 import { KeyedQueue } from "./keyed-queue.js";
@@ -82,11 +83,18 @@ export class Reconciler {
   private listError: ListFailure | null = null;
   /** Ended upgrades whose metric series were removed. */
   private readonly forgotten = new Set<string>();
+  /** Tells every event to the upgrades' event webhooks (ADR 0098). */
+  private readonly eventHooks: EventHooks | undefined;
 
   constructor(private readonly options: ReconcilerOptions) {
     this.clock = options.clock ?? Date.now;
     this.settings = options.settings ?? DEFAULT_SETTINGS;
     this.intervalMs = options.intervalMs ?? 500;
+    const webhooks = options.backend.webhooks;
+    this.eventHooks =
+      webhooks === undefined
+        ? undefined
+        : new EventHooks(webhooks, options.logger.child({ component: "event-webhooks" }));
   }
 
   /** Starts ticking every upgrade, and reacts at once to new ones, spec changes and user commands. */
@@ -151,6 +159,7 @@ export class Reconciler {
   async stop(): Promise<void> {
     this.halt();
     await this.queue.idle();
+    await this.eventHooks?.idle();
   }
 
   /** Stops ticking without waiting for the ticks in progress. */
@@ -256,7 +265,7 @@ export class Reconciler {
     this.results.delete(record.id);
     this.options.metrics?.observe(record.name, saved.status, now);
     this.options.metrics?.observeVersions(record.name, gathered.services);
-    await this.noteChanges(record, record.status, saved.status, now);
+    await this.noteChanges(saved, record.status, saved.status, now);
     return saved;
   }
 
@@ -270,7 +279,7 @@ export class Reconciler {
 
   /** Events for what a user watching the Upgrade wants to know: phase changes and new reasons to wait. */
   private async noteChanges(
-    key: UpgradeKey,
+    key: UpgradeRecord,
     before: UpgradeStatus,
     after: UpgradeStatus,
     now: number,
@@ -294,7 +303,8 @@ export class Reconciler {
     for (const note of notes) await this.recordEvent(key, note);
   }
 
-  private async recordEvent(key: UpgradeKey, note: UpgradeEventNote): Promise<void> {
+  private async recordEvent(key: UpgradeRecord, note: UpgradeEventNote): Promise<void> {
+    this.eventHooks?.tell({ id: key.id, namespace: key.namespace, spec: key.spec }, phaseOf(key) ?? "", note);
     try {
       await this.options.backend.events.record(key, note);
     } catch (err) {
