@@ -105,10 +105,17 @@ function fetchFailure(err: unknown, timeoutMs: number): Attempt {
     return { retry: `did not answer: timed out after ${formatDuration(timeoutMs)}` };
   }
   const cause =
-    err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
+    err instanceof Error
+      ? (err.cause as { name?: string; code?: string; message?: string } | undefined)
+      : undefined;
   const code = cause?.code;
-  if (code !== undefined && NOT_HTTP.test(code)) {
-    return { answer: { yes: false, message: `answered garbage: not HTTP (${code})` } };
+  if ((code !== undefined && NOT_HTTP.test(code)) || cause?.name === "HTTPParserError") {
+    return {
+      answer: {
+        yes: false,
+        message: `answered garbage: not HTTP (${code ?? cause?.message ?? "unparseable"})`,
+      },
+    };
   }
   if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") {
     return { retry: `did not answer: the connection was reset (${code})` };
