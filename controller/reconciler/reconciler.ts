@@ -304,7 +304,8 @@ export class Reconciler {
   }
 
   private async recordEvent(key: UpgradeRecord, note: UpgradeEventNote): Promise<void> {
-    this.eventHooks?.tell({ id: key.id, namespace: key.namespace, spec: key.spec }, phaseOf(key) ?? "", note);
+    const ref = { id: key.id, namespace: key.namespace, spec: key.spec, name: key.name };
+    this.eventHooks?.tell(ref, phaseOf(key) ?? "", note);
     try {
       await this.options.backend.events.record(key, note);
     } catch (err) {
@@ -315,7 +316,7 @@ export class Reconciler {
   /** Executes every pending action, in order, recording each result for the next tick. */
   private async execute(record: UpgradeRecord): Promise<void> {
     const results: Record<string, ActionResult> = {};
-    const ref = { id: record.id, namespace: record.namespace, spec: record.spec };
+    const ref = { id: record.id, namespace: record.namespace, spec: record.spec, name: record.name };
     const log = this.options.logger.child({ upgrade: keyString(record) });
     const events = {
       record: (note: UpgradeEventNote): Promise<void> => this.recordEvent(record, note),

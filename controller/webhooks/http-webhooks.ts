@@ -58,7 +58,7 @@ export class HttpWebhooks implements Webhooks {
     extra: Readonly<Record<string, string>> = {},
   ): Promise<WebhookOutcome> {
     const payload: WebhookPayload = {
-      name: upgrade.id,
+      name: upgrade.name ?? upgrade.id,
       namespace: upgrade.namespace,
       phase,
       checksum: releaseChecksum(upgrade.spec),

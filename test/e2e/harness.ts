@@ -88,6 +88,8 @@ export interface BootOptions {
   readonly controllerTraceStore?: (real: TraceStore) => TraceStore;
   /** The controller's Prometheus (its install-wide provider). */
   readonly prometheusAddress?: string;
+  /** The controller's secrets directory (webhook gates' bearer tokens). */
+  readonly secretsDir?: string;
 }
 
 /** A booted mesh with its controller. */
@@ -139,6 +141,8 @@ export async function bootE2e(options: BootOptions = {}): Promise<E2eEnv> {
       intervalMs: timings.reconcileIntervalMs,
       ...(options.statePath !== undefined ? { statePath: options.statePath } : {}),
       ...(options.prometheusAddress !== undefined ? { prometheusAddress: options.prometheusAddress } : {}),
+      ...(options.secretsDir !== undefined ? { secretsDir: options.secretsDir } : {}),
+      webhookBackoffMs: 50,
     });
     return current;
   };
