@@ -2,7 +2,8 @@
  * The webhook gates' bearer tokens on a real API server, read as the controller's own
  * ServiceAccount with the RBAC the install ships: the token a gate's secretRef names is read
  * from the Secret in the Upgrade's namespace and sent to the gate (an express server on
- * 127.0.0.1); a missing Secret or key is a no that says so, and the gate is not called.
+ * 127.0.0.1); a missing Secret or key, or a Secret not labelled for gates, is a no that says
+ * so, and the gate is not called.
  */
 import { AuthorizationV1Api, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +12,7 @@ import { controllerKubeConfig } from "../../../test/cluster/support/service-acco
 import type { UpgradeRef } from "../../ports/router.js";
 import { HttpWebhooks } from "../../webhooks/http-webhooks.js";
 import { startGateServer, type GateServer } from "../../webhooks/testing/gate-server.js";
-import { SecretTokens } from "./secret-tokens.js";
+import { SecretTokens, WEBHOOK_TOKEN_LABEL } from "./secret-tokens.js";
 
 describe("SecretTokens on a real API server", { timeout: 60_000 }, () => {
   let env: KubeTestEnv;
@@ -31,11 +32,15 @@ describe("SecretTokens on a real API server", { timeout: 60_000 }, () => {
     await env.kc.makeApiClient(CoreV1Api).createNamespacedSecret({
       namespace: ns,
       body: {
-        metadata: { name: "qa-gate" },
+        metadata: { name: "qa-gate", labels: { [WEBHOOK_TOKEN_LABEL]: "true" } },
         // As `kubectl create secret generic qa-gate --from-file=token=…` stores a file with its newline.
         data: { token: Buffer.from("cluster-bearer-42\n").toString("base64") },
         stringData: { other: "second-token" },
       },
+    });
+    await env.kc.makeApiClient(CoreV1Api).createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: "db-password" }, stringData: { token: "not-for-gates" } },
     });
     kc = await controllerKubeConfig(env.kc);
   }, 120_000);
