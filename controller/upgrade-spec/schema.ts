@@ -191,7 +191,7 @@ export const WebhookSchema = Type.Object(
             maxLength: 253,
             pattern: SECRET_NAME_PATTERN,
             description:
-              "a Secret in the Upgrade's namespace (local mesh: a directory under the secrets directory)",
+              "a Secret in the Upgrade's namespace labelled tranquil.dev/webhook-token=true (local mesh: a directory under the secrets directory)",
           }),
           key: Type.Optional(
             Type.String({
