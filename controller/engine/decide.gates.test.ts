@@ -80,6 +80,7 @@ describe("decide(): webhook gates (ADR 0098)", () => {
     expect(h.status.engine.reason).toBe(
       'pre-rollout failed: pre-rollout "smoke" did not answer: timed out after 1s (3 attempts)',
     );
+    expect(h.condition("Gate")).toBeUndefined();
   });
 
   it("pre-rollout: below failureLimit a no holds and is asked again; a yes then shifts", () => {
@@ -94,6 +95,18 @@ describe("decide(): webhook gates (ADR 0098)", () => {
     h.webhookAnswers.delete("smoke");
     h.runUntil((x) => weights(x).length === 1, 100);
     expect(weights(h)).toEqual([10]);
+  });
+
+  it("pre-rollout: the Gate condition that held turns False when its nos roll back", () => {
+    const h = new Harness(gated([{ name: "smoke", type: "pre-rollout" }], { failureLimit: 1 }));
+    h.webhookAnswers.set("smoke", NO_403);
+    h.runUntil((x) => x.condition("Gate")?.status === "True", 200);
+    h.runUntil((x) => x.status.phase === "RollingBack", 100);
+    expect(calls(h, "smoke").length).toBe(2);
+    expect(h.condition("Gate")).toMatchObject({ status: "False", reason: "RollingBack" });
+    expect(h.status.engine.reason).toBe(
+      'pre-rollout failed: pre-rollout "smoke" said no: HTTP 403 (not signed off)',
+    );
   });
 
   it("confirm-traffic-increase holds before each weight below 100", () => {
