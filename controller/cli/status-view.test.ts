@@ -41,3 +41,24 @@ describe("the drain's waits in the status", () => {
     expect(renderUpgradeDetails(view).some((l) => l.startsWith("drain:"))).toBe(false);
   });
 });
+
+describe("a webhook gate in the status (ADR 0098)", () => {
+  it("is printed among the conditions, naming the gate and its answer, with the wait", () => {
+    const status = initialStatus(0);
+    const message =
+      'step 50% passed; holding before weight 100% (the cutover): confirm-promotion "qa-signoff" said no: HTTP 403';
+    const view = toView(
+      recordWith({
+        ...status,
+        phase: "Shifting",
+        conditions: [
+          { type: "Gate", status: "True", reason: "ConfirmPromotion", message, lastTransitionTime: 1_000 },
+          { type: "Waiting", status: "True", reason: "Gate", message, lastTransitionTime: 1_000 },
+        ],
+      }),
+    );
+    const lines = renderUpgradeDetails(view);
+    expect(lines).toContain(`  Gate=True ConfirmPromotion: ${message}`);
+    expect(lines).toContain(`waiting:     Gate: ${message}`);
+  });
+});

@@ -25,6 +25,8 @@ function brief(a: Action): string {
       return `lost:${a.ids.length}`;
     case "recordEvent":
       return `event:${a.reason}`;
+    case "callWebhook":
+      return `webhook:${a.hookType}:${a.webhook}`;
   }
 }
 

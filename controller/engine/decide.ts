@@ -9,10 +9,11 @@ import type { UpgradeSpec } from "../upgrade-spec/schema.js";
 import { oldActivity } from "./activity.js";
 import { handleCommands } from "./commands.js";
 import { effectiveSettings } from "./effective.js";
+import { foldWebhookResult, rollbackRequested, tellPostRollout } from "./gates.js";
 import { draining } from "./phase-draining.js";
 import { finalizing } from "./phase-finalizing.js";
 import { preparing } from "./phase-preparing.js";
-import { rollingBack } from "./phase-rolling-back.js";
+import { rollingBack, startRollback } from "./phase-rolling-back.js";
 import { shifting } from "./phase-shifting.js";
 import { validating } from "./phase-validating.js";
 import { Phase, RouteMode, TERMINAL_PHASES } from "./phases.js";
@@ -55,6 +56,9 @@ function processResults(t: Tick): void {
     const result = t.obs.actionResults[action.key];
     if (result === undefined) {
       e.pending.push(action);
+    } else if (action.kind === ActionKind.CallWebhook) {
+      // A gate's answer, yes or no, is kept for the phase that asked; the call is not retried.
+      foldWebhookResult(t, action, result);
     } else if (result.ok) {
       if (REMEMBERED.includes(action.kind)) e.acked.push(action.key);
       // A write re-executed after a crash reports what it recorded before, too: keep one of each.
@@ -102,6 +106,16 @@ function detectRevert(t: Tick): void {
     t.event("Warning", "GitOpsRevert", message);
   }
   t.setCondition(ConditionType.GitOpsRevert, "True", vanished ? "RoutesVanished" : "LowerEpoch", message);
+}
+
+/** Phases in which a rollback gate is polled: the upgrade has begun and can still roll back. */
+const ROLLBACK_GATE_PHASES: readonly Phase[] = [Phase.Preparing, Phase.Shifting, Phase.Draining];
+
+/** A rollback gate that says yes rolls back (ADR 0098). */
+function pollRollbackGates(t: Tick): void {
+  if (!ROLLBACK_GATE_PHASES.includes(t.s.phase)) return;
+  const why = rollbackRequested(t);
+  if (why !== null) startRollback(t, why);
 }
 
 function dispatch(t: Tick): void {
@@ -217,10 +231,12 @@ export function decide(
         weightConfirmed(t, 0);
         t.wait("GitOpsRevert", "a GitOps revert was detected; enrolment is stopped until the user aborts");
       } else {
+        pollRollbackGates(t);
         dispatch(t);
       }
     }
   }
+  tellPostRollout(t, status.phase);
   summarise(t);
   logWait(t);
   return { status: t.s, actions: t.actions };

@@ -12,13 +12,15 @@ import { listNames, lossAdvice, notCleanPast } from "./proxies.js";
 import { intent, routesConfirmed, routesWritten, weightConfirmed } from "./routing.js";
 import { flipReady } from "./phase-draining.js";
 import type { Tick } from "./tick.js";
-import { ActionKind } from "./types.js";
+import { ActionKind, ConditionType } from "./types.js";
 
 /** Start rolling back from the current phase, recording why. */
 export function startRollback(t: Tick, reason: string): void {
   t.s.engine.reason = reason;
   // The flip back is decided afresh (see flipReady).
   t.s.engine.instants.flipDecidedAt = null;
+  // No gate holds a rollback; the reason (a gate's, too) is in the history and engine.reason.
+  t.clearCondition(ConditionType.Gate, "RollingBack", "rolling back; no gate is asked any more");
   t.enter(Phase.RollingBack, Stage.Unflip, `rolling back: ${reason}`);
 }
 

@@ -4,12 +4,50 @@
  * the gateway stamps are confirmed; weight 100 confirmed (plus grace) is the cutover that
  * starts Draining.
  */
-import { analyse } from "./analysis.js";
+import { analyse, type AnalysisVerdict } from "./analysis.js";
 import { Phase, RouteMode, Stage } from "./phases.js";
 import { intent, routesConfirmed, weightConfirmed } from "./routing.js";
 import type { Tick } from "./tick.js";
 import { ANALYSES_KEPT, ConditionType } from "./types.js";
 import { startRollback } from "./phase-rolling-back.js";
+import { WebhookType } from "../upgrade-spec/schema.js";
+import { askGates, gatesOpen, holdOnGates, type GateRound } from "./gates.js";
+
+/**
+ * The pre-rollout gates, asked before the first weight (ADR 0098). A no counts against
+ * `failureLimit` (then rolls back); below it the gate is asked again after a step interval.
+ */
+function preRolloutPassed(t: Tick, weight: number): boolean {
+  const round = askGates(t, WebhookType.PreRollout, "pre-rollout", true);
+  if (round.open) {
+    gatesOpen(t, WebhookType.PreRollout);
+    return true;
+  }
+  const failures = t.s.engine.gates?.preRolloutFailures ?? 0;
+  if (failures > t.cfg.failureLimit) {
+    startRollback(t, `pre-rollout failed: ${round.refusals.join("; ")}`);
+    return false;
+  }
+  const tally = failures > 0 ? ` (${failures}/${t.cfg.failureLimit + 1} failed)` : "";
+  return holdOnGates(t, WebhookType.PreRollout, round, `before weight ${weight}%: pre-rollout${tally}`);
+}
+
+/** The gate type that confirms moving to `weight`: confirm-promotion for 100, else confirm-traffic-increase. */
+function confirmType(weight: number): WebhookType {
+  return weight >= 100 ? WebhookType.ConfirmPromotion : WebhookType.ConfirmTrafficIncrease;
+}
+
+/** Asks the gates that confirm moving to step `step` (weight `weight`). */
+function confirmStep(t: Tick, step: number, weight: number): GateRound {
+  const round = askGates(t, confirmType(weight), `step:${step}`, true);
+  if (round.open) gatesOpen(t, confirmType(weight));
+  return round;
+}
+
+/** What a hold before `weight` says. */
+function holdingBefore(weight: number): string {
+  return weight >= 100 ? "holding before weight 100% (the cutover)" : `holding before weight ${weight}%`;
+}
 
 /**
  * When the upgrade resumed: the Paused condition's transition to False, which decide() sets on
@@ -69,6 +107,12 @@ function missingDataLimitReached(t: Tick, details: readonly string[]): string[] 
   return [`no data after ${limit} inconclusive window(s)`, ...details];
 }
 
+/** The verdict with the rollout gates' refusals as failed checks. */
+function withRefusals(verdict: AnalysisVerdict, refusals: readonly string[]): AnalysisVerdict {
+  if (refusals.length === 0) return verdict;
+  return { passed: false, details: [...(verdict.passed ? [] : verdict.details), ...refusals] };
+}
+
 /** Keeps the verdict in `status.analyses` (the last ANALYSES_KEPT), for dashboards and `tranquil status`. */
 function recordAnalysis(t: Tick, weight: number, passed: boolean, message: string): void {
   t.s.analyses = [...(t.s.analyses ?? []), { weight, passed, message, at: t.now }].slice(-ANALYSES_KEPT);
@@ -83,7 +127,13 @@ export function shifting(t: Tick): void {
   s.step = step;
   const weight = steps[step] ?? 100;
   switch (e.stage) {
-    case Stage.SetWeight:
+    case Stage.SetWeight: {
+      if (!preRolloutPassed(t, weight)) return;
+      const confirm = confirmStep(t, step, weight);
+      if (!confirm.open) {
+        holdOnGates(t, confirmType(weight), confirm, holdingBefore(weight));
+        return;
+      }
       // Before weight 100, the gateway stamps (ADR 0090), so that from the cutover no ingress
       // transaction is non-enrolled even when a gateway's Check fails open; confirmed before
       // the cutover, they add nothing to old's removal time.
@@ -104,6 +154,7 @@ export function shifting(t: Tick): void {
       e.analysisInconclusive = 0;
       t.go(Stage.Analyse);
       return;
+    }
     case Stage.Analyse: {
       restartWindowOnResume(t);
       const since = e.instants.stepStartedAt ?? e.stageSince;
@@ -116,13 +167,41 @@ export function shifting(t: Tick): void {
         );
         return;
       }
-      const verdict = analyse(t.spec, t.obs);
+      // The rollout gates are checks of this window: asked once, at its end.
+      const hooks = askGates(t, WebhookType.Rollout, `rollout:${step}:${since}`, false);
+      if (hooks.asking.length > 0) {
+        t.wait("Analysing", `weight ${weight}%: asking the rollout webhooks`);
+        return;
+      }
+      const verdict = withRefusals(analyse(t.spec, t.obs), hooks.refusals);
       if (verdict.inconclusive === true && waitOnMissingData(t, weight, verdict.details)) return;
       e.analysisInconclusive = 0;
       if (verdict.passed) {
+        const nextWeight = steps[step + 1] ?? 100;
+        const confirm = confirmStep(t, step + 1, nextWeight);
+        if (confirm.asking.length > 0) {
+          holdOnGates(
+            t,
+            confirmType(nextWeight),
+            confirm,
+            `step ${weight}% passed; ${holdingBefore(nextWeight)}`,
+          );
+          return;
+        }
         const passed = `step ${weight}% passed${verdict.details.length > 0 ? `: ${verdict.details.join("; ")}` : ""}`;
         t.setCondition(ConditionType.Analysis, "True", "Passed", passed);
         recordAnalysis(t, weight, true, passed);
+        if (!confirm.open) {
+          // As in Flagger, the analysis goes on while a confirm gate holds: another window.
+          e.instants.stepStartedAt = t.now;
+          holdOnGates(
+            t,
+            confirmType(nextWeight),
+            confirm,
+            `step ${weight}% passed; ${holdingBefore(nextWeight)}`,
+          );
+          return;
+        }
         s.step = step + 1;
         t.go(Stage.SetWeight);
         shifting(t);

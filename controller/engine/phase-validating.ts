@@ -6,7 +6,8 @@ import { formatProblems, validateUpgradeSpec } from "../upgrade-spec/validate.js
 import { Phase, Stage } from "./phases.js";
 import type { Tick } from "./tick.js";
 import { ConditionType, type ValidationFacts } from "./types.js";
-import type { UpgradeSpec } from "../upgrade-spec/schema.js";
+import { WebhookType, type UpgradeSpec } from "../upgrade-spec/schema.js";
+import { askGates, gatesOpen, holdOnGates } from "./gates.js";
 
 /** Everything wrong with the upgrade given the gathered facts, one message per problem. */
 export function validationProblems(spec: UpgradeSpec, facts: ValidationFacts, id: string): string[] {
@@ -89,6 +90,13 @@ export function validating(t: Tick): void {
     return;
   }
   t.setCondition(ConditionType.Invalid, "False", "Valid", "spec and mesh shape accepted");
+  // Nothing is applied until every confirm-rollout gate says yes (ADR 0098).
+  const confirm = askGates(t, WebhookType.ConfirmRollout, "confirm-rollout", true);
+  if (!confirm.open) {
+    holdOnGates(t, WebhookType.ConfirmRollout, confirm, "validated; waiting for confirm-rollout");
+    return;
+  }
+  gatesOpen(t, WebhookType.ConfirmRollout);
   t.s.engine.userOwnedNewSubsets = t.spec.services
     .filter((svc) => facts.services[svc.name]?.subsets.includes(svc.to) === true)
     .map((svc) => svc.name);

@@ -5,7 +5,15 @@
  */
 import type { Phase, RouteMode, Stage } from "./phases.js";
 
-export type { UpgradeSpec, ServiceSpec, AnalysisSpec, OnTimeout } from "../upgrade-spec/schema.js";
+export type {
+  UpgradeSpec,
+  ServiceSpec,
+  AnalysisSpec,
+  OnTimeout,
+  WebhookSpec,
+  WebhookType,
+} from "../upgrade-spec/schema.js";
+import type { WebhookType } from "../upgrade-spec/schema.js";
 export { Phase, Stage, RouteMode, TERMINAL_PHASES } from "./phases.js";
 export type { Settings, OldVersionPolicy } from "./settings.js";
 export { DEFAULT_SETTINGS, makeSettings } from "./settings.js";
@@ -42,6 +50,8 @@ export const ConditionType = {
   DrainTimeout: "DrainTimeout",
   /** True when the upgrade failed; the message says why. */
   Failed: "Failed",
+  /** True while a webhook gate holds the upgrade; the message names the gate and its answer. */
+  Gate: "Gate",
 } as const;
 /** A condition type. */
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
@@ -171,6 +181,30 @@ export interface EngineState {
    * (ADR 0084). Absent in statuses written before it existed.
    */
   readonly ignoredRequestIdsReported?: Readonly<Record<string, number>>;
+  /** The webhook gates' answers and calls in flight (ADR 0098); absent until a gate is asked. */
+  readonly gates?: GateState;
+}
+
+/** A webhook gate's last answer (ADR 0098). */
+export interface GateAnswer {
+  /** What it was asked about, e.g. `confirm-rollout`, `step:1`, `rollout:1:<window start>`. */
+  readonly context: string;
+  readonly passed: boolean;
+  /** How it answered, e.g. `said no: HTTP 403`, `did not answer: timed out after 5s (3 attempts)`. */
+  readonly message: string;
+  readonly at: number;
+}
+
+/** What the engine knows of the webhook gates. */
+export interface GateState {
+  /** The last answer of each gate, by webhook name. */
+  readonly answers: Readonly<Record<string, GateAnswer>>;
+  /** The action key of each gate's call in flight, by webhook name. */
+  readonly asking: Readonly<Record<string, string>>;
+  /** Makes the call keys unique. */
+  readonly seq: number;
+  /** pre-rollout answers that were not a yes (they count against failureLimit). */
+  readonly preRolloutFailures: number;
 }
 
 /** The Upgrade's status (DESIGN §5), plus the engine's bookkeeping under `engine`. */
@@ -400,6 +434,7 @@ export const ActionKind = {
   DeleteVersion: "deleteVersion",
   DeclareLost: "declareLost",
   RecordEvent: "recordEvent",
+  CallWebhook: "callWebhook",
 } as const;
 /** An action kind. */
 export type ActionKind = (typeof ActionKind)[keyof typeof ActionKind];
@@ -473,6 +508,21 @@ export interface RecordEventAction extends ActionBase {
   readonly message: string;
 }
 
+/**
+ * Call the spec's webhook `webhook` (a gate) with the upgrade's payload. The reconciler reports
+ * a 2xx answer as ok and anything else (another status, a timeout, garbage) as a permanent
+ * failure whose message says how it answered; the engine folds either into `engine.gates`.
+ */
+export interface CallWebhookAction extends ActionBase {
+  readonly kind: typeof ActionKind.CallWebhook;
+  readonly webhook: string;
+  readonly hookType: WebhookType;
+  /** What it is asked about (see {@link GateAnswer.context}). */
+  readonly context: string;
+  /** The phase the payload names. */
+  readonly phase: Phase;
+}
+
 /** Everything decide() can ask for. */
 export type Action =
   | EnsureSubsetAction
@@ -483,7 +533,8 @@ export type Action =
   | ScaleVersionAction
   | DeleteVersionAction
   | DeclareLostAction
-  | RecordEventAction;
+  | RecordEventAction
+  | CallWebhookAction;
 
 /** decide()'s answer: the next status (persist it first) and the actions issued on this tick. */
 export interface Decision {

@@ -14,6 +14,7 @@ import type { Backoff } from "./informer.js";
 import { PodInventory } from "./inventory/pod-inventory.js";
 import type { KubeAdapters } from "./kube-controller.js";
 import { KubeRouteTable } from "./routes/kube-route-table.js";
+import { SecretTokens } from "./secrets/secret-tokens.js";
 import { KubeUpgradeStore } from "./upgrades/kube-upgrade-store.js";
 import { DeploymentWorkloads } from "./workloads/deployment-workloads.js";
 
@@ -68,6 +69,7 @@ export async function startKubeAdapters(options: KubeAdaptersOptions): Promise<K
       events,
       recentEvents: (key) => events.recent(key),
       validationFacts: (upgrade) => kubeValidationFacts({ kc, listUpgrades: () => store.list() }, upgrade),
+      webhookTokens: new SecretTokens(kc),
       stop: async () => {
         // The store is closed by the controller after the reconciler stopped.
         const rest = stops.slice(1);

@@ -28,8 +28,10 @@ import type {
   MetricsQuery,
   UpgradeRef,
   UpgradeStore,
+  WebhookTokens,
   Workloads,
 } from "../ports/index.js";
+import { HttpWebhooks } from "../webhooks/http-webhooks.js";
 import { notReadyReasons } from "../reconciler/readiness.js";
 import { Reconciler } from "../reconciler/reconciler.js";
 import { fenced } from "./leadership-fence.js";
@@ -44,6 +46,8 @@ export interface KubeAdapters {
   /** Reads back the Events that regard an Upgrade, for the dashboard (GET …/recent-events). */
   readonly recentEvents?: RecentEvents;
   readonly validationFacts: (upgrade: UpgradeRef) => Promise<ValidationFacts>;
+  /** The webhook gates' bearer tokens (Secrets); without it, a gate that names one is not called. */
+  readonly webhookTokens?: WebhookTokens;
   /** Stops the adapters' informers. */
   stop(): Promise<void>;
 }
@@ -143,6 +147,9 @@ export async function startKubeController(options: KubeControllerOptions): Promi
     enrolment: fence(new TraceStoreEnrolment(options.traceStore, clock)),
     // Inside the fence: only the leader's Events are notified.
     events: fence(notifier?.wrap(adapters.events) ?? adapters.events),
+    webhooks: fence(
+      new HttpWebhooks(adapters.webhookTokens !== undefined ? { tokens: adapters.webhookTokens } : {}),
+    ),
   };
   const reconciler = new Reconciler({
     store: fenced(interpose(adapters.store), leading, ["watch", "get", "list"]),

@@ -25,6 +25,7 @@ const EXPECTED: Record<string, readonly string[]> = {
   "endpointslices.discovery.k8s.io": ["get", "list", "watch"],
   "events.events.k8s.io": ["create", "patch", "update", "list"],
   namespaces: ["get"],
+  secrets: ["get"],
   "deployments.apps/scale": ["get", "update", "patch"],
   "httproutes.gateway.networking.k8s.io": ["list"],
   "grpcroutes.gateway.networking.k8s.io": ["list"],

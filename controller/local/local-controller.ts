@@ -27,6 +27,8 @@ import { LogEventRecorder } from "./log-event-recorder.js";
 import { meshValidationFacts } from "./mesh-facts.js";
 import { MeshInventory } from "./mesh-inventory.js";
 import { MeshWorkloads } from "./mesh-workloads.js";
+import { FileTokens, SECRETS_DIR_ENV } from "../webhooks/file-tokens.js";
+import { HttpWebhooks } from "../webhooks/http-webhooks.js";
 
 /** Options of {@link startLocalController}. */
 export interface LocalControllerOptions {
@@ -61,6 +63,13 @@ export interface LocalControllerOptions {
   /** How long one Prometheus query may take, retries included (default 5 s). */
   readonly prometheusTimeoutMs?: number;
   /**
+   * Where the webhook gates' bearer tokens live, as `<dir>/<secretRef.name>/<key>` (default:
+   * `TRANQUIL_SECRETS_DIR`; without either, a gate that names a secretRef is not called).
+   */
+  readonly secretsDir?: string;
+  /** Pause before a webhook gate's first retry (default 200 ms; it doubles). */
+  readonly webhookBackoffMs?: number;
+  /**
    * Wraps every port the controller uses (the store and the backend) before it starts; tests
    * use it to cut a controller off as a crash would.
    */
@@ -86,6 +95,15 @@ export interface LocalController {
    * what a crash leaves behind). Start a new controller on the same state file to resume.
    */
   halt(): void;
+}
+
+/** The webhook gates' client, with tokens from the secrets directory when one is named. */
+function localWebhooks(options: LocalControllerOptions): HttpWebhooks {
+  const dir = options.secretsDir ?? process.env[SECRETS_DIR_ENV];
+  return new HttpWebhooks({
+    ...(dir !== undefined && dir !== "" ? { tokens: new FileTokens(dir) } : {}),
+    ...(options.webhookBackoffMs !== undefined ? { backoffMs: options.webhookBackoffMs } : {}),
+  });
 }
 
 /**
@@ -145,6 +163,7 @@ async function startOnStore(
     observer: interpose(observer),
     enrolment: interpose(new TraceStoreEnrolment(mesh.traceStore, clock)),
     events: interpose(notifier?.wrap(events) ?? events),
+    webhooks: interpose(localWebhooks(options)),
   };
   const reconciler = new Reconciler({
     store: interpose(store),

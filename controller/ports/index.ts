@@ -6,6 +6,7 @@ export type { Enrolment } from "./enrolment.js";
 export type { EventRecorder, UpgradeEventNote } from "./events.js";
 export type { Inventory, ProxyEntry, GatewayEntry } from "./inventory.js";
 export type { MetricsQuery, MetricsQueryResult } from "./metrics-query.js";
+export type { Webhooks, WebhookOutcome, WebhookTokens } from "./webhooks.js";
 export type {
   UpgradeStore,
   UpgradeRecord,
@@ -26,6 +27,7 @@ import type { Enrolment } from "./enrolment.js";
 import type { EventRecorder } from "./events.js";
 import type { Observer } from "./observer.js";
 import type { Router } from "./router.js";
+import type { Webhooks } from "./webhooks.js";
 import type { Workloads } from "./workloads.js";
 
 /** Everything the reconciler drives, from one backend. */
@@ -35,4 +37,6 @@ export interface Backend {
   readonly observer: Observer;
   readonly enrolment: Enrolment;
   readonly events: EventRecorder;
+  /** Calls the spec's webhook gates (ADR 0098); without it, every gate answers no. */
+  readonly webhooks?: Webhooks;
 }

@@ -11,6 +11,8 @@ export interface UpgradeRef {
   readonly id: string;
   readonly namespace: string;
   readonly spec: UpgradeSpec;
+  /** The Upgrade's name, where a port shows it (the webhook gates' payload); absent = the id. */
+  readonly name?: string;
 }
 
 /** Routing changes, each idempotent: applying the same call twice changes nothing the second time. */

@@ -4,7 +4,9 @@
  * the ports, so re-executing a pending action after a restart changes nothing twice (G5).
  */
 import type { Logger } from "pino";
-import { ActionKind, type Action, type ActionResult } from "../engine/types.js";
+import { describeAnswer } from "../engine/gates.js";
+import { ActionKind, type Action, type ActionResult, type CallWebhookAction } from "../engine/types.js";
+import { WebhookType } from "../upgrade-spec/schema.js";
 import type { Backend, UpgradeEventNote, UpgradeRef } from "../ports/index.js";
 
 /** Where the actions' events go (the Events port, bound to the upgrade). */
@@ -90,6 +92,8 @@ export async function executeAction(
           at: clock(),
         });
         return { ok: true };
+      case ActionKind.CallWebhook:
+        return await callWebhook(action, upgrade, backend, log, events, clock);
     }
   } catch (err) {
     const permanent = isPermanent(err);
@@ -97,4 +101,45 @@ export async function executeAction(
     log.warn({ upgrade: upgrade.id, action: action.key, permanent, err }, "action failed");
     return { ok: false, permanent, message };
   }
+}
+
+/**
+ * Calls a webhook gate. Its answer is final either way (the gate's own retries are spent), so a
+ * no is a permanent failure whose message says how it answered. A post-rollout gate is told
+ * after the upgrade ended, when no tick reads the result: its answer is an event here.
+ */
+async function callWebhook(
+  action: CallWebhookAction,
+  upgrade: UpgradeRef,
+  backend: Backend,
+  log: Logger,
+  events: ActionEvents,
+  clock: () => number,
+): Promise<ActionResult> {
+  const hook = upgrade.spec.strategy?.webhooks?.find((h) => h.name === action.webhook);
+  const outcome =
+    hook === undefined
+      ? { yes: false, message: "was not called: the spec no longer names it" }
+      : backend.webhooks === undefined
+        ? { yes: false, message: "was not called: this controller has no webhook client" }
+        : await backend.webhooks.call(upgrade, hook, action.phase);
+  log.info(
+    {
+      upgrade: upgrade.id,
+      webhook: action.webhook,
+      type: action.hookType,
+      yes: outcome.yes,
+      answer: outcome.message,
+    },
+    "webhook gate answered",
+  );
+  if (action.hookType === WebhookType.PostRollout) {
+    await events.record({
+      type: outcome.yes ? "Normal" : "Warning",
+      reason: outcome.yes ? "WebhookYes" : "WebhookNo",
+      message: describeAnswer(action.hookType, action.webhook, outcome.message),
+      at: clock(),
+    });
+  }
+  return outcome.yes ? { ok: true } : { ok: false, permanent: true, message: outcome.message };
 }

@@ -28,6 +28,7 @@ import {
   type UpgradeRecord,
   type UpgradeStore,
 } from "../ports/index.js";
+import { EventHooks } from "../webhooks/event-hooks.js";
 import { executeAction } from "./execute.js";
 import { failedForInvalidRecord } from "./invalid-record.js";
 import { KeyedQueue } from "./keyed-queue.js";
@@ -83,11 +84,18 @@ export class Reconciler {
   private listError: ListFailure | null = null;
   /** Ended upgrades whose metric series were removed. */
   private readonly forgotten = new Set<string>();
+  /** Tells every event to the upgrades' event webhooks (ADR 0098). */
+  private readonly eventHooks: EventHooks | undefined;
 
   constructor(private readonly options: ReconcilerOptions) {
     this.clock = options.clock ?? Date.now;
     this.settings = options.settings ?? DEFAULT_SETTINGS;
     this.intervalMs = options.intervalMs ?? 500;
+    const webhooks = options.backend.webhooks;
+    this.eventHooks =
+      webhooks === undefined
+        ? undefined
+        : new EventHooks(webhooks, options.logger.child({ component: "event-webhooks" }));
   }
 
   /** Starts ticking every upgrade, and reacts at once to new ones, spec changes and user commands. */
@@ -152,6 +160,7 @@ export class Reconciler {
   async stop(): Promise<void> {
     this.halt();
     await this.queue.idle();
+    await this.eventHooks?.idle();
   }
 
   /** Stops ticking without waiting for the ticks in progress. */
@@ -257,7 +266,7 @@ export class Reconciler {
     this.results.delete(record.id);
     this.options.metrics?.observe(record, saved.status, now, effectiveSettings(record.spec, this.settings));
     this.options.metrics?.observeVersions(record, gathered.services);
-    await this.noteChanges(record, record.status, saved.status, now);
+    await this.noteChanges(saved, record.status, saved.status, now);
     return saved;
   }
 
@@ -271,7 +280,7 @@ export class Reconciler {
 
   /** Events for what a user watching the Upgrade wants to know: phase changes and new reasons to wait. */
   private async noteChanges(
-    key: UpgradeKey,
+    key: UpgradeRecord,
     before: UpgradeStatus,
     after: UpgradeStatus,
     now: number,
@@ -295,7 +304,9 @@ export class Reconciler {
     for (const note of notes) await this.recordEvent(key, note);
   }
 
-  private async recordEvent(key: UpgradeKey, note: UpgradeEventNote): Promise<void> {
+  private async recordEvent(key: UpgradeRecord, note: UpgradeEventNote): Promise<void> {
+    const ref = { id: key.id, namespace: key.namespace, spec: key.spec, name: key.name };
+    this.eventHooks?.tell(ref, phaseOf(key) ?? "", note);
     try {
       await this.options.backend.events.record(key, note);
     } catch (err) {
@@ -306,7 +317,7 @@ export class Reconciler {
   /** Executes every pending action, in order, recording each result for the next tick. */
   private async execute(record: UpgradeRecord): Promise<void> {
     const results: Record<string, ActionResult> = {};
-    const ref = { id: record.id, namespace: record.namespace, spec: record.spec };
+    const ref = { id: record.id, namespace: record.namespace, spec: record.spec, name: record.name };
     const log = this.options.logger.child({ upgrade: keyString(record) });
     const events = {
       record: (note: UpgradeEventNote): Promise<void> => this.recordEvent(record, note),

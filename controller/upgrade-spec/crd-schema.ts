@@ -25,6 +25,7 @@ const ALLOWED = new Set([
   "minItems",
   "maxItems",
   "enum",
+  "patternProperties",
 ]);
 
 function convert(node: unknown): OpenApiSchema {
@@ -36,6 +37,10 @@ function convert(node: unknown): OpenApiSchema {
       out.properties = Object.fromEntries(
         Object.entries(value as Record<string, unknown>).map(([name, child]) => [name, convert(child)]),
       );
+    } else if (key === "patternProperties") {
+      // A map of strings (TypeBox's Record): structural schemas say it with additionalProperties.
+      const [child] = Object.values(value as Record<string, unknown>);
+      out.additionalProperties = convert(child);
     } else if (key === "items") {
       out.items = convert(value);
     } else if (key === "exclusiveMinimum" && typeof value === "number") {

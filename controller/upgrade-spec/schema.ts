@@ -119,6 +119,96 @@ export const AnalysisSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** The webhook gates' types, with Flagger's meanings (docs/analysis.md, ADR 0098). */
+export const WebhookType = {
+  /** Asked before anything is applied; the upgrade waits in Validating until every one says yes. */
+  ConfirmRollout: "confirm-rollout",
+  /** Asked before the first weight; a no counts against failureLimit, then rolls back. */
+  PreRollout: "pre-rollout",
+  /** Asked at the end of each step window, as a check of the analysis. */
+  Rollout: "rollout",
+  /** Asked before each weight increase below 100; the upgrade holds until every one says yes. */
+  ConfirmTrafficIncrease: "confirm-traffic-increase",
+  /** Asked before weight 100 (the cutover); the upgrade holds at the last step until every one says yes. */
+  ConfirmPromotion: "confirm-promotion",
+  /** Told once the upgrade succeeded or rolled back; its answer is only reported. */
+  PostRollout: "post-rollout",
+  /** Polled until the cutover's drain ends; a yes rolls back. */
+  Rollback: "rollback",
+  /** Told every event about the upgrade. */
+  Event: "event",
+} as const;
+/** A webhook gate's type. */
+export type WebhookType = (typeof WebhookType)[keyof typeof WebhookType];
+
+/** An absolute http(s) URL; a query is allowed, a fragment is not (a webhook's address). */
+export const WEBHOOK_URL_PATTERN = "^https?://[^\\s/?#]+([/?][^\\s#]*)?$";
+
+/** A Secret's name: a DNS-1123 subdomain. */
+export const SECRET_NAME_PATTERN = "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$";
+
+/** A key of a Secret's data: letters, digits, '-', '_' and '.'. */
+export const SECRET_KEY_PATTERN = "^[-._a-zA-Z0-9]+$";
+
+/** A webhook gate: called with `{name, namespace, phase, checksum, metadata}`; any 2xx answer is a yes. */
+export const WebhookSchema = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      maxLength: 63,
+      description: "names the gate in the status and events",
+    }),
+    type: Type.Unsafe<WebhookType>({
+      type: "string",
+      enum: Object.values(WebhookType),
+      description:
+        "when it is called and what its answer does: confirm-rollout, pre-rollout, rollout, confirm-traffic-increase, confirm-promotion, post-rollout, rollback, event",
+    }),
+    url: Type.String({
+      maxLength: 2048,
+      pattern: WEBHOOK_URL_PATTERN,
+      description: "absolute http(s) URL it is POSTed to",
+    }),
+    timeout: Type.Optional(duration("how long one call may take (default 10s)")),
+    retries: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 10,
+        description:
+          "calls tried again after a refused connection, a timeout, a 5xx or a 429, with backoff (default 2)",
+      }),
+    ),
+    metadata: Type.Optional(
+      Type.Record(Type.String(), Type.String({ maxLength: 4096 }), {
+        description: "strings sent as the payload's metadata",
+      }),
+    ),
+    secretRef: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({
+            minLength: 1,
+            maxLength: 253,
+            pattern: SECRET_NAME_PATTERN,
+            description:
+              "a Secret in the Upgrade's namespace labelled tranquil.dev/webhook-token=true (local mesh: a directory under the secrets directory)",
+          }),
+          key: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 253,
+              pattern: SECRET_KEY_PATTERN,
+              description: "the key holding the token (default token)",
+            }),
+          ),
+        },
+        { additionalProperties: false, description: "a bearer token sent as Authorization: Bearer <token>" },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** How traffic shifts: enrolment weights per step, the step interval and the analysis. */
 export const StrategySchema = Type.Object(
   {
@@ -133,6 +223,9 @@ export const StrategySchema = Type.Object(
     analysis: Type.Optional(AnalysisSchema),
     failureLimit: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 100, description: "failed analyses tolerated before rollback" }),
+    ),
+    webhooks: Type.Optional(
+      Type.Array(WebhookSchema, { maxItems: 20, description: "webhook gates (ADR 0098)" }),
     ),
   },
   { additionalProperties: false },
@@ -186,3 +279,5 @@ export type ServiceSpec = Static<typeof ServiceSpecSchema>;
 export type AnalysisSpec = Static<typeof AnalysisSchema>;
 /** One Prometheus check of the analysis. */
 export type PrometheusCheckSpec = Static<typeof PrometheusCheckSchema>;
+/** One webhook gate of the strategy. */
+export type WebhookSpec = Static<typeof WebhookSchema>;

@@ -10,8 +10,12 @@ import {
   BuiltinMetric,
   DURATION_PATTERN,
   HTTP_URL_PATTERN,
+  SECRET_KEY_PATTERN,
+  SECRET_NAME_PATTERN,
   UpgradeSpecSchema,
+  WEBHOOK_URL_PATTERN,
   type PrometheusCheckSpec,
+  type WebhookSpec,
   type UpgradeSpec,
 } from "./schema.js";
 import { DURATION_RANGES, formatDuration, parseDuration, type DurationField } from "./duration.js";
@@ -93,6 +97,12 @@ function describeSchemaError(error: ErrorObject): SpecProblem {
     case "pattern":
       if (params.pattern === HTTP_URL_PATTERN)
         return { path, message: "not an http(s) URL; write e.g. http://prometheus.istio-system:9090" };
+      if (params.pattern === WEBHOOK_URL_PATTERN)
+        return { path, message: "not an absolute http(s) URL; write e.g. http://qa-gate.ops:8080/approve" };
+      if (params.pattern === SECRET_NAME_PATTERN)
+        return { path, message: "not a Secret name; use lower-case letters, digits, '-' and '.'" };
+      if (params.pattern === SECRET_KEY_PATTERN)
+        return { path, message: "not a Secret key; use letters, digits, '-', '_' and '.'" };
       return params.pattern === DURATION_PATTERN
         ? { path, message: `not a duration; write a whole number and a unit, e.g. "30s", "10m", "500ms"` }
         : {
@@ -179,6 +189,7 @@ function semanticProblems(spec: UpgradeSpec): SpecProblem[] {
   for (const [i, check] of (spec.strategy?.analysis?.prometheus ?? []).entries()) {
     problems.push(...prometheusCheckProblems(check, `strategy.analysis.prometheus.${i}`));
   }
+  problems.push(...webhookProblems(spec.strategy?.webhooks ?? []));
   return problems;
 }
 
@@ -210,5 +221,36 @@ function prometheusCheckProblems(check: PrometheusCheckSpec, path: string): Spec
       });
     }
   }
+  return problems;
+}
+
+/** Shortest and longest `timeout` of a webhook gate. */
+const WEBHOOK_TIMEOUT_RANGE = { min: 100, max: 5 * 60_000 } as const;
+
+function webhookProblems(hooks: readonly WebhookSpec[]): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const seen = new Map<string, number>();
+  hooks.forEach((hook, i) => {
+    const path = `strategy.webhooks.${i}`;
+    const first = seen.get(hook.name);
+    if (first === undefined) seen.set(hook.name, i);
+    else
+      problems.push({
+        path: `${path}.name`,
+        message: `webhook "${hook.name}" is named twice (also at strategy.webhooks.${first}); name each gate once`,
+      });
+    if (hook.timeout !== undefined) {
+      const ms = parseDuration(hook.timeout);
+      const { min, max } = WEBHOOK_TIMEOUT_RANGE;
+      if (ms === undefined || ms < min || ms > max)
+        problems.push({
+          path: `${path}.timeout`,
+          message: `${hook.timeout} is out of range; use between ${formatDuration(min)} and ${formatDuration(max)}`,
+        });
+    }
+    const key = hook.secretRef?.key;
+    if (key === "." || key === "..")
+      problems.push({ path: `${path}.secretRef.key`, message: `"${key}" is not a Secret key; name the key` });
+  });
   return problems;
 }

@@ -91,6 +91,8 @@ export interface BootOptions {
   readonly prometheusAddress?: string;
   /** Where the controller sends its notifications. */
   readonly notify?: NotifySettings;
+  /** The controller's secrets directory (webhook gates' bearer tokens). */
+  readonly secretsDir?: string;
 }
 
 /** A booted mesh with its controller. */
@@ -143,6 +145,8 @@ export async function bootE2e(options: BootOptions = {}): Promise<E2eEnv> {
       ...(options.statePath !== undefined ? { statePath: options.statePath } : {}),
       ...(options.prometheusAddress !== undefined ? { prometheusAddress: options.prometheusAddress } : {}),
       ...(options.notify !== undefined ? { notify: options.notify } : {}),
+      ...(options.secretsDir !== undefined ? { secretsDir: options.secretsDir } : {}),
+      webhookBackoffMs: 50,
     });
     return current;
   };

@@ -113,6 +113,10 @@ export class Harness {
   autoAck = true;
   /** Results to give specific action kinds instead of success. */
   readonly failKinds = new Map<Action["kind"], ActionResult>();
+  /** How each webhook gate answers, by name (default: yes); absent from the map and silent = no answer yet. */
+  readonly webhookAnswers = new Map<string, ActionResult>();
+  /** Webhook gates whose calls get no answer (still in flight). */
+  readonly silentWebhooks = new Set<string>();
 
   constructor(
     public spec: UpgradeSpec,
@@ -259,6 +263,11 @@ export class Harness {
   execute(a: Action): void {
     if (!this.autoAck) return;
     this.log.push(a);
+    if (a.kind === "callWebhook") {
+      if (!this.silentWebhooks.has(a.webhook))
+        this.results[a.key] = this.webhookAnswers.get(a.webhook) ?? { ok: true };
+      return;
+    }
     const failure = this.failKinds.get(a.kind);
     if (failure !== undefined) {
       this.results[a.key] = failure;

@@ -160,6 +160,7 @@ describe("the controller's start-up check", { timeout: 90_000 }, () => {
         `${who} list httproutes.gateway.networking.k8s.io in every namespace`,
         `${who} list grpcroutes.gateway.networking.k8s.io in every namespace`,
         `${who} list authorizationpolicies.security.istio.io in every namespace`,
+        `${who} get secrets in every namespace`,
         `${who} create, patch, update, list events.events.k8s.io in every namespace`,
         `${who} get, create, update leases.coordination.k8s.io in namespace tranquil-system`,
         "grant what is missing with kubectl apply -f manifests/rbac/tranquil-controller.yaml (in the controller's namespace)",
@@ -211,8 +212,8 @@ describe("the controller's start-up check", { timeout: 90_000 }, () => {
         ),
       ).toEqual([]);
       const two = await problems(kc, { namespaces: ["shop", "billing"], controllerNamespace: OWN });
-      expect(two.length).toBe(18);
-      expect(two.every((p, i) => i === 17 || p.endsWith(" in namespace billing"))).toBe(true);
+      expect(two.length).toBe(19);
+      expect(two.every((p, i) => i === 18 || p.endsWith(" in namespace billing"))).toBe(true);
       const all = await problems(kc);
       expect(all[0]).toBe(
         "RBAC: the service account tranquil-system/scoped may not get, list, watch, create, update, patch upgrades.tranquil.dev in every namespace",

@@ -59,6 +59,8 @@ const ENGINE_FIELDS = {
   eventSeq: "data",
   forcedBreaks: "data",
   ignoredRequestIdsReported: "data",
+  // The gates' answers keep their instants as milliseconds: they are bookkeeping, never shown.
+  gates: "data",
 } as const satisfies Record<
   keyof EngineState,
   "data" | "instant" | "nullableInstant" | "pins" | "instants" | "waitLog"

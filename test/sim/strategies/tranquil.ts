@@ -101,6 +101,12 @@ export function tranquilStrategy(
         events.add(action.key);
         return { changed: fresh, result: ok };
       }
+      case "callWebhook":
+        // The simulated specs name no webhook gates; a gate with no server says no.
+        return {
+          changed: false,
+          result: { ok: false, permanent: true, message: "did not answer: the simulation has no webhooks" },
+        };
     }
   };
 
