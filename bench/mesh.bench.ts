@@ -12,10 +12,17 @@ import { MemoryTraceStore } from "../trace-manager/store/memory.js";
 import type { TraceStore } from "../trace-manager/store/port.js";
 import { RedisTraceStore } from "../trace-manager/store/redis.js";
 import { startTestRedis } from "../test/support/redis-server.js";
-import { socketDir, startTestTraceManager } from "../istio/local-mesh/proxies/testing/trace-manager-fixture.js";
+import {
+  socketDir,
+  startTestTraceManager,
+} from "../istio/local-mesh/proxies/testing/trace-manager-fixture.js";
 import { TestMesh } from "../istio/local-mesh/proxies/testing/mesh-fixture.js";
 import type { TraceManagerHooks } from "../istio/local-mesh/proxies/sidecar.js";
-import { echoClient, startEchoGrpc, type EchoClient } from "../istio/local-mesh/runtime/echo-app/echo-services.js";
+import {
+  echoClient,
+  startEchoGrpc,
+  type EchoClient,
+} from "../istio/local-mesh/runtime/echo-app/echo-services.js";
 
 /** One measured figure. */
 export interface BenchRow {

@@ -50,7 +50,6 @@ export interface TraceManagerBenchOptions {
   readonly steadySeconds?: number;
 }
 
-
 /** How long the servers sit idle before "RSS idle" is read: past V8's memory reducer (~8 s). */
 const IDLE_SETTLE_MS = 11_000;
 

@@ -165,7 +165,11 @@ describe("the Helm chart", { timeout: 120_000 }, () => {
         "--notify-events=phase,rollback,abort",
       ]),
     );
-    expect(c.volumeMounts).toContainEqual({ name: "notify", mountPath: "/etc/tranquil/notify", readOnly: true });
+    expect(c.volumeMounts).toContainEqual({
+      name: "notify",
+      mountPath: "/etc/tranquil/notify",
+      readOnly: true,
+    });
     expect(c.args?.find((a) => a.startsWith("--api-allowed-hosts="))).toContain("tranquil.example.com");
     expect(c.env).toContainEqual({
       name: "TRANQUIL_REDIS_URL",

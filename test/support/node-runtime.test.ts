@@ -56,15 +56,12 @@ describe("the Node runtime of npm scripts", () => {
     expect(realpathSync(process.execPath)).toBe(realpathSync(npmNode));
   });
 
-  it(
-    "starts child processes on it: by execPath (as the bundle is run) and by PATH (as tsx is)",
-    () => {
-      expect(output(process.execPath, ["-p", "process.version"])).toBe(`v${pinned}`);
-      expect(output("node", ["-p", "process.version"]), how).toBe(`v${pinned}`);
-      const tsx = join(repo, "node_modules", ".bin", "tsx");
-      expect(output(tsx, ["-e", "console.log(process.version)"]), how).toBe(`v${pinned}`);
-    },
-  );
+  it("starts child processes on it: by execPath (as the bundle is run) and by PATH (as tsx is)", () => {
+    expect(output(process.execPath, ["-p", "process.version"])).toBe(`v${pinned}`);
+    expect(output("node", ["-p", "process.version"]), how).toBe(`v${pinned}`);
+    const tsx = join(repo, "node_modules", ".bin", "tsx");
+    expect(output(tsx, ["-e", "console.log(process.version)"]), how).toBe(`v${pinned}`);
+  });
 });
 
 describe("@kubernetes/client-node on this runtime", () => {

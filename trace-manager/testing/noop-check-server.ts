@@ -18,10 +18,13 @@ if (socketPath === undefined) {
 const server = new Server();
 const { Check: check } = loadEnvoyProtos().Authorization.service;
 if (check === undefined) throw new Error("trimmed Envoy protos: Authorization/Check is missing");
-server.addService({ Check: { ...check, requestDeserialize: (bytes: Buffer) => bytes } }, {
-  Check: (_call: ServerUnaryCall<unknown, CheckResponse>, cb: sendUnaryData<CheckResponse>) =>
-    cb(null, OK_PLAIN),
-});
+server.addService(
+  { Check: { ...check, requestDeserialize: (bytes: Buffer) => bytes } },
+  {
+    Check: (_call: ServerUnaryCall<unknown, CheckResponse>, cb: sendUnaryData<CheckResponse>) =>
+      cb(null, OK_PLAIN),
+  },
+);
 await prepareSocketPath(socketPath);
 server.bindAsync(`unix:${socketPath}`, ServerCredentials.createInsecure(), (err) => {
   if (err) {
