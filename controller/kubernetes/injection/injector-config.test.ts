@@ -34,8 +34,17 @@ describe("injectorConfigFromEnv", () => {
       webhookConfigName: "tranquil-trace-manager-injector",
       service: "tranquil-injector",
       namespace: "tranquil-system",
+      ips: [],
     });
     expect([c.host, c.port]).toEqual(["0.0.0.0", 8443]);
+  });
+
+  it("names extra IP addresses in a managed certificate, and refuses what is not one", () => {
+    const c = injectorConfigFromEnv({ ...base, [INJECTOR_ENV.tlsIps]: "127.0.0.1, ::1" });
+    expect(c.tls).toMatchObject({ kind: "managed", ips: ["127.0.0.1", "::1"] });
+    expect(() => injectorConfigFromEnv({ ...base, [INJECTOR_ENV.tlsIps]: "127.0.0.1,localhost" })).toThrow(
+      /TRANQUIL_INJECT_TLS_IPS: "localhost" is not an IP address/,
+    );
   });
 
   it("serves files (cert-manager's Secret) when both are named", () => {

@@ -3,6 +3,7 @@
  * listed in {@link INJECTOR_ENV}) and validated with every problem named at once: what to
  * inject (the {@link SidecarTemplate}), where to serve, and where its certificate comes from.
  */
+import { isIP } from "node:net";
 import { redisUrlProblem } from "../../../trace-manager/store/redis-url.js";
 import { SIDECAR_DEFAULTS, type SidecarTemplate, type TraceStoreSetting } from "./sidecar-template.js";
 
@@ -15,6 +16,8 @@ export type TlsSource =
       readonly webhookConfigName: string;
       readonly service: string;
       readonly namespace: string;
+      /** IP addresses the certificate names too, for a configuration that calls the webhook by URL. */
+      readonly ips: readonly string[];
     }
   /** Files a mounted Secret holds (cert-manager's `tls.crt`/`tls.key`), reread when they change. */
   | { readonly kind: "files"; readonly certFile: string; readonly keyFile: string };
@@ -49,6 +52,7 @@ export const INJECTOR_ENV = {
   secretName: "TRANQUIL_INJECT_TLS_SECRET",
   webhookConfigName: "TRANQUIL_INJECT_WEBHOOK_CONFIG",
   service: "TRANQUIL_INJECT_SERVICE",
+  tlsIps: "TRANQUIL_INJECT_TLS_IPS",
   namespace: "POD_NAMESPACE",
   logLevel: "TRANQUIL_INJECT_LOG_LEVEL",
 } as const;
@@ -188,11 +192,18 @@ function tlsFrom(get: (name: string) => string | undefined, problems: string[]):
     problems.push(
       `${INJECTOR_ENV.namespace} is required to manage the certificate (downward API: metadata.namespace)`,
     );
+  const ips = (get(INJECTOR_ENV.tlsIps) ?? "")
+    .split(",")
+    .map((ip) => ip.trim())
+    .filter((ip) => ip !== "");
+  for (const ip of ips)
+    if (isIP(ip) === 0) problems.push(`${INJECTOR_ENV.tlsIps}: ${JSON.stringify(ip)} is not an IP address`);
   return {
     kind: "managed",
     secretName: get(INJECTOR_ENV.secretName) ?? INJECTOR_DEFAULTS.secretName,
     webhookConfigName: get(INJECTOR_ENV.webhookConfigName) ?? INJECTOR_DEFAULTS.webhookConfigName,
     service: get(INJECTOR_ENV.service) ?? INJECTOR_DEFAULTS.service,
     namespace,
+    ips,
   };
 }

@@ -76,7 +76,10 @@ export async function startInjector(options: StartInjectorOptions): Promise<Runn
         kc,
         namespace: tls.namespace,
         secretName: tls.secretName,
-        request: { dnsNames: serviceDnsNames(tls.service, tls.namespace), ips: options.extraIps ?? [] },
+        request: {
+          dnsNames: serviceDnsNames(tls.service, tls.namespace),
+          ips: [...tls.ips, ...(options.extraIps ?? [])],
+        },
         logger,
       });
     let set = await certificates();

@@ -51,6 +51,11 @@ export interface ClusterBootOptions {
   readonly topology?: string;
   /** `redis://…`: the TraceManagers report to this Redis (for controllers in other processes); in memory by default. */
   readonly storeUrl?: string;
+  /**
+   * Puts the logistics services on the cluster (default: applies the demo's logistics.yaml,
+   * whose pods carry the TraceManager already); the boot then waits for their Deployments.
+   */
+  readonly workloads?: (kc: KubeConfig, namespace: string, agent: NodeAgent) => Promise<void>;
 }
 
 /** A booted cluster with the logistics services at v1. */
@@ -117,8 +122,8 @@ export async function bootClusterE2e(options: ClusterBootOptions = {}): Promise<
     const apply = async (file: string): Promise<void> => {
       await applyYamlFile(env.kc, join(DEMO_DIR, file));
     };
-    await apply("logistics.yaml");
-    await deploymentsReady(env.kc, namespace);
+    await (options.workloads?.(env.kc, namespace, agent) ?? apply("logistics.yaml"));
+    await deploymentsReady(env.kc, namespace, 120_000);
     await warmUp(mesh, 60_000);
     const controllerKc = await controllerKubeConfig(env.kc);
     const upgrades = await KubeUpgradeStore.open({ kc: env.kc });

@@ -1,39 +1,37 @@
 /**
- * Tranquil installed on the local cluster from its Helm chart's rendered objects, as a release
- * engineer installs it: `helm template … | kubectl apply`. The kube-controller-manager rolls
- * out the chart's controller Deployment (two replicas) and the node agent runs its pods as the
- * image's entry point, with the chart's arguments, the ServiceAccount and RBAC the chart ships,
- * the API token from the chart's Secret; one replica takes the chart's Lease. Then, through
- * the controller's Service (a port-forward) and the `tranquil` CLI, the demo upgrade of
- * auth-service succeeds, graded from outside: no failed or mixed transaction, v1 removed after
- * its last served request; the dashboard answers on the same address. The chart's values for
- * the local node are in local-values.yaml, each with its reason.
+ * The README's cluster steps on the local cluster (install-from-chart.ts): Tranquil from its
+ * Helm chart's rendered objects (`helm template` applied), a namespace labelled for
+ * injection, the logistics samples applied. The kube-controller-manager rolls out the chart's
+ * Deployments and the node agent runs their pods as the image's entry point, with the chart's
+ * arguments, ServiceAccounts, RBAC and Secrets: the injection webhook adds the TraceManager to
+ * every logistics pod (those of v2 too), one controller replica takes the chart's Lease. Then,
+ * through the controller's Service (a port-forward) and the `tranquil` CLI with the chart's
+ * token, the demo upgrade of auth-service succeeds, graded from outside: no failed or mixed
+ * transaction, v1 removed after its last served request; the dashboard answers on the same
+ * address.
  */
-import { CoordinationV1Api, CoreV1Api, loadAllYaml, type KubernetesObject } from "@kubernetes/client-node";
-import { join } from "node:path";
+import { CoordinationV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../../controller/cli/cli.js";
 import { captureIo } from "../../../controller/cli/testing/capture-io.js";
 import { gradeRemovals } from "../../../controller/local/demo/removal-grade.js";
 import { sleep, startUsers } from "../../e2e/harness.js";
 import { grade } from "../../e2e/scenarios/scenario-kit.js";
-import { CHART, INSTALL_NAMESPACE } from "../../manifests/render-manifests.js";
-import { helm } from "../../support/helm/helm.js";
+import { INSTALL_NAMESPACE } from "../../manifests/render-manifests.js";
 import { startTestRedis, type TestRedis } from "../../support/redis-server.js";
-import { bootClusterE2e, deploymentsReady, type ClusterE2e } from "../e2e/cluster-e2e.js";
+import { bootClusterE2e, type ClusterE2e } from "../e2e/cluster-e2e.js";
 import { eventually } from "../support/cluster-test-kit.js";
-import { applyObjects } from "../support/local-cluster.js";
 import { portForwardService, type PortForward } from "../support/port-forward.js";
-import { ensureNamespace } from "../support/token-kubeconfig.js";
-
-const VALUES = join(import.meta.dirname, "local-values.yaml");
+import { deploySamples, installFromChart, type ChartInstall } from "./install-from-chart.js";
 
 describe("Tranquil installed from its Helm chart on the local cluster", { concurrent: false }, () => {
   let redis: TestRedis | undefined;
   let c: ClusterE2e | undefined;
   let forward: PortForward | undefined;
+  let install: ChartInstall | undefined;
   afterAll(async () => {
     await forward?.stop();
+    await install?.webhookForward.stop();
     // The node agent stops the controller pods' processes by pid.
     await c?.stop();
     await redis?.stop();
@@ -42,34 +40,23 @@ describe("Tranquil installed from its Helm chart on the local cluster", { concur
   it("rolls out the chart's controller as pods of the node, one leads, and the demo upgrade succeeds through its API", async () => {
     const began = Date.now();
     redis = await startTestRedis();
-    c = await bootClusterE2e({ storeUrl: redis.url });
-    const kc = c.env.kc;
-
-    // helm template … --include-crds | kubectl apply --server-side -f -
-    const rendered = await helm([
-      ...["template", "tranquil", CHART, "--namespace", INSTALL_NAMESPACE, "--include-crds"],
-      ...["-f", VALUES, "--set", `redis.url=${redis.url}`],
-    ]);
-    const objects = (loadAllYaml(rendered) as (KubernetesObject | null)[]).filter(
-      (o): o is KubernetesObject => o !== null,
-    );
-    await ensureNamespace(kc, INSTALL_NAMESPACE);
-    await applyObjects(kc, objects);
-    const core = kc.makeApiClient(CoreV1Api);
-    await deploymentsReady(kc, INSTALL_NAMESPACE, 120_000).catch(async (err: unknown) => {
-      // Say why: each pod's phase and waiting reason, and what the node agent could not do.
-      const pods = await core.listNamespacedPod({ namespace: INSTALL_NAMESPACE });
-      const states = pods.items.map(
-        (p) =>
-          `${p.metadata?.name}: ${p.status?.phase} ${JSON.stringify(p.status?.containerStatuses?.[0]?.state ?? {})}`,
-      );
-      throw new Error(
-        `the chart's Deployments did not become ready: ${states.join("; ")}; node: ${c?.errors.join("; ")}`,
-        {
-          cause: err,
-        },
-      );
+    const storeUrl = redis.url;
+    c = await bootClusterE2e({
+      storeUrl,
+      workloads: async (kc, namespace, agent) => {
+        install = await installFromChart(kc, agent, storeUrl);
+        await deploySamples(kc, namespace);
+      },
     });
+    const kc = c.env.kc;
+    const core = kc.makeApiClient(CoreV1Api);
+    const namespace = c.namespace;
+    const notInjected = async (): Promise<string[]> =>
+      (await core.listNamespacedPod({ namespace })).items
+        .filter((p) => !(p.spec?.containers ?? []).some((k) => k.name === "tranquil-trace-manager"))
+        .map((p) => p.metadata?.name ?? "");
+    // The chart's webhook injected the TraceManager into every pod of the samples.
+    expect(await notInjected()).toEqual([]);
     const pods = (
       await core.listNamespacedPod({
         namespace: INSTALL_NAMESPACE,
@@ -115,7 +102,11 @@ describe("Tranquil installed from its Helm chart on the local cluster", { concur
     // tranquil upgrade … --watch, with the chart's token, while users keep the shop busy.
     const users = startUsers(c.mesh);
     await sleep(1_000);
-    const io = captureIo({ env: { TRANQUIL_URL: server, TRANQUIL_TOKEN: token } });
+    // Bounded: the watch is cut off (as Ctrl-C would) if the upgrade has not ended in 3 minutes.
+    const io = captureIo({
+      env: { TRANQUIL_URL: server, TRANQUIL_TOKEN: token },
+      signal: AbortSignal.timeout(180_000),
+    });
     const code = await runCli(
       [
         ...["-n", c.namespace, "upgrade", "auth-service", "--from", "v1", "--to", "v2"],
@@ -131,16 +122,19 @@ describe("Tranquil installed from its Helm chart on the local cluster", { concur
       [final],
     );
     console.log(
-      `[cluster install from the chart] ${objects.length} objects, 2 controller pods, ${final.status.phase} in ${((Date.now() - began) / 1000).toFixed(1)} s; ` +
+      `[cluster install from the chart] ${install?.objects.length} objects, 2 controller pods, ${final.status.phase} in ${((Date.now() - began) / 1000).toFixed(1)} s; ` +
         `removal +${grades[0]?.afterLastServedMs ?? "?"} ms; ${load.described}`,
     );
-    expect(code, io.err() + io.out()).toBe(0);
+    expect(code, `${io.err()}${io.out()}\n${JSON.stringify(final.status.conditions)}`).toBe(0);
     expect(final.status.phase, final.status.engine.reason ?? "").toBe("Succeeded");
     expect(load.failed).toEqual([]);
     expect(load.mixed).toEqual([]);
     expect(load.versionsSeen("auth-service")).toEqual(["v1", "v2"]);
     expect(grades).toHaveLength(1);
     expect(grades[0]?.afterLastServedMs ?? -1).toBeGreaterThanOrEqual(0);
+    // The v2 pods Tranquil created were injected too.
+    expect(await notInjected()).toEqual([]);
+    expect(c.pods.created().filter((p) => p.startsWith("auth-service-v2"))).not.toEqual([]);
     expect(c.errors).toEqual([]);
   }, 300_000);
 });

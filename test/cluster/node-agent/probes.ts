@@ -1,12 +1,14 @@
 /**
  * One run of a container probe, as a kubelet runs it against the pod: `httpGet` (a status from
- * 200 to 399 passes), `grpc` (grpc.health.v1 Check answers SERVING), `tcpSocket` (the port
+ * 200 to 399 passes; HTTPS without verifying the certificate, as a kubelet), `grpc` (grpc.health.v1 Check answers SERVING), `tcpSocket` (the port
  * accepts a connection), each bounded by `timeoutSeconds`. The pod's ports are where its app
  * really listens on loopback: a probe port is resolved by name or number through the app
  * container's ports, and a port the app does not listen on is refused, as it would be in the
  * pod. `exec` probes are not run (the local node has no container to run a command in) and fail
  * with a message saying so.
  */
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { connect } from "node:net";
 import { Client, credentials, type ServiceError } from "@grpc/grpc-js";
 import type { V1Container, V1Probe } from "@kubernetes/client-node";
@@ -69,24 +71,32 @@ function addressOf(
   return { ok: true, address: target.appAddress };
 }
 
-async function httpProbe(probe: V1Probe, address: string, timeoutMs: number): Promise<ProbeResult> {
+function httpProbe(probe: V1Probe, address: string, timeoutMs: number): Promise<ProbeResult> {
   const get = probe.httpGet;
-  const scheme = (get?.scheme ?? "HTTP").toLowerCase();
+  const scheme = (get?.scheme ?? "HTTP").toUpperCase();
   const headers: Record<string, string> = { "user-agent": "kube-probe/1.37" };
   for (const h of get?.httpHeaders ?? []) headers[h.name.toLowerCase()] = h.value;
-  try {
-    const res = await fetch(`${scheme}://${address}${get?.path ?? "/"}`, {
-      headers,
-      redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await res.body?.cancel();
-    return res.status >= 200 && res.status < 400
-      ? { ok: true }
-      : { ok: false, message: `HTTP probe failed with statuscode: ${res.status}` };
-  } catch (err) {
-    return { ok: false, message: `Get "${get?.path ?? "/"}": ${(err as Error).message}` };
-  }
+  const [host = "127.0.0.1", port = "0"] = address.split(":");
+  const path = get?.path ?? "/";
+  // As a kubelet: HTTPS probes do not verify the certificate; redirects are not followed.
+  const send = scheme === "HTTPS" ? httpsRequest : httpRequest;
+  return new Promise<ProbeResult>((resolve) => {
+    const req = send(
+      { host, port: Number(port), path, headers, timeout: timeoutMs, rejectUnauthorized: false },
+      (res) => {
+        res.resume();
+        const status = res.statusCode ?? 0;
+        resolve(
+          status >= 200 && status < 400
+            ? { ok: true }
+            : { ok: false, message: `HTTP probe failed with statuscode: ${status}` },
+        );
+      },
+    );
+    req.once("timeout", () => req.destroy(new Error("context deadline exceeded")));
+    req.once("error", (err) => resolve({ ok: false, message: `Get "${path}": ${err.message}` }));
+    req.end();
+  });
 }
 
 function grpcProbe(address: string, service: string, timeoutMs: number): Promise<ProbeResult> {
