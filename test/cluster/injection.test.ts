@@ -78,7 +78,9 @@ describe("TraceManager injection on the real API server", { timeout: 60_000 }, (
         const created = await api.create(o, undefined, "All");
         kinds.push(`${created.kind ?? "?"}/${created.metadata?.name ?? "?"}`);
       }
+      // In Helm's install order (the file is rendered from the chart).
       expect(kinds).toEqual([
+        "PodDisruptionBudget/tranquil-injector",
         "ServiceAccount/tranquil-injector",
         "ClusterRole/tranquil-injector",
         "ClusterRoleBinding/tranquil-injector",
@@ -86,7 +88,6 @@ describe("TraceManager injection on the real API server", { timeout: 60_000 }, (
         "RoleBinding/tranquil-injector",
         "Service/tranquil-injector",
         "Deployment/tranquil-injector",
-        "PodDisruptionBudget/tranquil-injector",
         `MutatingWebhookConfiguration/${CONFIG_NAME}`,
       ]);
       // A dry run stores nothing.
