@@ -6,6 +6,7 @@
  * the API (partitioned, or refused) that stops at its renew deadline, before the standby may
  * take over. Each test has its own Lease.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { CoordinationV1Api, KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startKubeTestEnv, type KubeTestEnv } from "../../../test/cluster/support/kube-test-env.js";
@@ -200,14 +201,19 @@ describe("leader election on a coordination.k8s.io Lease", { timeout: 60_000 }, 
       const b = candidate("standby", lease);
       const sampler = sampleLeaders({ a: () => a.elector.isLeader(), b: () => b.elector.isLeader() });
       await sleep(R + 500);
+      // How late this process's timers ran meanwhile: on a loaded machine the watchdog fires
+      // that much late too (isLeader() itself reads the clock, so it is never late).
+      const lag = monitorEventLoopDelay({ resolution: 10 });
+      lag.enable();
       if (cut === "partition") proxy.partition();
       else await proxy.refuse();
       const stoppedAt = await a.stopped;
+      lag.disable();
       const lastRenewal = lastRenewalStart(a.lines) ?? Number.NaN;
       expect(a.elector.isLeader()).toBe(false);
       expect(a.signals[0]?.aborted).toBe(true);
       expect(stoppedAt - lastRenewal).toBeGreaterThanOrEqual(D - 20);
-      expect(stoppedAt - lastRenewal).toBeLessThanOrEqual(D + 250);
+      expect(stoppedAt - lastRenewal).toBeLessThanOrEqual(D + 250 + lag.max / 1e6);
       const takenAt = await b.started;
       sampler.stop();
       expect(takenAt).toBeGreaterThan(stoppedAt);
