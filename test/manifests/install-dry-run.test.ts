@@ -8,43 +8,20 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
-  ApiextensionsV1Api,
   ApiException,
   KubernetesObjectApi,
   PatchStrategy,
-  loadAllYaml,
   type KubernetesObject,
   type V1CustomResourceDefinition,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEstablished } from "../cluster/control-plane/crds.js";
 import { startKubeTestEnv, type KubeTestEnv } from "../cluster/support/kube-test-env.js";
 import { thirdPartyCrds } from "../support/third-party-crds.js";
-import { INSTALL_NAMESPACE, REPO, renderChart } from "./render-manifests.js";
+import { INSTALL_NAMESPACE, REPO, objectsOf, renderChart } from "./render-manifests.js";
 import { sampleFiles } from "./sample-manifests.js";
 
-const objectsOf = (yaml: string): KubernetesObject[] =>
-  (loadAllYaml(yaml) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => o !== null);
 const label = (o: KubernetesObject): string => `${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
-
-/** Creates the CRDs (kept when present) and waits until each is Established. */
-async function installThirdPartyCrds(env: KubeTestEnv): Promise<void> {
-  const api = env.kc.makeApiClient(ApiextensionsV1Api);
-  const crds = (await thirdPartyCrds()) as V1CustomResourceDefinition[];
-  for (const body of crds) {
-    await api.createCustomResourceDefinition({ body }).catch((err: unknown) => {
-      if (!(err instanceof ApiException && err.code === 409)) throw err;
-    });
-  }
-  const deadline = Date.now() + 60_000;
-  for (const crd of crds) {
-    for (;;) {
-      const now = await api.readCustomResourceDefinition({ name: crd.metadata!.name! });
-      if (now.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata?.name} was not Established`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 describe("the install and the samples on a real API server", { timeout: 180_000 }, () => {
   let env: KubeTestEnv;
@@ -74,7 +51,7 @@ describe("the install and the samples on a real API server", { timeout: 180_000 
   beforeAll(async () => {
     env = await startKubeTestEnv();
     api = KubernetesObjectApi.makeApiClient(env.kc);
-    await installThirdPartyCrds(env);
+    await createEstablished(env.kc, (await thirdPartyCrds()) as V1CustomResourceDefinition[]);
     for (const ns of [INSTALL_NAMESPACE, "monitoring", "istio-system"]) await env.namespace(ns);
   }, 180_000);
   afterAll(async () => {

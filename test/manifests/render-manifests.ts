@@ -13,6 +13,7 @@
  * out of date.
  */
 import { readFile, writeFile } from "node:fs/promises";
+import { loadAllYaml, type KubernetesObject } from "@kubernetes/client-node";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { helm } from "../support/helm/helm.js";
@@ -35,22 +36,34 @@ export const PLAIN_VALUES = [
 const header = (what: string): string =>
   `# ${what}\n# Rendered from the Helm chart manifests/helm/tranquil by \`npm run render:manifests\`; edit the chart, not this file.\n`;
 
+/** The objects of a YAML stream, empty documents left out. */
+export function objectsOf(yaml: string): KubernetesObject[] {
+  return (loadAllYaml(yaml) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => o !== null);
+}
+
 /** `helm template tranquil <chart> -n tranquil-system <args>`. */
 export function renderChart(args: readonly string[] = []): Promise<string> {
   return helm(["template", "tranquil", CHART, "--namespace", INSTALL_NAMESPACE, ...args]);
 }
 
-/** Every generated file: its path from the repository root and its content. */
-export async function renderedManifests(): Promise<Map<string, string>> {
+/** The chart's copies of files kept elsewhere (Helm reads only its own folder). */
+export async function chartCopies(): Promise<Map<string, string>> {
+  const copy = async (from: string): Promise<string> => readFile(join(REPO, from), "utf8");
+  return new Map([
+    [
+      "manifests/helm/tranquil/crds/upgrades.tranquil.dev.yaml",
+      await copy("manifests/crd/upgrades.tranquil.dev.yaml"),
+    ],
+    [
+      "manifests/helm/tranquil/files/tranquil-dashboard.json",
+      await copy("manifests/grafana/tranquil-dashboard.json"),
+    ],
+  ]);
+}
+
+/** The files rendered from the chart as it is on disk (its copies included as they are there). */
+export async function chartRenders(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
-  files.set(
-    "manifests/helm/tranquil/crds/upgrades.tranquil.dev.yaml",
-    await readFile(join(REPO, "manifests", "crd", "upgrades.tranquil.dev.yaml"), "utf8"),
-  );
-  files.set(
-    "manifests/helm/tranquil/files/tranquil-dashboard.json",
-    await readFile(join(REPO, "manifests", "grafana", "tranquil-dashboard.json"), "utf8"),
-  );
   files.set(
     "manifests/install.yaml",
     header(
@@ -74,19 +87,21 @@ export async function renderedManifests(): Promise<Map<string, string>> {
   return files;
 }
 
+/** Every generated file: its path from the repository root and its content. */
+export async function renderedManifests(): Promise<Map<string, string>> {
+  return new Map([...(await chartCopies()), ...(await chartRenders())]);
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const write = async (): Promise<number> => {
-    const files = await renderedManifests();
+  // The copies first: the chart renders what its folder holds.
+  const write = async (files: Map<string, string>): Promise<number> => {
     for (const [path, content] of files) await writeFile(join(REPO, path), content);
     return files.size;
   };
-  // Twice: the chart renders the copies it carries as they were before the first pass wrote them.
-  write()
-    .then(write)
+  write(await chartCopies())
+    .then(async (copies) => copies + (await write(await chartRenders())))
     .then(
-      (count) => {
-        process.stderr.write(`tranquil: rendered ${count} files from the chart\n`);
-      },
+      (count) => process.stderr.write(`tranquil: rendered ${count} files from the chart\n`),
       (err: unknown) => {
         process.stderr.write(`tranquil: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exitCode = 1;

@@ -6,15 +6,14 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadAllYaml, type KubernetesObject } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { validateUpgradeSpec } from "../../controller/upgrade-spec/validate.js";
-import { REPO } from "./render-manifests.js";
+import { REPO, objectsOf as parse } from "./render-manifests.js";
 import { SAMPLES_NAMESPACE, VERSION_HEADER, sampleFiles } from "./sample-manifests.js";
 
 type Obj = KubernetesObject & { spec?: Record<string, unknown> };
-const objectsOf = (yaml: string): Obj[] =>
-  (loadAllYaml(yaml) as (Obj | null)[]).filter((o): o is Obj => o !== null);
+const objectsOf = (yaml: string): Obj[] => parse(yaml);
 
 describe("the samples", () => {
   it("are up to date with the topology (npx tsx test/manifests/sample-manifests.ts)", async () => {

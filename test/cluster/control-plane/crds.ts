@@ -29,8 +29,16 @@ async function load(path: string): Promise<V1CustomResourceDefinition[]> {
 
 /** Creates Istio's CRDs and the Upgrade CRD (an existing one is kept) and waits until all are Established. */
 export async function installCrds(kc: KubeConfig, timeoutMs = 60_000): Promise<readonly string[]> {
+  return createEstablished(kc, [...(await load(SHARED_CRD_PATH)), ...(await load(UPGRADE_CRD))], timeoutMs);
+}
+
+/** Creates each CRD (an existing one is kept) and waits until all are Established; returns their names. */
+export async function createEstablished(
+  kc: KubeConfig,
+  crds: readonly V1CustomResourceDefinition[],
+  timeoutMs = 60_000,
+): Promise<readonly string[]> {
   const api = kc.makeApiClient(ApiextensionsV1Api);
-  const crds = [...(await load(SHARED_CRD_PATH)), ...(await load(UPGRADE_CRD))];
   for (const body of crds) {
     try {
       await api.createCustomResourceDefinition({ body });

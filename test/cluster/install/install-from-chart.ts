@@ -12,7 +12,6 @@ import { join } from "node:path";
 import {
   AdmissionregistrationV1Api,
   CoreV1Api,
-  loadAllYaml,
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
@@ -20,7 +19,7 @@ import {
   type V1Deployment,
   type V1Pod,
 } from "@kubernetes/client-node";
-import { CHART, INSTALL_NAMESPACE, REPO } from "../../manifests/render-manifests.js";
+import { CHART, INSTALL_NAMESPACE, REPO, objectsOf } from "../../manifests/render-manifests.js";
 import { helm } from "../../support/helm/helm.js";
 import { deploymentsReady } from "../e2e/cluster-e2e.js";
 import type { NodeAgent } from "../node-agent/node-agent.js";
@@ -41,9 +40,6 @@ export interface ChartInstall {
   /** The port-forward the webhook configuration calls. */
   readonly webhookForward: PortForward;
 }
-
-const objectsOf = (yaml: string): KubernetesObject[] =>
-  (loadAllYaml(yaml) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => o !== null);
 
 /** Renders and applies the chart, and makes its webhook reachable from the API server. */
 export async function installFromChart(
