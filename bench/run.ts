@@ -1,7 +1,9 @@
 /**
- * `npm run bench`: imports every `bench/*.bench.ts` module, runs each exported `bench*` function
- * (each returns rows of `{ name, metric, value, unit }`), and prints one results table (Markdown,
- * so it can be pasted into docs). `BENCH_ONLY=<substring>` runs only the matching functions.
+ * `npm run bench [-- <name>… ] [--quick]`: imports every `bench/*.bench.ts` module, runs each
+ * exported `bench*` function (each returns rows of `{ name, metric, value, unit }`), and prints one
+ * results table (Markdown, so it can be pasted into docs). Names select modules by file name
+ * (`npm run bench -- upgrades` runs `upgrades.bench.ts` only); `--quick` asks every bench for its
+ * smoke-sized run. `BENCH_ONLY=<substring>` further keeps only the matching functions.
  */
 import { readdir } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
@@ -16,7 +18,28 @@ export interface BenchRow {
   readonly unit: string;
 }
 
-type BenchFn = () => Promise<readonly BenchRow[]>;
+/** What the runner tells every bench. */
+export interface BenchRunOptions {
+  /** A smoke-sized run (seconds, not minutes), e.g. for the test suite. */
+  readonly quick: boolean;
+}
+
+type BenchFn = (options: BenchRunOptions) => Promise<readonly BenchRow[]>;
+
+/** The command line: module names to run (none = all) and `--quick`. */
+export function parseBenchArgs(argv: readonly string[]): {
+  readonly names: string[];
+  readonly quick: boolean;
+} {
+  const names: string[] = [];
+  let quick = false;
+  for (const arg of argv) {
+    if (arg === "--quick") quick = true;
+    else if (arg.startsWith("-")) throw new Error(`bench: unknown option ${arg} (known: --quick)`);
+    else names.push(arg);
+  }
+  return { names, quick };
+}
 
 /** The exported `bench*` functions of every `*.bench.ts` module in `dir`, in file order. */
 export async function discoverBenches(
@@ -57,8 +80,16 @@ export function renderTable(rows: readonly (BenchRow & { readonly bench: string 
 
 async function main(): Promise<void> {
   const only = process.env["BENCH_ONLY"];
-  const benches = (await discoverBenches(import.meta.dirname)).filter(
-    (b) => only === undefined || b.id.includes(only),
+  const { names, quick } = parseBenchArgs(process.argv.slice(2));
+  const all = await discoverBenches(import.meta.dirname);
+  const modules = new Set(all.map((b) => b.id.replace(/\.bench\.ts:.*/, "")));
+  const unknown = names.filter((n) => !modules.has(n));
+  if (unknown.length > 0)
+    throw new Error(`bench: no bench/${unknown[0]}.bench.ts (known: ${[...modules].join(", ")})`);
+  const benches = all.filter(
+    (b) =>
+      (names.length === 0 || names.includes(b.id.replace(/\.bench\.ts:.*/, ""))) &&
+      (only === undefined || b.id.includes(only)),
   );
   const rows: (BenchRow & { bench: string })[] = [];
   const started = Date.now();
@@ -67,7 +98,7 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     process.stderr.write(`running ${b.id} …\n`);
     try {
-      for (const r of await b.run()) rows.push({ ...r, bench: b.id.replace(/\.bench\.ts:.*/, "") });
+      for (const r of await b.run({ quick })) rows.push({ ...r, bench: b.id.replace(/\.bench\.ts:.*/, "") });
       process.stderr.write(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     } catch (err) {
       failed++;
@@ -84,4 +115,9 @@ async function main(): Promise<void> {
   if (failed > 0) process.exitCode = 1;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 2;
+  });
+}
