@@ -8,11 +8,11 @@
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureControlPlaneBinaries } from "./build.js";
 import { freePort, startProcess, type RunningProcess } from "./processes.js";
+import { httpOk, httpsOk, waitUntil } from "./readiness.js";
 
 /** A running control plane. */
 export interface ControlPlane {
@@ -173,59 +173,5 @@ function kubeconfig(server: string, caPem: string, token: string): string {
     users: [{ name: "admin", user: { token } }],
     contexts: [{ name: "local", context: { cluster: "local", user: "admin" } }],
     "current-context": "local",
-  });
-}
-
-/** Polls `ready` until it holds; fails early, with the log's tail, if the process exits. */
-async function waitUntil(
-  name: string,
-  running: readonly RunningProcess[],
-  timeoutMs: number,
-  logPath: string,
-  ready: () => Promise<boolean>,
-): Promise<void> {
-  const proc = running.find((p) => p.name === name);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc !== undefined && !proc.running()) {
-      throw new Error(`${name} exited (${await proc.exited}) before it was ready:\n${await tail(logPath)}`);
-    }
-    if (await ready()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} was not ready within ${timeoutMs} ms:\n${await tail(logPath)}`);
-}
-
-async function tail(path: string): Promise<string> {
-  const text = await readFile(path, "utf8").catch(() => "");
-  return text.split("\n").slice(-15).join("\n");
-}
-
-async function httpOk(url: string): Promise<boolean> {
-  try {
-    return (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok;
-  } catch {
-    return false;
-  }
-}
-
-/** GET over TLS without verifying the certificate: the CA is only known once the server wrote it. */
-function httpsOk(url: string, token?: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request(
-      url,
-      {
-        rejectUnauthorized: false,
-        timeout: 2_000,
-        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-      },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      },
-    );
-    req.once("error", () => resolve(false));
-    req.once("timeout", () => req.destroy());
-    req.end();
   });
 }

@@ -31,17 +31,18 @@ export interface RunningProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts `file` with `args`, appending its stdout and stderr to `logPath`. */
+/** Starts `file` with `args` (and `env`, default this process's), appending its stdout and stderr to `logPath`. */
 export async function startProcess(
   name: string,
   file: string,
   args: readonly string[],
   logPath: string,
+  env?: NodeJS.ProcessEnv,
 ): Promise<RunningProcess> {
   const log = await open(logPath, "a");
   let child: ChildProcess;
   try {
-    child = spawn(file, args, { stdio: ["ignore", log.fd, log.fd] });
+    child = spawn(file, args, { stdio: ["ignore", log.fd, log.fd], ...(env !== undefined ? { env } : {}) });
   } finally {
     // The child holds its own copy of the descriptor.
     await log.close();
