@@ -31,18 +31,24 @@ export interface RunningProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts `file` with `args` (and `env`, default this process's), appending its stdout and stderr to `logPath`. */
+/** Where a process runs: its environment (default this process's) and working folder. */
+export interface ProcessOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+}
+
+/** Starts `file` with `args`, appending its stdout and stderr to `logPath`. */
 export async function startProcess(
   name: string,
   file: string,
   args: readonly string[],
   logPath: string,
-  env?: NodeJS.ProcessEnv,
+  options: ProcessOptions = {},
 ): Promise<RunningProcess> {
   const log = await open(logPath, "a");
   let child: ChildProcess;
   try {
-    child = spawn(file, args, { stdio: ["ignore", log.fd, log.fd], ...(env !== undefined ? { env } : {}) });
+    child = spawn(file, args, { stdio: ["ignore", log.fd, log.fd], env: options.env, cwd: options.cwd });
   } finally {
     // The child holds its own copy of the descriptor.
     await log.close();
