@@ -1,5 +1,6 @@
 /**
- * The controller's scale: how the routes grow with the active traces, per-trace pinning against
+ * The controller's scale: reconcile cost of concurrent upgrades on the local backend as upgrades
+ * and active transactions grow (bench/scale/reconcile-scale.ts), how the routes grow with the active traces, per-trace pinning against
  * Tranquil's planner, and what that costs the route evaluator per request (pinned last, pinned
  * first, unpinned). Alone: `npx tsx bench/controller-scale.bench.ts [--quick]`; the bench runner
  * imports `benchControllerScale`.
@@ -17,6 +18,13 @@ import {
   tranquilLayout,
   type RouteLayout,
 } from "./scale/route-growth.js";
+import {
+  growthRow,
+  measureReconcileScale,
+  reconcileRows,
+  type ReconcileScale,
+} from "./scale/reconcile-scale.js";
+import { percentile } from "./scale/port-timing.js";
 
 /** Active-trace sizes of a full and a quick run. */
 export function traceSizes(quick: boolean): number[] {
@@ -51,8 +59,59 @@ function rowsFor(layout: RouteLayout, ids: readonly string[], minMs: number): Be
   ];
 }
 
+/** Fleet sizes (upgrades, then active transactions) of a full and a quick run. */
+export function fleetSizes(quick: boolean): { upgrades: [number, number]; transactions: [number, number] } {
+  return quick
+    ? { upgrades: [5, 20], transactions: [100, 1000] }
+    : { upgrades: [10, 100], transactions: [1000, 10000] };
+}
+
+const p50 = (v: readonly number[]): number => percentile(v, 50);
+
+/** Reconcile cost at the four corners of the fleet sizes, and how it grows along each axis. */
+export async function reconcileScaleRows(quick: boolean): Promise<BenchRow[]> {
+  const {
+    upgrades: [fewU, manyU],
+    transactions: [fewT, manyT],
+  } = fleetSizes(quick);
+  const rounds = quick ? 25 : 40;
+  const runs = new Map<string, ReconcileScale>();
+  const rows: BenchRow[] = [];
+  for (const [u, t] of [
+    [fewU, fewT],
+    [fewU, manyT],
+    [manyU, fewT],
+    [manyU, manyT],
+  ] as const) {
+    const s = await measureReconcileScale(u, t, rounds, 3);
+    runs.set(`${u}/${t}`, s);
+    rows.push(...reconcileRows(s));
+  }
+  const at = (u: number, t: number): ReconcileScale => runs.get(`${u}/${t}`) as ReconcileScale;
+  const byUpgrades = `growth ${fewU}→${manyU} upgrades @${manyT} txns`;
+  const byTxns = `growth ${fewT}→${manyT} txns @${manyU} upgrades`;
+  const [small, large] = [at(fewU, manyT), at(manyU, manyT)];
+  const [fewer, more] = [at(manyU, fewT), at(manyU, manyT)];
+  rows.push(
+    growthRow(byUpgrades, "reconcile p50", p50(small.totalMs), p50(large.totalMs)),
+    growthRow(byUpgrades, "query p50", p50(small.queryMs), p50(large.queryMs)),
+    growthRow(
+      byUpgrades,
+      "all at once, round p50",
+      p50(small.concurrentRoundMs),
+      p50(large.concurrentRoundMs),
+    ),
+    growthRow(byUpgrades, "heap held", small.heapMb, large.heapMb),
+    growthRow(byTxns, "reconcile p50", p50(fewer.totalMs), p50(more.totalMs)),
+    growthRow(byTxns, "query p50", p50(fewer.queryMs), p50(more.queryMs)),
+    growthRow(byTxns, "all at once, round p50", p50(fewer.concurrentRoundMs), p50(more.concurrentRoundMs)),
+    growthRow(byTxns, "heap held", fewer.heapMb, more.heapMb),
+  );
+  return rows;
+}
+
 /** Route count and evaluation time at each size, for each strategy. */
-export async function benchControllerScale(options: BenchRunOptions): Promise<readonly BenchRow[]> {
+export async function routeGrowthRows(options: BenchRunOptions): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const minMs = options.quick ? 50 : 300;
   for (const n of traceSizes(options.quick)) {
@@ -61,6 +120,11 @@ export async function benchControllerScale(options: BenchRunOptions): Promise<re
     await new Promise((r) => setImmediate(r));
   }
   return rows;
+}
+
+/** The controller's scale: reconcile cost, then route growth. */
+export async function benchControllerScale(options: BenchRunOptions): Promise<readonly BenchRow[]> {
+  return [...(await reconcileScaleRows(options.quick)), ...(await routeGrowthRows(options))];
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
