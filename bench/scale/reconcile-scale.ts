@@ -20,6 +20,8 @@ export interface ReconcileScale {
   readonly queryMs: readonly number[];
   readonly writeMs: readonly number[];
   readonly decisionMs: readonly number[];
+  /** Per port the observer reads (trace store, route table, inventory, workloads): time per reconcile. */
+  readonly queryByPort: Readonly<Record<string, readonly number[]>>;
   readonly concurrentRoundMs: readonly number[];
   /** Heap the fleet holds (stores, reconciler, records), after a full GC, minus before it started. */
   readonly heapMb: number;
@@ -52,6 +54,7 @@ export async function measureReconcileScale(
   const writeMs: number[] = [];
   const decisionMs: number[] = [];
   const concurrentRoundMs: number[] = [];
+  const queryByPort: Record<string, number[]> = {};
   try {
     for (let r = 0; r < rounds; r += 1) {
       await fleet.heartbeat();
@@ -66,6 +69,8 @@ export async function measureReconcileScale(
         queryMs.push(query);
         writeMs.push(write);
         decisionMs.push(Math.max(0, total - query - write));
+        for (const [port, t] of fleet.timings)
+          if (port.startsWith("query:")) (queryByPort[port.slice(6)] ??= []).push(t.ms);
       }
     }
     for (let r = 0; r < concurrentRounds; r += 1) {
@@ -84,6 +89,7 @@ export async function measureReconcileScale(
       queryMs,
       writeMs,
       decisionMs,
+      queryByPort,
       concurrentRoundMs,
       heapMb: (mem.heapUsed - heapBefore) / 2 ** 20,
       rssMb: mem.rss / 2 ** 20,
@@ -105,6 +111,9 @@ export function reconcileRows(s: ReconcileScale): BenchRow[] {
     row("reconcile p99", percentile(s.totalMs, 99), "ms"),
     row("query p50", percentile(s.queryMs, 50), "ms"),
     row("query p99", percentile(s.queryMs, 99), "ms"),
+    ...Object.entries(s.queryByPort).map(([port, ms]) =>
+      row(`query: ${port} reads p50`, percentile(ms, 50), "ms"),
+    ),
     row("decision p50", percentile(s.decisionMs, 50), "ms"),
     row("decision p99", percentile(s.decisionMs, 99), "ms"),
     row("writes p50", percentile(s.writeMs, 50), "ms"),
