@@ -1,6 +1,7 @@
 /**
  * The controller's scale: reconcile cost of concurrent upgrades on the local backend as upgrades
- * and active transactions grow (bench/scale/reconcile-scale.ts), how the routes grow with the active traces, per-trace pinning against
+ * and active transactions grow (bench/scale/reconcile-scale.ts), Kubernetes API requests per
+ * upgrade on the local cluster (bench/scale/cluster-requests.ts), how the routes grow with the active traces, per-trace pinning against
  * Tranquil's planner, and what that costs the route evaluator per request (pinned last, pinned
  * first, unpinned). Alone: `npx tsx bench/controller-scale.bench.ts [--quick]`; the bench runner
  * imports `benchControllerScale`.
@@ -25,6 +26,8 @@ import {
   type ReconcileScale,
 } from "./scale/reconcile-scale.js";
 import { percentile } from "./scale/port-timing.js";
+import { measureClusterRequests } from "./scale/cluster-requests.js";
+import { clusterRows } from "./scale/cluster-rows.js";
 
 /** Active-trace sizes of a full and a quick run. */
 export function traceSizes(quick: boolean): number[] {
@@ -122,9 +125,27 @@ export async function routeGrowthRows(options: BenchRunOptions): Promise<BenchRo
   return rows;
 }
 
-/** The controller's scale: reconcile cost, then route growth. */
+/** Kubernetes API requests of one upgrade on the local cluster (full runs only: it boots a cluster). */
+export async function clusterRequestRows(quick: boolean): Promise<BenchRow[]> {
+  if (quick)
+    return [
+      {
+        name: "k8s API requests per upgrade",
+        metric: "skipped in --quick (boots a cluster)",
+        value: 0,
+        unit: "",
+      },
+    ];
+  return clusterRows(await measureClusterRequests(15_000));
+}
+
+/** The controller's scale: reconcile cost, API requests per upgrade, then route growth. */
 export async function benchControllerScale(options: BenchRunOptions): Promise<readonly BenchRow[]> {
-  return [...(await reconcileScaleRows(options.quick)), ...(await routeGrowthRows(options))];
+  return [
+    ...(await reconcileScaleRows(options.quick)),
+    ...(await clusterRequestRows(options.quick)),
+    ...(await routeGrowthRows(options)),
+  ];
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

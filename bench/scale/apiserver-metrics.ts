@@ -70,3 +70,36 @@ export function byVerb(counts: RequestCounts, keep: (resource: string) => boolea
   }
   return out;
 }
+
+/**
+ * The resources whose requests the controller makes. The rest are the cluster's own
+ * controllers' (ReplicaSets, Pods, their status, EndpointSlices) and the node's; Events are
+ * written by the controller and by kube-controller-manager alike, so they are reported apart.
+ */
+export const CONTROLLER_RESOURCES: readonly RegExp[] = [
+  /^upgrades\.tranquil\.dev/,
+  /^(virtualservices|destinationrules|gateways|serviceentries)\.networking\.istio\.io/,
+  /^deployments\.apps(\/scale)?$/,
+  /^horizontalpodautoscalers\./,
+];
+
+/**
+ * Requests per upgrade the controller may make, by verb (ADR 0104): reads come from informers,
+ * so direct GETs are a few (a re-read after a conflict), LISTs are the informers' relists and
+ * Validating's on-demand facts, WATCHes their renewals; writes are the route epochs, the new
+ * Deployment, its scaling, and a status write per status change.
+ */
+export const REQUEST_BUDGET: Readonly<Record<string, number>> = {
+  GET: 5,
+  LIST: 10,
+  WATCH: 10,
+  POST: 5,
+  PUT: 40,
+  PATCH: 10,
+  DELETE: 5,
+};
+
+/** True when `resource` is one the controller itself reads or writes. */
+export function isControllerResource(resource: string): boolean {
+  return CONTROLLER_RESOURCES.some((r) => r.test(resource));
+}
