@@ -90,6 +90,11 @@ export async function reconcileScaleRows(quick: boolean): Promise<BenchRow[]> {
     runs.set(`${u}/${t}`, s);
     rows.push(...reconcileRows(s));
   }
+  // The largest fleet again on Redis (its own server on loopback): 25 unmeasured rounds all at
+  // once take the upgrades to Draining, then 5 measured rounds.
+  rows.push(
+    ...reconcileRows(await measureReconcileScale(manyU, manyT, 5, 1, { store: "redis", warmRounds: 25 })),
+  );
   const at = (u: number, t: number): ReconcileScale => runs.get(`${u}/${t}`) as ReconcileScale;
   const byUpgrades = `growth ${fewU}→${manyU} upgrades @${manyT} txns`;
   const byTxns = `growth ${fewT}→${manyT} txns @${manyU} upgrades`;

@@ -3,6 +3,7 @@
  * services, each with its VirtualService and DestinationRule in a real config store, one
  * Upgrade per service in the real upgrade store, and `transactions` active transactions
  * written into a real trace store through its write API (spread over the services' v1). The
+ * trace store is the memory one or Redis (a server of its own on loopback). The
  * reconciler, engine, IstioRouter, TraceObserver and enrolment are the product's own; only the
  * data plane is absent: the workloads port is a table whose instances are ready at once, and
  * the inventory lists one sidecar per version that reports (heartbeat, watermark) every round.
@@ -25,6 +26,8 @@ import { createConfigStore } from "../../istio/local-mesh/control-plane/config-s
 import type { ConfigStore } from "../../istio/local-mesh/control-plane/types.js";
 import { MemoryTraceStore } from "../../trace-manager/store/memory.js";
 import type { EnvoyFigures, TraceStore, TxnId } from "../../trace-manager/store/port.js";
+import { RedisTraceStore } from "../../trace-manager/store/redis.js";
+import { startTestRedis } from "../../test/support/redis-server.js";
 import { timed, type PortTimings } from "./port-timing.js";
 
 const NAMESPACE = "default";
@@ -182,15 +185,43 @@ async function seedTransactions(
   if (batch.length > 0) await store.recordCallStarts(batch);
 }
 
+/** Which trace store the fleet reads: in process, or a Redis server of its own on loopback. */
+export type FleetStore = "memory" | "redis";
+
+async function openTraceStore(
+  kind: FleetStore,
+  clock: () => number,
+): Promise<{ store: TraceStore; stop: () => Promise<void> }> {
+  const maxTransactionAgeMs = 3_600_000;
+  if (kind === "memory") {
+    const store = new MemoryTraceStore({ maxTransactionAgeMs, clock });
+    return { store, stop: () => store.close() };
+  }
+  const redis = await startTestRedis();
+  const store = new RedisTraceStore({ redis: redis.url, keyPrefix: "scale", maxTransactionAgeMs, clock });
+  return {
+    store,
+    stop: async () => {
+      await store.close().catch(() => undefined);
+      await redis.stop();
+    },
+  };
+}
+
 /** Starts a fleet of `upgrades` upgrades (one service each) with `transactions` active. */
-export async function startFleet(upgrades: number, transactions: number): Promise<Fleet> {
+export async function startFleet(
+  upgrades: number,
+  transactions: number,
+  storeKind: FleetStore = "memory",
+): Promise<Fleet> {
   // Virtual time: one second per round, so the engine's waits (settle, step interval) elapse.
   let now = Date.now();
   const clock = (): number => now;
   const services = Array.from({ length: upgrades }, (_, i) => serviceName(i));
   const configStore = createConfigStore({ istiodWebhook: false });
   seedConfig(configStore, services);
-  const traceStore = new MemoryTraceStore({ maxTransactionAgeMs: 3_600_000, clock });
+  const opened = await openTraceStore(storeKind, clock);
+  const traceStore = opened.store;
   await seedTransactions(traceStore, services, transactions, now);
   const workloads: TableWorkloads = new TableWorkloads(services, (service, version) =>
     reportSidecar({ pod: `${service}-${version}-0`, service, version }),
@@ -297,7 +328,7 @@ export async function startFleet(upgrades: number, transactions: number): Promis
     close: async () => {
       await reconciler.stop();
       await upgradeStore.close();
-      await traceStore.close();
+      await opened.stop();
     },
   };
 }

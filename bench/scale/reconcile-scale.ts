@@ -8,11 +8,12 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { BenchRow } from "../run.js";
-import { startFleet } from "./local-fleet.js";
+import { startFleet, type FleetStore } from "./local-fleet.js";
 import { percentile } from "./port-timing.js";
 
 /** One fleet size's figures. */
 export interface ReconcileScale {
+  readonly store: FleetStore;
   readonly upgrades: number;
   readonly transactions: number;
   readonly reconciles: number;
@@ -39,16 +40,25 @@ function collectGarbage(): void {
 
 const WRITE_PORTS = ["router", "workloads", "enrolment", "upgradeStore"];
 
+/** Where the fleet's trace store lives, and unmeasured all-at-once rounds run first. */
+export interface ReconcileScaleOptions {
+  readonly store?: FleetStore;
+  /** Rounds run all at once before the measured ones (to reach Draining sooner). */
+  readonly warmRounds?: number;
+}
+
 /** Runs `rounds` sequential rounds and `concurrentRounds` all-at-once rounds over a new fleet. */
 export async function measureReconcileScale(
   upgrades: number,
   transactions: number,
   rounds: number,
   concurrentRounds: number,
+  options: ReconcileScaleOptions = {},
 ): Promise<ReconcileScale> {
   collectGarbage();
   const heapBefore = process.memoryUsage().heapUsed;
-  const fleet = await startFleet(upgrades, transactions);
+  const store = options.store ?? "memory";
+  const fleet = await startFleet(upgrades, transactions, store);
   const totalMs: number[] = [];
   const queryMs: number[] = [];
   const writeMs: number[] = [];
@@ -56,6 +66,10 @@ export async function measureReconcileScale(
   const concurrentRoundMs: number[] = [];
   const queryByPort: Record<string, number[]> = {};
   try {
+    for (let r = 0; r < (options.warmRounds ?? 0); r += 1) {
+      await fleet.heartbeat();
+      await Promise.all(fleet.keys.map((k) => fleet.reconciler.trigger(k)));
+    }
     for (let r = 0; r < rounds; r += 1) {
       await fleet.heartbeat();
       for (const key of fleet.keys) {
@@ -82,6 +96,7 @@ export async function measureReconcileScale(
     collectGarbage();
     const mem = process.memoryUsage();
     return {
+      store,
       upgrades,
       transactions,
       reconciles: totalMs.length,
@@ -103,7 +118,7 @@ export async function measureReconcileScale(
 
 /** The rows of one fleet size. */
 export function reconcileRows(s: ReconcileScale): BenchRow[] {
-  const name = `reconcile ${s.upgrades} upgrades @${s.transactions} txns`;
+  const name = `reconcile ${s.upgrades} upgrades @${s.transactions} txns${s.store === "redis" ? " (redis)" : ""}`;
   const row = (metric: string, value: number, unit: string): BenchRow => ({ name, metric, value, unit });
   return [
     row("reconciles measured", s.reconciles, "count"),

@@ -51,6 +51,14 @@ describe("scale: reconcile cost of a fleet", () => {
     }
   });
 
+  it("runs on a Redis trace store as on the memory one", async () => {
+    const s = await measureReconcileScale(2, 20, 2, 1, { store: "redis", warmRounds: 25 });
+    expect(s.store).toBe("redis");
+    expect(s.errors).toBe(0);
+    expect(s.phases).toEqual({ Draining: 2 });
+    expect(reconcileRows(s)[0]?.name).toBe("reconcile 2 upgrades @20 txns (redis)");
+  });
+
   it("reports query, decision and write times for each reconcile", async () => {
     const s = await measureReconcileScale(2, 20, 5, 1);
     expect(s.reconciles).toBe(10);
