@@ -32,10 +32,16 @@ export interface ReconcileScale {
   readonly phases: Record<string, number>;
 }
 
-/** A full garbage collection, so heap figures hold only what is still referenced. */
-function collectGarbage(): void {
+/**
+ * Full garbage collections after the event loop has run (so what the previous fleet left in
+ * timers and settled promises is released), so heap figures hold only what is still referenced.
+ */
+async function collectGarbage(): Promise<void> {
   setFlagsFromString("--expose-gc");
-  (runInNewContext("gc") as () => void)();
+  const gc = runInNewContext("gc") as () => void;
+  await new Promise((r) => setTimeout(r, 50));
+  gc();
+  gc();
 }
 
 const WRITE_PORTS = ["router", "workloads", "enrolment", "upgradeStore"];
@@ -55,7 +61,7 @@ export async function measureReconcileScale(
   concurrentRounds: number,
   options: ReconcileScaleOptions = {},
 ): Promise<ReconcileScale> {
-  collectGarbage();
+  await collectGarbage();
   const heapBefore = process.memoryUsage().heapUsed;
   const store = options.store ?? "memory";
   const fleet = await startFleet(upgrades, transactions, store);
@@ -93,7 +99,7 @@ export async function measureReconcileScale(
       await Promise.all(fleet.keys.map((k) => fleet.reconciler.trigger(k)));
       concurrentRoundMs.push(performance.now() - start);
     }
-    collectGarbage();
+    await collectGarbage();
     const mem = process.memoryUsage();
     return {
       store,
